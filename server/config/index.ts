@@ -1,0 +1,185 @@
+/**
+ * Moneta's one configuration object: every setting, its default and its validation. Only server/main.ts and the CLI
+ * call `loadConfig(process.env)`; everything else receives the parsed object (or the slice it needs).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+
+/** The checkout root (where package.json lives), so defaults work from any working directory. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+const csvList = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .pipe(z.url().optional());
+
+/** Maps env var names to config paths; the schema below validates the assembled object. */
+export const ENV_VARS = {
+  PORT: 'server.port',
+  HOST: 'server.host',
+  MONETA_PUBLIC_URL: 'server.publicUrl',
+  MONETA_ALLOWED_ORIGINS: 'server.allowedOrigins',
+  MONETA_MAX_MESSAGE_LENGTH: 'chat.maxMessageLength',
+  MONETA_RATE_LIMIT_SESSION_PER_MIN: 'chat.rateLimitPerSessionPerMinute',
+  MONETA_RATE_LIMIT_IP_PER_MIN: 'chat.rateLimitPerIpPerMinute',
+  MONETA_DATA_DIR: 'dataDir',
+  MONETA_SESSION_STORE: 'session.store',
+  MONETA_SESSION_RETENTION_DAYS: 'session.retentionDays',
+  MONETA_NLU_CLASSIFIER: 'nlu.classifier',
+  MONETA_INTENT_MODEL_DIR: 'nlu.modelDir',
+  MONETA_INTENT_MODEL_DTYPE: 'nlu.dtype',
+  MONETA_NLU_FALLBACK_THRESHOLD: 'nlu.fallbackThreshold',
+  MONETA_KNOWLEDGE_DIR: 'knowledge.dir',
+  MONETA_KNOWLEDGE_INDEX_DIR: 'knowledge.indexDir',
+  MONETA_KNOWLEDGE_MIN_SCORE: 'knowledge.minScore',
+  MONETA_LLM_PROVIDER: 'llm.provider',
+  MONETA_LLM_BASE_URL: 'llm.baseUrl',
+  MONETA_LLM_MODEL: 'llm.model',
+  MONETA_LLM_API_KEY: 'llm.apiKey',
+  MONETA_CREDIT_MODELS_DIR: 'credit.modelsDir',
+  MONETA_CREDIT_DEFAULT_MODEL: 'credit.defaultModel',
+  MONETA_TF_BACKEND: 'credit.tfBackend',
+  MONETA_PORTFOLIO_CMA: 'portfolio.cmaPath',
+  MONETA_HANDOFF_WEBHOOK_URL: 'handoff.webhookUrl',
+  MONETA_LOG_LEVEL: 'log.level',
+  MONETA_DATASETS_DIR: 'datasetsDir',
+} as const;
+
+export const configSchema = z.object({
+  server: z
+    .object({
+      port: z.coerce.number().int().min(0).max(65535).default(3000),
+      host: z.string().default('0.0.0.0'),
+      /** Base URL the widget loader and demo page advertise; derived from the port when unset. */
+      publicUrl: optionalUrl.optional(),
+      /** Origins allowed to embed the widget (HTTP CORS + Socket.IO). `*` for demos. */
+      allowedOrigins: csvList.or(z.array(z.string())).default(['*']),
+      /** Grace period for in-flight turns on shutdown. */
+      shutdownGraceMs: z.coerce.number().int().min(0).default(10_000),
+    })
+    .prefault({}),
+  chat: z
+    .object({
+      maxMessageLength: z.coerce.number().int().min(1).max(100_000).default(2000),
+      rateLimitPerSessionPerMinute: z.coerce.number().int().min(1).default(60),
+      rateLimitPerIpPerMinute: z.coerce.number().int().min(1).default(600),
+      /** Misses in a row before the fallback offers options and a hand-off. */
+      fallbackMissesBeforeHandoff: z.coerce.number().int().min(1).default(2),
+    })
+    .prefault({}),
+  dataDir: z.string().default('./data'),
+  datasetsDir: z.string().default(path.resolve(PROJECT_ROOT, '..', 'shared', 'datasets')),
+  session: z
+    .object({
+      store: z.enum(['sqlite', 'memory']).default('sqlite'),
+      retentionDays: z.coerce.number().min(0).default(30),
+    })
+    .prefault({}),
+  nlu: z
+    .object({
+      classifier: z.enum(['transformer', 'keyword']).default('keyword'),
+      modelDir: z.string().default(path.join(PROJECT_ROOT, 'models', 'intent')),
+      dtype: z.enum(['fp32', 'q8']).default('fp32'),
+      /** Below this top-intent confidence the message goes to the fallback stage. */
+      fallbackThreshold: z.coerce.number().min(0).max(1).default(0.4),
+    })
+    .prefault({}),
+  knowledge: z
+    .object({
+      dir: z.string().default(path.join(PROJECT_ROOT, 'knowledge')),
+      indexDir: z.string().default(path.join(PROJECT_ROOT, 'knowledge', '.index')),
+      minScore: z.coerce.number().min(0).default(0),
+    })
+    .prefault({}),
+  llm: z
+    .object({
+      provider: z.enum(['none', 'ollama', 'openai']).default('none'),
+      baseUrl: optionalUrl.optional(),
+      model: z.string().default(''),
+      apiKey: z.string().default(''),
+    })
+    .prefault({}),
+  credit: z
+    .object({
+      modelsDir: z.string().default(path.join(PROJECT_ROOT, 'models', 'credit')),
+      defaultModel: z.string().default('german'),
+      tfBackend: z.enum(['auto', 'wasm', 'cpu', 'tensorflow']).default('auto'),
+    })
+    .prefault({}),
+  portfolio: z
+    .object({
+      cmaPath: z.string().default(path.join(PROJECT_ROOT, 'models', 'portfolio', 'cma.json')),
+    })
+    .prefault({}),
+  handoff: z
+    .object({
+      webhookUrl: optionalUrl.optional(),
+    })
+    .prefault({}),
+  log: z
+    .object({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .prefault({}),
+});
+
+/** The validated configuration. */
+export type MonetaConfig = z.output<typeof configSchema>;
+/** A partial configuration (tests and the CLI pass overrides). */
+export type MonetaConfigInput = z.input<typeof configSchema>;
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    node[key] ??= {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys.at(-1)!] = value;
+}
+
+function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(extra)) {
+    const prev = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
+        ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+/**
+ * Builds the config from environment variables (only the ones in ENV_VARS) plus optional overrides.
+ * Throws ConfigError naming each bad variable and what it accepts.
+ */
+export function loadConfig(env: Record<string, string | undefined> = {}, overrides: MonetaConfigInput = {}): MonetaConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [name, target] of Object.entries(ENV_VARS)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(raw, target, value);
+  }
+  const parsed = configSchema.safeParse(deepMerge(raw, overrides as Record<string, unknown>));
+  if (!parsed.success) {
+    const byPath = Object.fromEntries(Object.entries(ENV_VARS).map(([k, v]) => [v, k]));
+    const lines = parsed.error.issues.map((issue) => {
+      const p = issue.path.join('.');
+      const envName = byPath[p];
+      return `- ${envName ? `${envName} (${p})` : p}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration; fix these settings:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,118 @@
+/**
+ * Moneta's one error tree. The HTTP boundary maps MonetaError to `{ error: { code, message } }`;
+ * in chat a MonetaError becomes an apologetic reply. Anything else is a bug: logged with a request id, answered as 500.
+ */
+
+/** Every error code a client can see. Closed on purpose: adding one is a contract decision. */
+export type ErrorCode =
+  | 'bad_request'
+  | 'validation_failed'
+  | 'not_found'
+  | 'payload_too_large'
+  | 'rate_limited'
+  | 'model_not_ready'
+  | 'config_invalid'
+  | 'infeasible'
+  | 'unsupported'
+  | 'internal';
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  validation_failed: 400,
+  not_found: 404,
+  payload_too_large: 413,
+  rate_limited: 429,
+  model_not_ready: 503,
+  config_invalid: 500,
+  infeasible: 422,
+  unsupported: 400,
+  internal: 500,
+};
+
+/** A field-level problem, e.g. `{ field: 'duration', message: 'must be between 4 and 72 months' }`. */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+export interface MonetaErrorOptions {
+  cause?: unknown;
+  details?: FieldIssue[];
+}
+
+/** Base class: a safe, user-presentable message plus a stable code. Wrap low-level failures with `cause`. */
+export class MonetaError extends Error {
+  readonly code: ErrorCode;
+  readonly details: FieldIssue[] | undefined;
+
+  constructor(code: ErrorCode, message: string, options: MonetaErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = options.details;
+  }
+
+  get httpStatus(): number {
+    return HTTP_STATUS[this.code];
+  }
+
+  /** The JSON body every HTTP endpoint returns on error. */
+  toJSON(): { error: { code: ErrorCode; message: string; details?: FieldIssue[] } } {
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+  }
+}
+
+/** Input that does not fit: names every bad field in `details` and in the message. */
+export class ValidationError extends MonetaError {
+  constructor(message: string, details?: FieldIssue[], options: { cause?: unknown } = {}) {
+    const full = details?.length ? `${message}: ${details.map((d) => `${d.field} ${d.message}`).join('; ')}` : message;
+    super('validation_failed', full, { ...options, ...(details ? { details } : {}) });
+  }
+}
+
+export class BadRequestError extends MonetaError {
+  constructor(message: string, options: MonetaErrorOptions = {}) {
+    super('bad_request', message, options);
+  }
+}
+
+export class NotFoundError extends MonetaError {
+  constructor(message: string, options: MonetaErrorOptions = {}) {
+    super('not_found', message, options);
+  }
+}
+
+export class PayloadTooLargeError extends MonetaError {
+  constructor(message: string, options: MonetaErrorOptions = {}) {
+    super('payload_too_large', message, options);
+  }
+}
+
+export class RateLimitedError extends MonetaError {
+  constructor(message = 'Too many messages: please wait a moment and try again.', options: MonetaErrorOptions = {}) {
+    super('rate_limited', message, options);
+  }
+}
+
+/** A model or index is missing or still loading; says what to fix. */
+export class ModelNotReadyError extends MonetaError {
+  constructor(message: string, options: MonetaErrorOptions = {}) {
+    super('model_not_ready', message, options);
+  }
+}
+
+/** Configuration that cannot work; the message says which variable to fix and how. */
+export class ConfigError extends MonetaError {
+  constructor(message: string, options: MonetaErrorOptions = {}) {
+    super('config_invalid', message, options);
+  }
+}
+
+/** An optimisation problem without a solution (target return above the maximum, bounds that cannot sum to 1…). */
+export class InfeasibleError extends MonetaError {
+  constructor(message: string, options: MonetaErrorOptions = {}) {
+    super('infeasible', message, options);
+  }
+}
+
+export const isMonetaError = (e: unknown): e is MonetaError => e instanceof MonetaError;

@@ -1,0 +1,36 @@
+/** Skill contract: a capability that handles some intents and (optionally) owns forms. */
+import type { BotMessage } from '../contracts/chat-protocol.ts';
+import type { FormSpec } from '../dialogue/forms.ts';
+import type { ParseResult } from '../nlu/types.ts';
+import type { SessionEvent } from '../session/types.ts';
+
+/** What a skill sees for one turn. */
+export interface SkillContext {
+  sessionId: string;
+  /** The parse of the current message. */
+  parse: ParseResult;
+  /** The user's text. */
+  text: string;
+  /** The conversation so far (read-only). */
+  events: readonly SessionEvent[];
+  /** When a form owned by this skill has just completed: its name and the filled slots. */
+  completedForm?: { name: string; slots: Record<string, unknown> };
+  now: number;
+  signal?: AbortSignal;
+}
+
+/** New events to append and replies to send, in order. */
+export interface SkillResult {
+  events: SessionEvent[];
+  replies: BotMessage[];
+}
+
+export interface Skill {
+  readonly name: string;
+  /** Intents this skill answers directly. */
+  readonly intents: readonly string[];
+  /** Forms this skill declares; when one completes, `run` is called with `completedForm`. */
+  readonly forms?: readonly FormSpec[];
+  run(ctx: SkillContext): Promise<SkillResult>;
+  dispose?(): Promise<void>;
+}
