@@ -43,6 +43,8 @@ export const ENV_VARS = {
   MONETA_KNOWLEDGE_DIR: 'knowledge.dir',
   MONETA_KNOWLEDGE_INDEX_DIR: 'knowledge.indexDir',
   MONETA_KNOWLEDGE_MIN_SCORE: 'knowledge.minScore',
+  MONETA_KNOWLEDGE_EMBEDDER: 'knowledge.embedder',
+  MONETA_KNOWLEDGE_ON_STALE: 'knowledge.onStale',
   MONETA_LLM_PROVIDER: 'llm.provider',
   MONETA_LLM_BASE_URL: 'llm.baseUrl',
   MONETA_LLM_MODEL: 'llm.model',
@@ -99,7 +101,12 @@ export const configSchema = z.object({
     .object({
       dir: z.string().default(path.join(PROJECT_ROOT, 'knowledge')),
       indexDir: z.string().default(path.join(PROJECT_ROOT, 'knowledge', '.index')),
-      minScore: z.coerce.number().min(0).default(0),
+      /** Below this top-hit relevance (0..1) the knowledge skill says it does not know (tuned by bench/kb.ts). */
+      minScore: z.coerce.number().min(0).max(1).default(0.3),
+      /** Sentence embedder for dense retrieval: `auto` = Moneta's transformer encoder when its files exist, else hashed n-grams. */
+      embedder: z.enum(['auto', 'transformer', 'hashed']).default('auto'),
+      /** At start-up, when the index does not match knowledge/ or the embedder: rebuild it, warn and serve it, or fail. */
+      onStale: z.enum(['rebuild', 'report', 'fail']).default('rebuild'),
     })
     .prefault({}),
   llm: z

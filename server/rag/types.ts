@@ -17,8 +17,15 @@ export interface KnowledgeHit {
 
 /** Nearest-neighbour search over unit vectors. Implementations must pass test/contract/vector-index.contract.ts. */
 export interface VectorIndex {
+  /** Vector length every added vector and query must have. */
+  readonly dimension: number;
+  /** Adds (or replaces, for an id already present) one vector per id. */
   add(vectors: number[][], ids: number[]): Promise<void>;
-  searchByVector(query: number[], k: number): Promise<Array<{ id: number; score: number }>>;
+  /**
+   * The k nearest vectors by cosine similarity, best first; `score` is the cosine (1 = same direction).
+   * `filter`, when given, restricts the search to ids it accepts.
+   */
+  searchByVector(query: number[], k: number, filter?: (id: number) => boolean): Promise<Array<{ id: number; score: number }>>;
   size(): number;
 }
 

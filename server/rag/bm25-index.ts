@@ -1,0 +1,130 @@
+/** BM25 keyword search over passages (MiniSearch), plus the query-term coverage used to judge absolute relevance. */
+import MiniSearch, { type Options, type SearchOptions } from 'minisearch';
+import type { Passage } from './ingest.ts';
+import { STOP_WORDS, stem, stripMarkdown, terms, words } from './text.ts';
+
+/** One BM25 result: passage id and raw BM25 score (unbounded; only comparable within one query). */
+export interface Bm25Hit {
+  id: string;
+  score: number;
+}
+
+interface IndexedDoc {
+  id: string;
+  title: string;
+  text: string;
+  tags: string;
+}
+
+// Field boosts: a title states what the passage answers, so a title match counts double (tuned in bench/kb.ts).
+const FIELDS = ['title', 'text', 'tags'] as const;
+const BOOST = { title: 2, text: 1, tags: 1.5 };
+
+/**
+ * Why MiniSearch: it is already a dependency, has no dependencies of its own, implements BM25+ (Lv & Zhai 2011)
+ * with per-field boosts, fuzzy matching (edit distance, for typos) and serialises to JSON. Terms are stemmed with
+ * the Porter stemmer and stop words dropped, the same analysis as the rest of the retrieval code.
+ */
+const MINISEARCH_OPTIONS: Options<IndexedDoc> = {
+  fields: [...FIELDS],
+  storeFields: [],
+  idField: 'id',
+  tokenize: (text) => words(text),
+  processTerm: (term) => (STOP_WORDS.has(term) ? null : stem(term)),
+};
+
+/** Fuzzy distance for a query term: none for short terms (too many false friends), 1 edit for longer ones. */
+function fuzzy(term: string): number | boolean {
+  return term.length >= 6 ? 1 : false;
+}
+
+/** Passage-level BM25 index with the document frequencies needed for query coverage. */
+export class Bm25Index {
+  private readonly search: MiniSearch<IndexedDoc>;
+  private readonly df = new Map<string, number>();
+  private readonly termSets = new Map<string, Set<string>>();
+  private passageCount = 0;
+
+  private constructor(search: MiniSearch<IndexedDoc>) {
+    this.search = search;
+  }
+
+  /** Indexes the passages (title, plain text, tags). */
+  static build(passages: readonly Passage[]): Bm25Index {
+    const idx = new Bm25Index(new MiniSearch<IndexedDoc>(MINISEARCH_OPTIONS));
+    idx.search.addAll(passages.map(toDoc));
+    idx.computeStats(passages);
+    return idx;
+  }
+
+  /** Restores an index saved with {@link Bm25Index.toJSON}; `passages` must be the ones it was built from. */
+  static fromJSON(json: string, passages: readonly Passage[]): Bm25Index {
+    const idx = new Bm25Index(MiniSearch.loadJSON<IndexedDoc>(json, MINISEARCH_OPTIONS));
+    idx.computeStats(passages);
+    return idx;
+  }
+
+  /** Serialises the inverted index (MiniSearch's JSON format). */
+  toJSON(): string {
+    return JSON.stringify(this.search);
+  }
+
+  private computeStats(passages: readonly Passage[]): void {
+    this.passageCount = passages.length;
+    for (const p of passages) {
+      const set = new Set(terms(`${p.title}\n${stripMarkdown(p.text)}\n${p.metadata.tags.join(' ')}`));
+      this.termSets.set(p.id, set);
+      for (const t of set) this.df.set(t, (this.df.get(t) ?? 0) + 1);
+    }
+  }
+
+  /** Passages matching any query term, best first. `accept` restricts to passage ids it returns true for. */
+  query(text: string, limit: number, accept?: (passageId: string) => boolean): Bm25Hit[] {
+    const options: SearchOptions = {
+      boost: BOOST,
+      fuzzy: (term) => fuzzy(term),
+      prefix: false,
+      combineWith: 'OR',
+      ...(accept ? { filter: (r) => accept(String(r.id)) } : {}),
+    };
+    return this.search
+      .search(text, options)
+      .slice(0, limit)
+      .map((r) => ({ id: String(r.id), score: r.score }));
+  }
+
+  /** Inverse document frequency (BM25's, floored at a small positive value). Unknown terms get the maximum. */
+  idf(term: string): number {
+    const n = this.passageCount;
+    const df = this.df.get(term) ?? 0;
+    return Math.max(0.05, Math.log(1 + (n - df + 0.5) / (df + 0.5)));
+  }
+
+  /**
+   * Share of the query's information (IDF-weighted content terms) found verbatim in the passage, in [0, 1].
+   * Words the knowledge base has never seen ("weather", "bitcoin") weigh most, so an off-topic question that
+   * shares only generic words with a passage gets a low coverage. 0 for a query without content terms.
+   */
+  coverage(query: string, passageId: string): number {
+    const set = this.termSets.get(passageId);
+    const qTerms = [...new Set(terms(query))];
+    if (!set || qTerms.length === 0) return 0;
+    let total = 0;
+    let hit = 0;
+    for (const t of qTerms) {
+      const w = this.idf(t);
+      total += w;
+      if (set.has(t)) hit += w;
+    }
+    return total > 0 ? hit / total : 0;
+  }
+
+  /** Number of indexed passages. */
+  size(): number {
+    return this.passageCount;
+  }
+}
+
+function toDoc(p: Passage): IndexedDoc {
+  return { id: p.id, title: p.title, text: stripMarkdown(p.text), tags: p.metadata.tags.join(' ') };
+}
