@@ -1,0 +1,139 @@
+/** UI-independent chat state: the transcript, connection state and typing indicator, persisted for reloads. */
+import type { BotMessage } from '../../server/contracts/chat-protocol.ts';
+import type { TranscriptEntry, WidgetStorage } from './storage.ts';
+import { ChatTransport, type ConnectionState, type TransportOptions } from './transport.ts';
+
+/** A transcript entry with a stable key for rendering. */
+export type KeyedEntry = TranscriptEntry & { key: number };
+
+/** Snapshot the UI renders. A new object on every change (so it can be compared by identity). */
+export interface ChatState {
+  entries: readonly KeyedEntry[];
+  connection: ConnectionState;
+  /** True between sending a message and the first reply to it. */
+  typing: boolean;
+  sessionId: string | undefined;
+}
+
+/** Controller settings. */
+export interface ChatControllerOptions extends Omit<TransportOptions, 'storage'> {
+  storage: WidgetStorage;
+  /** Hide the typing indicator after this long without a reply (ms). Default 30000. */
+  typingTimeoutMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+/** Text shown when the server starts a new conversation although the client asked to resume one. */
+export const NEW_CONVERSATION_NOTE = 'Your earlier conversation could not be resumed, so a new one has started.';
+
+/**
+ * Owns the conversation the widget displays. Subscribers get a fresh {@link ChatState} after each change.
+ * The transcript is cached in storage after every change, so a reload shows it again at once.
+ */
+export class ChatController {
+  readonly #storage: WidgetStorage;
+  readonly #transport: ChatTransport;
+  readonly #listeners = new Set<(s: ChatState) => void>();
+  readonly #typingTimeoutMs: number;
+  readonly #now: () => number;
+  #state: ChatState;
+  #nextKey = 1;
+  #typingTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: ChatControllerOptions) {
+    this.#storage = options.storage;
+    this.#typingTimeoutMs = options.typingTimeoutMs ?? 30_000;
+    this.#now = options.now ?? Date.now;
+    const storedId = this.#storage.loadSession();
+    const cached = storedId === undefined ? [] : this.#storage.loadHistory(storedId);
+    this.#state = {
+      entries: cached.map((e) => ({ ...e, key: this.#nextKey++ })),
+      connection: 'connecting',
+      typing: false,
+      sessionId: storedId,
+    };
+    this.#transport = new ChatTransport(options, {
+      onState: (connection) => this.#update({ connection }),
+      onSession: (id, resumed) => this.#onSession(id, resumed),
+      onBotMessage: (m) => this.#onBotMessage(m),
+    });
+  }
+
+  /** Current snapshot. */
+  get state(): ChatState {
+    return this.#state;
+  }
+
+  /** Registers a listener; returns the function that removes it. */
+  subscribe(listener: (s: ChatState) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Connects. */
+  start(): void {
+    this.#transport.start();
+  }
+
+  /** Disconnects and stops timers. */
+  stop(): void {
+    clearTimeout(this.#typingTimer);
+    this.#transport.stop();
+  }
+
+  /**
+   * Sends `payload` to the bot and shows `display` (default: the payload) as the user's bubble.
+   * A quick reply sends its payload (e.g. `/credit_risk_assessment`) but shows its title.
+   * @param options.silent do not show a bubble (used for the optional init payload)
+   */
+  send(payload: string, display: string = payload, options: { silent?: boolean } = {}): void {
+    const text = payload.trim();
+    if (text === '') return;
+    if (!options.silent) this.#append({ from: 'user', text: display.trim() || text, at: this.#now() });
+    this.#setTyping(true);
+    this.#transport.send(text);
+  }
+
+  #onSession(id: string, resumed: boolean): void {
+    const hadOther = this.#state.sessionId !== undefined && this.#state.sessionId !== id;
+    if (!resumed && hadOther && this.#state.entries.length > 0) {
+      // The server did not resume (expired or erased): old messages belong to a conversation it no longer has.
+      this.#state = { ...this.#state, entries: [], sessionId: id };
+      this.#append({ from: 'system', text: NEW_CONVERSATION_NOTE, at: this.#now() });
+      return;
+    }
+    this.#update({ sessionId: id });
+    this.#persist();
+  }
+
+  #onBotMessage(message: BotMessage): void {
+    this.#setTyping(false);
+    this.#append({ from: 'bot', message, at: this.#now() });
+  }
+
+  #append(entry: TranscriptEntry): void {
+    this.#update({ entries: [...this.#state.entries, { ...entry, key: this.#nextKey++ }] });
+    this.#persist();
+  }
+
+  #persist(): void {
+    const id = this.#state.sessionId;
+    if (id === undefined) return; // nothing to tie the cache to yet; saved once the session is confirmed
+    this.#storage.saveHistory(
+      id,
+      this.#state.entries.map(({ key: _key, ...e }) => e as TranscriptEntry),
+    );
+  }
+
+  #setTyping(typing: boolean): void {
+    clearTimeout(this.#typingTimer);
+    if (typing) this.#typingTimer = setTimeout(() => this.#update({ typing: false }), this.#typingTimeoutMs);
+    if (this.#state.typing !== typing) this.#update({ typing });
+  }
+
+  #update(patch: Partial<ChatState>): void {
+    this.#state = { ...this.#state, ...patch };
+    for (const l of this.#listeners) l(this.#state);
+  }
+}

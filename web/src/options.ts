@@ -1,0 +1,79 @@
+/** Reads the embedding options from the `<script>` tag's data attributes (pure: no DOM access here). */
+
+/** Resolved widget options. */
+export interface WidgetOptions {
+  /** Server base URL without trailing slash, e.g. `https://bank.example` or `https://bank.example/chat`. */
+  server: string;
+  /** Origin part of `server` (what Socket.IO connects to). */
+  origin: string;
+  /** Socket.IO path on that origin: `/socket.io/` or `<base path>/socket.io/`. */
+  socketPath: string;
+  /** Header title. */
+  title: string;
+  /** Header subtitle. */
+  subtitle: string;
+  /** Colour scheme: `light`, `dark`, or `auto` (follows the visitor's `prefers-color-scheme`). */
+  theme: 'light' | 'dark' | 'auto';
+  /** Open the panel right away. */
+  open: boolean;
+  /** Which side the launcher sits on. */
+  position: 'right' | 'left';
+  /** Sent once (invisibly) the first time the panel opens on an empty conversation, e.g. `/greet`. */
+  initPayload?: string;
+  /** BCP 47 language tag sent as `customData.language`. */
+  language: string;
+}
+
+/** Defaults for the optional attributes. */
+export const DEFAULT_OPTIONS = {
+  title: 'Moneta Assistant',
+  subtitle: 'Usually replies instantly',
+  theme: 'light',
+  position: 'right',
+  language: 'en',
+} as const;
+
+const truthy = (v: string | undefined): boolean =>
+  v !== undefined && !['false', '0', 'no', 'off'].includes(v.trim().toLowerCase());
+
+/**
+ * Resolves options from a script element's `dataset`.
+ * @param dataset the script's data attributes (`data-server` → `server`, …)
+ * @param scriptSrc the script's absolute `src` (its origin is the default server), if known
+ * @param pageHref the host page URL, the last resort for the server
+ * @throws Error when `data-server` is not an http(s) URL
+ */
+export function readOptions(
+  dataset: Record<string, string | undefined>,
+  scriptSrc: string | undefined,
+  pageHref: string,
+): WidgetOptions {
+  let base: URL;
+  if (dataset.server && dataset.server.trim() !== '') {
+    base = new URL(dataset.server.trim(), pageHref);
+  } else if (scriptSrc) {
+    // Default: the server that served widget.js — the script's own origin (not its path).
+    base = new URL('/', new URL(scriptSrc, pageHref));
+  } else {
+    base = new URL('/', pageHref);
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+    throw new Error(`Moneta widget: data-server must be an http(s) URL, got "${dataset.server ?? ''}"`);
+  }
+  const basePath = base.pathname.replace(/\/+$/, '');
+  const theme = dataset.theme === 'dark' || dataset.theme === 'auto' ? dataset.theme : DEFAULT_OPTIONS.theme;
+  const options: WidgetOptions = {
+    server: base.origin + basePath,
+    origin: base.origin,
+    socketPath: dataset.socketPath?.trim() || `${basePath}/socket.io/`,
+    title: dataset.title?.trim() || DEFAULT_OPTIONS.title,
+    subtitle: dataset.subtitle?.trim() ?? DEFAULT_OPTIONS.subtitle,
+    theme,
+    open: truthy(dataset.open),
+    position: dataset.position === 'left' ? 'left' : DEFAULT_OPTIONS.position,
+    language: dataset.language?.trim() || DEFAULT_OPTIONS.language,
+  };
+  const init = dataset.initPayload?.trim();
+  if (init) options.initPayload = init;
+  return options;
+}

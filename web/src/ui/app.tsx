@@ -1,0 +1,262 @@
+/** The widget UI: launcher, dialog panel, message log, quick replies, typing indicator and composer. */
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { BotMessage, QuickReply } from '../../../server/contracts/chat-protocol.ts';
+import type { ChatController, ChatState, KeyedEntry } from '../chat-controller.ts';
+import { safeHref } from '../markdown.ts';
+import type { WidgetOptions } from '../options.ts';
+import { CustomView } from './custom-payloads.tsx';
+import { MarkdownView } from './markdown-view.tsx';
+
+/** Longest message the composer accepts (the server's default limit, CONTRACTS / issue 2). */
+export const MAX_MESSAGE_LENGTH = 2000;
+
+const STATUS_TEXT: Record<ChatState['connection'], string> = {
+  connecting: 'Connecting…',
+  online: 'Online',
+  reconnecting: 'Connection lost — reconnecting…',
+  offline: 'You are offline — messages will be sent when you reconnect.',
+};
+
+function useChatState(controller: ChatController): ChatState {
+  const [state, setState] = useState(controller.state);
+  useEffect(() => controller.subscribe(setState), [controller]);
+  return state;
+}
+
+const isQuickReply = (q: unknown): q is QuickReply =>
+  typeof q === 'object' && q !== null && typeof (q as QuickReply).title === 'string' && typeof (q as QuickReply).payload === 'string';
+
+/** Index of the first entry of the latest bot turn that comes after the last user message (or -1 if none). */
+function latestTurnStart(entries: readonly KeyedEntry[]): number {
+  let i = entries.length;
+  while (i > 0 && entries[i - 1]?.from !== 'user') i -= 1;
+  return i < entries.length ? i : -1;
+}
+
+/** Props of the root component. */
+export interface AppProps {
+  controller: ChatController;
+  options: WidgetOptions;
+  /** Called the first time the panel opens (used for the optional init payload). */
+  onFirstOpen?: () => void;
+}
+
+/** Root component of the widget (rendered inside the shadow root). */
+export function App(props: AppProps) {
+  const { controller, options } = props;
+  const state = useChatState(controller);
+  const [open, setOpen] = useState(options.open);
+  const [draft, setDraft] = useState('');
+  const launcherRef = useRef<HTMLButtonElement>(null);
+  const inputRef = useRef<HTMLTextAreaElement>(null);
+  const logRef = useRef<HTMLDivElement>(null);
+  const openedOnce = useRef(false);
+  const wasOpen = useRef(open);
+
+  // Focus management: the input on open, the launcher again on close (WAI-ARIA dialog pattern).
+  useEffect(() => {
+    if (open) {
+      inputRef.current?.focus();
+      if (!openedOnce.current) {
+        openedOnce.current = true;
+        props.onFirstOpen?.();
+      }
+    } else if (wasOpen.current) {
+      launcherRef.current?.focus();
+    }
+    wasOpen.current = open;
+  }, [open]);
+
+  // Keep the newest message in view.
+  useLayoutEffect(() => {
+    const log = logRef.current;
+    if (log) log.scrollTop = log.scrollHeight;
+  }, [state.entries.length, state.typing, open]);
+
+  const send = (payload: string, display?: string) => {
+    controller.send(payload, display ?? payload);
+  };
+  const submit = (e?: Event) => {
+    e?.preventDefault();
+    const text = draft.trim();
+    if (!text) return;
+    send(text.slice(0, MAX_MESSAGE_LENGTH));
+    setDraft('');
+    inputRef.current?.focus();
+  };
+
+  const turnStart = latestTurnStart(state.entries);
+  const turn = turnStart === -1 ? [] : state.entries.slice(turnStart);
+  const quickReplies: QuickReply[] = [];
+  for (const e of turn) {
+    if (e.from === 'bot' && 'quick_replies' in e.message && Array.isArray(e.message.quick_replies)) {
+      quickReplies.push(...e.message.quick_replies.filter(isQuickReply));
+    }
+  }
+
+  const panelId = 'moneta-panel';
+  const titleId = 'moneta-title';
+  const statusVisible = state.connection !== 'online';
+
+  return (
+    <div class={`root theme-${options.theme} pos-${options.position} ${open ? 'is-open' : ''}`}>
+      <div
+        id={panelId}
+        class="panel"
+        role="dialog"
+        aria-modal="false"
+        aria-labelledby={titleId}
+        hidden={!open}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') {
+            e.stopPropagation();
+            setOpen(false);
+          }
+        }}
+      >
+        <header class="header">
+          <div class="header-text">
+            <h2 id={titleId} class="title">{options.title}</h2>
+            {options.subtitle ? <p class="subtitle">{options.subtitle}</p> : null}
+          </div>
+          <span class={`status-dot ${state.connection}`} role="img" aria-label={STATUS_TEXT[state.connection]} />
+          <button type="button" class="icon-btn close" aria-label="Close chat" onClick={() => setOpen(false)}>
+            <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+              <path d="M6 6l12 12M18 6L6 18" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" />
+            </svg>
+          </button>
+        </header>
+        <div class={`connection ${statusVisible ? '' : 'hidden'}`} role="status">
+          {statusVisible ? STATUS_TEXT[state.connection] : ''}
+        </div>
+        <div ref={logRef} class="log" role="log" aria-live="polite" aria-relevant="additions" aria-label="Conversation" tabIndex={0}>
+          {state.entries.length === 0 ? (
+            <p class="empty">Hello! Ask me about cards, payments and accounts, a financial concept, a credit estimate or an investment portfolio.</p>
+          ) : null}
+          {state.entries.map((entry, index) => (
+            <Entry
+              key={entry.key}
+              entry={entry}
+              active={turnStart !== -1 && index >= turnStart}
+              turnHasQuickReplies={quickReplies.length > 0}
+              onAnswer={send}
+            />
+          ))}
+        </div>
+        {state.typing ? (
+          <div class="typing" role="status" aria-label={`${options.title} is typing`}>
+            <span /><span /><span />
+          </div>
+        ) : null}
+        {quickReplies.length > 0 ? (
+          <div class="quick-replies" role="group" aria-label="Suggested replies">
+            {quickReplies.map((q, i) => (
+              <button type="button" class="chip" key={`${q.payload}-${i}`} onClick={() => send(q.payload, q.title)}>
+                {q.title}
+              </button>
+            ))}
+          </div>
+        ) : null}
+        <form class="composer" onSubmit={submit}>
+          <label for="moneta-input" class="sr-only">Type your message</label>
+          <textarea
+            id="moneta-input"
+            ref={inputRef}
+            rows={1}
+            maxLength={MAX_MESSAGE_LENGTH}
+            placeholder="Type your message…"
+            value={draft}
+            onInput={(e) => setDraft((e.currentTarget as HTMLTextAreaElement).value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) submit(e);
+            }}
+          />
+          <button type="submit" class="send" aria-label="Send message" disabled={draft.trim() === ''}>
+            <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+              <path d="M3 20l18-8L3 4v6l12 2-12 2z" fill="currentColor" />
+            </svg>
+          </button>
+        </form>
+      </div>
+      <button
+        ref={launcherRef}
+        type="button"
+        class="launcher"
+        aria-label={open ? 'Close chat' : `Open chat: ${options.title}`}
+        aria-expanded={open ? 'true' : 'false'}
+        aria-controls={panelId}
+        onClick={() => setOpen(!open)}
+      >
+        {open ? (
+          <svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true" focusable="false">
+            <path d="M6 6l12 12M18 6L6 18" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" />
+          </svg>
+        ) : (
+          <svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" focusable="false">
+            <path d="M4 5h16v11H8l-4 4z" fill="currentColor" />
+          </svg>
+        )}
+      </button>
+    </div>
+  );
+}
+
+function Entry(props: {
+  entry: KeyedEntry;
+  active: boolean;
+  turnHasQuickReplies: boolean;
+  onAnswer: (payload: string, display: string) => void;
+}) {
+  const { entry } = props;
+  if (entry.from === 'user') {
+    return (
+      <div class="msg from-user">
+        <span class="sr-only">You said: </span>
+        <p class="bubble">{entry.text}</p>
+      </div>
+    );
+  }
+  if (entry.from === 'system') {
+    return <p class="msg system">{entry.text}</p>;
+  }
+  return <BotEntry message={entry.message} {...props} />;
+}
+
+function BotEntry(props: {
+  message: BotMessage;
+  active: boolean;
+  turnHasQuickReplies: boolean;
+  onAnswer: (payload: string, display: string) => void;
+}) {
+  const m = props.message as Partial<Record<'text' | 'attachment' | 'custom', unknown>>;
+  if (typeof m.text === 'string') {
+    return (
+      <div class="msg from-bot">
+        <span class="sr-only">Assistant: </span>
+        <div class="bubble"><MarkdownView text={m.text} /></div>
+      </div>
+    );
+  }
+  if (typeof m.custom === 'object' && m.custom !== null && typeof (m.custom as { type?: unknown }).type === 'string') {
+    return (
+      <div class="msg from-bot custom">
+        <CustomView
+          payload={m.custom as { type: string }}
+          active={props.active}
+          turnHasQuickReplies={props.turnHasQuickReplies}
+          onAnswer={props.onAnswer}
+        />
+      </div>
+    );
+  }
+  const src = (m.attachment as { payload?: { src?: unknown } } | undefined)?.payload?.src;
+  const href = typeof src === 'string' ? safeHref(src) : undefined;
+  if (href && !href.startsWith('mailto:') && !href.startsWith('tel:')) {
+    return (
+      <div class="msg from-bot">
+        <img class="image" src={href} alt="Image sent by the assistant" loading="lazy" referrerpolicy="no-referrer" />
+      </div>
+    );
+  }
+  return null;
+}

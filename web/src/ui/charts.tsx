@@ -1,0 +1,118 @@
+/** Chartist-backed chart components (donut, gauge, frontier scatter) with text alternatives for screen readers. */
+import { useEffect, useRef } from 'preact/hooks';
+import { AutoScaleAxis, LineChart, PieChart } from '../chartist-subset.js';
+
+/** Number of distinct series colours defined in the stylesheet (`--moneta-series-0` …); more slices cycle. */
+export const PALETTE_SIZE = 10;
+
+/** Formats a fraction as a percentage with one decimal, e.g. 0.0612 → "6.1%". */
+export const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}%`;
+
+/** Props shared by the charts: a text alternative is required (the SVG itself is hidden from assistive tech). */
+interface ChartProps {
+  label: string;
+  className?: string;
+}
+
+/** Creates a Chartist chart in an effect and detaches it (window resize listener) on unmount. */
+function useChart(create: (el: HTMLElement) => { detach(): unknown }, deps: unknown[]) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return undefined;
+    const chart = create(el);
+    return () => {
+      chart.detach();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+  return ref;
+}
+
+/** Allocation donut: one slice per weight, coloured `--moneta-series-<i mod 10>` in order. */
+export function DonutChart(props: ChartProps & { weights: number[]; size?: number }) {
+  const size = props.size ?? 132;
+  const ref = useChart(
+    (el) =>
+      new PieChart(
+        el,
+        { series: props.weights.map((w, i) => ({ value: w, className: `moneta-s${i % PALETTE_SIZE}` })) },
+        { donut: true, donutWidth: Math.round(size * 0.2), showLabel: false, width: size, height: size, chartPadding: 4 },
+      ),
+    [props.weights.join(','), size],
+  );
+  return <div ref={ref} class={`chart donut ${props.className ?? ''}`} role="img" aria-label={props.label} />;
+}
+
+/** Half-donut gauge of a value in [0, 1]; the filled arc takes the colour class `fillClass`. */
+export function GaugeChart(props: ChartProps & { value: number; fillClass: string }) {
+  const v = Math.min(1, Math.max(0, props.value));
+  const ref = useChart(
+    (el) =>
+      new PieChart(
+        el,
+        {
+          series: [
+            { value: v, className: `gauge-fill ${props.fillClass}` },
+            { value: 1 - v, className: 'gauge-rest' },
+          ],
+        },
+        // total = 2 × the sum draws half a circle; startAngle 270 starts it on the left (Chartist's gauge recipe).
+        { donut: true, donutWidth: 16, startAngle: 270, total: 2, showLabel: false, width: 160, height: 96, chartPadding: 4 },
+      ),
+    [v, props.fillClass],
+  );
+  return <div ref={ref} class={`chart gauge ${props.className ?? ''}`} role="img" aria-label={props.label} />;
+}
+
+/** A point of the efficient frontier (annualised fractions). */
+export interface FrontierPoint {
+  volatility: number;
+  expectedReturn: number;
+}
+
+/** Efficient frontier (line through the sampled points) with the chosen portfolio as a highlighted point. */
+export function FrontierChart(props: ChartProps & { frontier: FrontierPoint[]; chosen?: FrontierPoint }) {
+  const points = [...props.frontier].sort((a, b) => a.volatility - b.volatility);
+  const toXY = (p: FrontierPoint) => ({ x: p.volatility, y: p.expectedReturn });
+  const key = JSON.stringify([points, props.chosen]);
+  const ref = useChart(
+    (el) =>
+      new LineChart(
+        el,
+        {
+          series: [
+            { name: 'frontier', className: 'frontier-line', data: points.map(toXY) },
+            { name: 'chosen', className: 'frontier-chosen', data: props.chosen ? [toXY(props.chosen)] : [] },
+          ],
+        },
+        {
+          height: 170,
+          showArea: false,
+          lineSmooth: false,
+          chartPadding: { top: 12, right: 16, bottom: 4, left: 4 },
+          axisX: {
+            type: AutoScaleAxis,
+            onlyInteger: false,
+            scaleMinSpace: 48,
+            labelInterpolationFnc: (v: unknown) => pct(Number(v), 0),
+          },
+          axisY: { scaleMinSpace: 28, offset: 44, labelInterpolationFnc: (v: unknown) => pct(Number(v), 1) },
+          series: {
+            frontier: { showPoint: false, showLine: true },
+            chosen: { showPoint: true, showLine: false },
+          },
+        },
+      ),
+    [key],
+  );
+  return (
+    <figure class={`frontier ${props.className ?? ''}`}>
+      <div ref={ref} class="chart frontier-chart" role="img" aria-label={props.label} />
+      <figcaption>
+        Efficient frontier: expected return (up) against volatility (across)
+        {props.chosen ? '; the dot marks the suggested portfolio.' : '.'}
+      </figcaption>
+    </figure>
+  );
+}
