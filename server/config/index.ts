@@ -33,6 +33,10 @@ export const ENV_VARS = {
   MONETA_MAX_MESSAGE_LENGTH: 'chat.maxMessageLength',
   MONETA_RATE_LIMIT_SESSION_PER_MIN: 'chat.rateLimitPerSessionPerMinute',
   MONETA_RATE_LIMIT_IP_PER_MIN: 'chat.rateLimitPerIpPerMinute',
+  MONETA_FORM_INTERRUPT_THRESHOLD: 'chat.formInterruptThreshold',
+  MONETA_TRUST_PROXY: 'server.trustProxy',
+  MONETA_SHUTDOWN_GRACE_MS: 'server.shutdownGraceMs',
+  MONETA_LOG_HASH_SALT: 'log.hashSalt',
   MONETA_DATA_DIR: 'dataDir',
   MONETA_SESSION_STORE: 'session.store',
   MONETA_SESSION_RETENTION_DAYS: 'session.retentionDays',
@@ -69,6 +73,8 @@ export const configSchema = z.object({
       allowedOrigins: csvList.or(z.array(z.string())).default(['*']),
       /** Grace period for in-flight turns on shutdown. */
       shutdownGraceMs: z.coerce.number().int().min(0).default(10_000),
+      /** Behind a reverse proxy: take the client address from X-Forwarded-For (for per-IP rate limits). */
+      trustProxy: bool.default(false),
     })
     .prefault({}),
   chat: z
@@ -78,6 +84,8 @@ export const configSchema = z.object({
       rateLimitPerIpPerMinute: z.coerce.number().int().min(1).default(600),
       /** Misses in a row before the fallback offers options and a hand-off. */
       fallbackMissesBeforeHandoff: z.coerce.number().int().min(1).default(2),
+      /** In a form, a non-answer whose intent is at least this confident is handled as a new request, then the form resumes. */
+      formInterruptThreshold: z.coerce.number().min(0).max(1).default(0.8),
     })
     .prefault({}),
   dataDir: z.string().default('./data'),
@@ -137,6 +145,8 @@ export const configSchema = z.object({
   log: z
     .object({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** Salt for the hashes that stand in for session ids and IPs in logs; random per process when unset. */
+      hashSalt: z.string().optional(),
     })
     .prefault({}),
 });
