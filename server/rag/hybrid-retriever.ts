@@ -43,6 +43,11 @@ export interface HybridHit extends KnowledgeHit {
   ranks: { dense?: number; bm25?: number; intent?: number };
 }
 
+/** The contract shape of a hit (CONTRACTS §4): `{ id, title, text, score }`, shared by the HTTP API and the CLI. */
+export function publicHit(h: KnowledgeHit): { id: string; title: string; text: string; score: number } {
+  return { id: h.id, title: h.title, text: h.text, score: h.score };
+}
+
 /** Cap on query length processed; longer input is truncated (the HTTP API rejects it before). */
 export const MAX_QUERY_CHARS = 4000;
 

@@ -1,0 +1,73 @@
+/** `moneta kb build` and `moneta kb search` (CONTRACTS §4): rebuild the knowledge index, query it as JSON. */
+import fs from 'node:fs';
+import readline from 'node:readline';
+import type { Command } from 'commander';
+import type { MonetaConfig } from '../config/index.ts';
+import { ValidationError } from '../errors.ts';
+import { buildConfiguredIndex, createKnowledgeBase } from '../rag/knowledge-base.ts';
+import { publicHit } from '../rag/hybrid-retriever.ts';
+
+/** What the kb command needs from the CLI entry point. */
+export interface KbCommandContext {
+  /** The validated configuration (the CLI entry reads the environment). */
+  config: MonetaConfig | (() => MonetaConfig);
+  /** Where JSON results go (default process.stdout). */
+  stdout?: NodeJS.WritableStream;
+  /** Where diagnostics go (default process.stderr). */
+  stderr?: NodeJS.WritableStream;
+}
+
+function parseK(value: string): number {
+  const k = Number(value);
+  if (!Number.isInteger(k) || k < 1 || k > 50) throw new ValidationError(`--k must be a whole number from 1 to 50, got "${value}"`);
+  return k;
+}
+
+/** Registers `kb build` and `kb search` on the program. */
+export function registerKbCommand(program: Command, ctx: KbCommandContext): void {
+  const config = (): MonetaConfig => (typeof ctx.config === 'function' ? ctx.config() : ctx.config);
+  const out = (s: string) => (ctx.stdout ?? process.stdout).write(s);
+  const err = (s: string) => (ctx.stderr ?? process.stderr).write(s);
+  const logger = { info: () => {}, warn: (o: object, msg?: string) => err(`warning: ${msg ?? ''} ${JSON.stringify(o)}\n`) };
+
+  const kb = program.command('kb').description('Knowledge base: build the index, search it');
+
+  kb.command('build')
+    .description('Re-index knowledge/ (incremental: only changed files are re-embedded)')
+    .option('--full', 'Re-embed every file, ignoring the previous index')
+    .action(async (opts: { full?: boolean }) => {
+      const cfg = config();
+      const stats = await buildConfiguredIndex(cfg, { full: Boolean(opts.full), logger });
+      err(
+        `Indexed ${stats.passages} passages (${stats.chunks} chunks) into ${cfg.knowledge.indexDir}: ` +
+          `${stats.embeddedFiles.length} file(s) embedded, ${stats.reusedFiles} unchanged, ${stats.removedFiles.length} removed, ${stats.ms.total} ms\n`,
+      );
+      out(`${JSON.stringify({ indexDir: cfg.knowledge.indexDir, ...stats })}\n`);
+    });
+
+  kb.command('search')
+    .description('Search the knowledge base; prints a JSON array [{id,title,text,score}] best first')
+    .argument('[query]', 'the question')
+    .option('--file <path>', 'one query per line; prints one JSON array per line, in input order')
+    .option('--k <n>', 'number of passages', parseK, 5)
+    .action(async (query: string | undefined, opts: { file?: string; k: number }) => {
+      if ((query === undefined) === (opts.file === undefined)) {
+        throw new ValidationError('Give either a query or --file <path> (one query per line)');
+      }
+      if (opts.file !== undefined && !fs.existsSync(opts.file)) throw new ValidationError(`--file ${opts.file} does not exist`);
+      const cfg = config();
+      const base = await createKnowledgeBase(cfg, { logger });
+      try {
+        const search = async (q: string) => (q.trim() ? (await base.retriever.invoke(q, { k: opts.k })).map(publicHit) : []);
+        if (query !== undefined) {
+          out(`${JSON.stringify(await search(query))}\n`);
+          return;
+        }
+        const lines = readline.createInterface({ input: fs.createReadStream(opts.file!, 'utf8'), crlfDelay: Infinity });
+        // A blank line still gets its (empty) array, so output line n always answers input line n.
+        for await (const line of lines) out(`${JSON.stringify(await search(line))}\n`);
+      } finally {
+        await base.dispose();
+      }
+    });
+}
