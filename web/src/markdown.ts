@@ -106,6 +106,12 @@ function findClose(s: string, from: number, marker: string): number {
   const open = from + marker.length;
   if (isSpace(s[open])) return -1;
   if (marker[0] === '_' && isWordChar(s[from - 1])) return -1;
+  // -2: no valid closer anywhere after `from`. Whether a position closes does not depend on the opener, so a later
+  // opener of the same marker cannot succeed either; the caller caches that to keep parsing linear on junk input.
+  return scanClose(s, open, marker);
+}
+
+function scanClose(s: string, open: number, marker: string): number {
   let j = s.indexOf(marker, open + 1);
   while (j !== -1) {
     const nextIsSame = s[j + marker.length] === marker[0];
@@ -114,12 +120,13 @@ function findClose(s: string, from: number, marker: string): number {
     if (okEnd && !(marker.length === 1 && (nextIsSame || s[j - 1] === marker))) return j;
     j = s.indexOf(marker, j + 1);
   }
-  return -1;
+  return -2;
 }
 
 /** Parses one line of inline Markdown; inside a link label (`inLink`) no further links are made. */
 export function parseInline(s: string, depth: number, inLink = false): Inline[] {
   const out: Inline[] = [];
+  const noCloser = new Map<string, number>(); // marker → position from which no closer exists (see findClose)
   let buf = '';
   const pushText = (): void => {
     if (buf) out.push({ type: 'text', text: buf });
@@ -146,8 +153,9 @@ export function parseInline(s: string, depth: number, inLink = false): Inline[] 
     if ((c === '*' || c === '_') && depth < MAX_DEPTH) {
       const double = s[i + 1] === c;
       const marker = double ? c + c : c;
-      const end = findClose(s, i, marker);
-      if (end !== -1) {
+      const end = (noCloser.get(marker) ?? Infinity) <= i ? -2 : findClose(s, i, marker);
+      if (end === -2 && !noCloser.has(marker)) noCloser.set(marker, i);
+      if (end >= 0) {
         pushText();
         const children = parseInline(s.slice(i + marker.length, end), depth + 1, inLink);
         out.push(double ? { type: 'strong', children } : { type: 'em', children });

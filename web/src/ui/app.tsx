@@ -50,6 +50,7 @@ export function App(props: AppProps) {
   const launcherRef = useRef<HTMLButtonElement>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const logRef = useRef<HTMLDivElement>(null);
+  const logContentRef = useRef<HTMLDivElement>(null);
   const openedOnce = useRef(false);
   const wasOpen = useRef(open);
 
@@ -67,13 +68,26 @@ export function App(props: AppProps) {
     wasOpen.current = open;
   }, [open]);
 
-  // Keep the newest message in view.
+  // Keep the newest message in view while the reader is at the bottom — also when content grows later
+  // (Chartist draws charts asynchronously) — but never yank the view while they scroll back through history.
+  const stickToBottom = useRef(true);
   useLayoutEffect(() => {
     const log = logRef.current;
-    if (log) log.scrollTop = log.scrollHeight;
+    if (log && stickToBottom.current) log.scrollTop = log.scrollHeight;
   }, [state.entries.length, state.typing, open]);
+  useEffect(() => {
+    const log = logRef.current;
+    const content = logContentRef.current;
+    if (!log || !content || typeof ResizeObserver === 'undefined') return undefined;
+    const ro = new ResizeObserver(() => {
+      if (stickToBottom.current) log.scrollTop = log.scrollHeight;
+    });
+    ro.observe(content);
+    return () => ro.disconnect();
+  }, []);
 
   const send = (payload: string, display?: string) => {
+    stickToBottom.current = true; // the user just acted: show the answer
     controller.send(payload, display ?? payload);
   };
   const submit = (e?: Event) => {
@@ -129,7 +143,20 @@ export function App(props: AppProps) {
         <div class={`connection ${statusVisible ? '' : 'hidden'}`} role="status">
           {statusVisible ? STATUS_TEXT[state.connection] : ''}
         </div>
-        <div ref={logRef} class="log" role="log" aria-live="polite" aria-relevant="additions" aria-label="Conversation" tabIndex={0}>
+        <div
+          ref={logRef}
+          class="log"
+          role="log"
+          aria-live="polite"
+          aria-relevant="additions"
+          aria-label="Conversation"
+          tabIndex={0}
+          onScroll={(e) => {
+            const el = e.currentTarget as HTMLDivElement;
+            stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+          }}
+        >
+          <div ref={logContentRef} class="log-content">
           {state.entries.length === 0 ? (
             <p class="empty">Hello! Ask me about cards, payments and accounts, a financial concept, a credit estimate or an investment portfolio.</p>
           ) : null}
@@ -142,6 +169,7 @@ export function App(props: AppProps) {
               onAnswer={send}
             />
           ))}
+          </div>
         </div>
         {state.typing ? (
           <div class="typing" role="status" aria-label={`${options.title} is typing`}>

@@ -58,7 +58,8 @@ export function GaugeChart(props: ChartProps & { value: number; fillClass: strin
           ],
         },
         // total = 2 × the sum draws half a circle; startAngle 270 starts it on the left (Chartist's gauge recipe).
-        { donut: true, donutWidth: 16, startAngle: 270, total: 2, showLabel: false, width: 160, height: 96, chartPadding: 4 },
+        // The square chart's lower, empty half is clipped by the stylesheet (.chart.gauge).
+        { donut: true, donutWidth: 18, startAngle: 270, total: 2, showLabel: false, width: 150, height: 150, chartPadding: 2 },
       ),
     [v, props.fillClass],
   );
