@@ -1,0 +1,189 @@
+/**
+ * The composition root: one HTTP server carrying Express 5 (REST, health, metrics, static files, feature routers) and
+ * Socket.IO 4 (chat), with every dependency injected so tests build the same app with in-memory stores.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import cors from 'cors';
+import express, { type Express, type Router } from 'express';
+import { Server } from 'socket.io';
+import { ChatCore } from './channels/handle-message.ts';
+import { createRestWebhookRouter } from './channels/rest.ts';
+import { attachSocketIoChannel, type MonetaIoServer } from './channels/socketio.ts';
+import type { MonetaConfig } from './config/index.ts';
+import type { HandoffNotifier } from './dialogue/handoff.ts';
+import { RulePolicy } from './dialogue/policy.ts';
+import { MessageProcessor, systemClock, type Clock } from './dialogue/processor.ts';
+import type { Policy } from './dialogue/types.ts';
+import { createHealthRouter, type Readiness } from './http/health-router.ts';
+import { errorHandler, notFound, requestId } from './http/middleware.ts';
+import { createSessionsRouter } from './http/sessions-router.ts';
+import { createStaticRouter } from './http/static-router.ts';
+import type { NluPipeline } from './nlu/types.ts';
+import type { MonetaLogger } from './observability/logger.ts';
+import { createMetrics, type MonetaMetrics } from './observability/metrics.ts';
+import { startRetentionJob, type RetentionJob } from './session/retention.ts';
+import { KeyedLock } from './session/session-lock.ts';
+import type { SessionStore } from './session/types.ts';
+import type { Skill } from './skills/skill.ts';
+
+/** The parts a running Moneta is built from (what `buildDefaultDeps` returns, what tests pass). */
+export interface AppDeps {
+  sessionStore: SessionStore;
+  nlu: NluPipeline;
+  skills: Skill[];
+  /** Feature routers (`create<Feature>Router(deps)`), mounted at `/`; they declare full paths. */
+  routers?: Router[];
+  handoffNotifier?: HandoffNotifier | undefined;
+  /** Overrides the RulePolicy built from `skills` (tests, experiments). */
+  policy?: Policy;
+  /** Resolves when slow dependencies (models, indexes) are loaded; /healthz says "starting" until then. */
+  ready?: Promise<unknown>;
+  /** Releases models and other resources on shutdown (the session store is closed separately). */
+  dispose?: () => Promise<void>;
+}
+
+export interface CreateAppOptions extends AppDeps {
+  config: MonetaConfig;
+  logger: MonetaLogger;
+  clock?: Clock;
+  /** A fresh registry per app by default, so several apps can run in one process (tests, bench). */
+  metrics?: MonetaMetrics;
+  /** Root for static files (default: the checkout). */
+  staticRoot?: string;
+}
+
+/** A built app. `start` listens; `close` shuts down gracefully. */
+export interface MonetaApp {
+  app: Express;
+  httpServer: http.Server;
+  io: MonetaIoServer;
+  metrics: MonetaMetrics;
+  readiness: Readiness;
+  /** Listens on `port` (0 = any free port) and resolves with the bound port and a local URL. */
+  start(port?: number, host?: string): Promise<{ port: number; url: string }>;
+  /**
+   * Graceful shutdown: stop accepting connections and turns, let in-flight turns finish (up to
+   * `config.server.shutdownGraceMs`), disconnect sockets, close the session store and dispose models. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** Builds the app. Nothing listens until `start()`. */
+export function createApp(options: CreateAppOptions): MonetaApp {
+  const { config } = options;
+  const { logger, hash } = options.logger;
+  const metrics = options.metrics ?? createMetrics();
+  const clock = options.clock ?? systemClock;
+  const instrumentation = { metrics, logger };
+  const readiness: Readiness = { status: options.ready ? 'starting' : 'ok' };
+  const ready = options.ready?.then(
+    () => {
+      if (readiness.status === 'starting') readiness.status = 'ok';
+    },
+    (error: unknown) => {
+      readiness.status = 'failed';
+      throw error;
+    },
+  );
+  // Turns wait on `ready`; keep an unobserved rejection from crashing the process (main.ts reports it).
+  ready?.catch(() => undefined);
+
+  const policy = options.policy ?? new RulePolicy({
+    skills: options.skills,
+    fallbackThreshold: config.nlu.fallbackThreshold,
+    fallbackMissesBeforeHandoff: config.chat.fallbackMissesBeforeHandoff,
+    formInterruptThreshold: config.chat.formInterruptThreshold,
+  });
+  const processor = new MessageProcessor({
+    store: options.sessionStore,
+    nlu: options.nlu,
+    policy,
+    handoffNotifier: options.handoffNotifier,
+    clock,
+    instrumentation,
+    hash,
+  });
+  const lock = new KeyedLock();
+  const core = new ChatCore({
+    processor,
+    lock,
+    maxMessageLength: config.chat.maxMessageLength,
+    rateLimitPerSessionPerMinute: config.chat.rateLimitPerSessionPerMinute,
+    rateLimitPerIpPerMinute: config.chat.rateLimitPerIpPerMinute,
+    metrics,
+    logger,
+    hash,
+    ...(ready ? { ready } : {}),
+  });
+
+  const allowAll = config.server.allowedOrigins.includes('*');
+  const origin = allowAll ? '*' : config.server.allowedOrigins;
+
+  const app = express();
+  app.disable('x-powered-by');
+  if (config.server.trustProxy) app.set('trust proxy', true);
+  app.use(requestId());
+  app.use(cors({ origin, methods: ['GET', 'POST', 'DELETE', 'OPTIONS'], maxAge: 600 }));
+  // A chat message is at most maxMessageLength characters; 4 bytes per character plus envelope, floor 100 kB for feature APIs.
+  app.use(express.json({ limit: Math.max(100_000, config.chat.maxMessageLength * 4 + 4096) }));
+  app.use(createHealthRouter({ readiness, metrics }));
+  app.use(createRestWebhookRouter({ core }));
+  app.use(createSessionsRouter({ store: options.sessionStore, core }));
+  for (const router of options.routers ?? []) app.use(router);
+  app.use(createStaticRouter(options.staticRoot ? { root: options.staticRoot } : {}));
+  app.use(notFound());
+  app.use(errorHandler({ logger, metrics }));
+
+  const httpServer = http.createServer(app);
+  const io: MonetaIoServer = new Server(httpServer, {
+    path: '/socket.io/',
+    cors: { origin, methods: ['GET', 'POST'] },
+    // Large enough for an oversized message to reach us and get a clear error instead of a silent disconnect.
+    maxHttpBufferSize: Math.max(1_000_000, config.chat.maxMessageLength * 8),
+  });
+  attachSocketIoChannel(io, {
+    core,
+    logger,
+    ...(config.server.trustProxy ? { clientIp: (s) => forwardedFor(s.handshake.headers['x-forwarded-for']) ?? s.handshake.address } : {}),
+  });
+
+  let retention: RetentionJob | undefined;
+  let closing: Promise<void> | undefined;
+
+  const start = (port = config.server.port, host = config.server.host): Promise<{ port: number; url: string }> =>
+    new Promise((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(port, host, () => {
+        httpServer.off('error', reject);
+        retention = startRetentionJob({ store: options.sessionStore, retentionDays: config.session.retentionDays, now: () => clock.now(), logger });
+        const bound = (httpServer.address() as AddressInfo).port;
+        const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+        resolve({ port: bound, url: `http://${shownHost}:${bound}` });
+      });
+    });
+
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      readiness.status = 'stopping';
+      core.stopAccepting();
+      retention?.stop();
+      // Stop accepting connections; established sockets stay open so in-flight turns can deliver their replies.
+      const serverClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      const drained = await lock.idle(config.server.shutdownGraceMs);
+      if (!drained) logger.warn({ pending: lock.pending }, 'shutdown grace period over; some turns did not finish');
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      httpServer.closeAllConnections();
+      await serverClosed;
+      await options.sessionStore.close();
+      await options.dispose?.();
+      logger.info('stopped');
+    })());
+
+  return { app, httpServer, io, metrics, readiness, start, close };
+}
+
+function forwardedFor(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value?.split(',')[0]?.trim() || undefined;
+}

@@ -1,0 +1,91 @@
+/**
+ * Builds Moneta's default dependencies from the config: session store, NLU pipeline, skills, feature routers, hand-off.
+ * Feature engineers: construct your skill / router in the marked places below (minimal edits; others edit this too).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Router } from 'express';
+import type { AppDeps } from './app.ts';
+import type { MonetaConfig } from './config/index.ts';
+import { ConfigError } from './errors.ts';
+import { WebhookHandoffNotifier } from './dialogue/handoff.ts';
+import { findUnroutedIntents } from './dialogue/policy.ts';
+import { RuleEntityExtractor } from './nlu/entities/index.ts';
+import { KeywordIntentClassifier } from './nlu/keyword-intent-classifier.ts';
+import { StagedNluPipeline, type NluStage } from './nlu/pipeline.ts';
+import type { IntentClassifier } from './nlu/types.ts';
+import type { MonetaLogger } from './observability/logger.ts';
+import { MemorySessionStore } from './session/memory-session-store.ts';
+import { SqliteSessionStore } from './session/sqlite-session-store.ts';
+import type { SessionStore } from './session/types.ts';
+import { ConversationSkill } from './skills/conversation/conversation-skill.ts';
+import { creditPlaceholder, knowledgePlaceholder, portfolioPlaceholder } from './skills/conversation/placeholder-skills.ts';
+import type { Skill } from './skills/skill.ts';
+
+/** The session store chosen by `config.session.store` (SQLite file under `config.dataDir` by default). */
+export function buildSessionStore(config: MonetaConfig): SessionStore {
+  if (config.session.store === 'memory') return new MemorySessionStore();
+  return new SqliteSessionStore({ file: path.resolve(config.dataDir, 'sessions.sqlite') });
+}
+
+/** The BANKING77 labels from the data set (for the knowledge placeholder); empty when the data set is absent. */
+function banking77Labels(config: MonetaConfig): string[] {
+  const file = path.join(config.datasetsDir, 'banking77', 'categories.json');
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as string[]) : [];
+}
+
+/** Builds everything `createApp` needs. Slow loads go into `loading`; /healthz turns OK once they all resolve. */
+export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: MonetaLogger): Promise<AppDeps> {
+  const { logger } = monetaLogger;
+  const loading: Array<Promise<unknown>> = [];
+  const disposers: Array<() => Promise<void>> = [];
+
+  // ---- NLU ---------------------------------------------------------------------------------------------------------
+  // nlu engineer: construct the transformer classifier for `config.nlu.classifier === 'transformer'` here, and add
+  // extra stages (e.g. an out-of-scope detector) to `nluStages`.
+  let classifier: IntentClassifier;
+  switch (config.nlu.classifier) {
+    case 'keyword':
+      classifier = new KeywordIntentClassifier();
+      break;
+    default:
+      throw new ConfigError(`MONETA_NLU_CLASSIFIER=${config.nlu.classifier} is not available in this build; use "keyword".`);
+  }
+  const nluStages: NluStage[] = [];
+  const nlu = new StagedNluPipeline({ classifier, entityExtractors: [new RuleEntityExtractor()], stages: nluStages });
+  disposers.push(() => nlu.dispose());
+
+  // ---- Skills ------------------------------------------------------------------------------------------------------
+  const skills: Skill[] = [new ConversationSkill()];
+  // Feature skills: when yours is ready, construct it here and delete its placeholder line below.
+  skills.push(creditPlaceholder()); // credit engineer: replace with the credit-risk skill
+  skills.push(portfolioPlaceholder()); // portfolio engineer: replace with the portfolio skill
+  skills.push(knowledgePlaceholder(banking77Labels(config))); // rag engineer: replace with the knowledge skill
+
+  // ---- Feature HTTP routers (mounted at /, each declares full paths like /api/v1/credit/assess) ---------------------
+  const routers: Router[] = [];
+  // Feature routers: routers.push(createCreditRouter({ … })) etc.
+
+  // Every label the classifier can produce must have someone to answer it (fail fast, ARCHITECTURE principle 5).
+  const unrouted = findUnroutedIntents(classifier.labels, skills);
+  if (unrouted.length > 0) {
+    throw new ConfigError(`The intent classifier can produce intents no skill handles: ${unrouted.join(', ')}. Add a skill for them or remove the labels.`);
+  }
+
+  const sessionStore = buildSessionStore(config);
+  const handoffNotifier = config.handoff.webhookUrl ? new WebhookHandoffNotifier({ url: config.handoff.webhookUrl }) : undefined;
+  logger.info({ classifier: classifier.name, skills: skills.map((s) => s.name), sessionStore: config.session.store }, 'dependencies built');
+
+  return {
+    sessionStore,
+    nlu,
+    skills,
+    routers,
+    handoffNotifier,
+    ready: Promise.all(loading),
+    dispose: async () => {
+      for (const skill of skills) await skill.dispose?.();
+      for (const dispose of disposers) await dispose();
+    },
+  };
+}

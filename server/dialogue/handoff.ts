@@ -1,0 +1,72 @@
+/** Hand-off to a person: the transcript sent to the bank's live-agent system (a webhook) when a customer asks for one. */
+import type { BotMessage } from '../contracts/chat-protocol.ts';
+import type { SessionEvent } from '../session/types.ts';
+
+/** One line of the transcript. */
+export interface TranscriptEntry {
+  from: 'user' | 'bot';
+  text: string;
+  at: number;
+}
+
+/** What the live-agent system receives (JSON body of the webhook POST). */
+export interface HandoffRequest {
+  /** Lets the agent system reply on this conversation (it is the conversation's bearer id: send it only to trusted systems). */
+  sessionId: string;
+  reason: string;
+  at: number;
+  transcript: TranscriptEntry[];
+}
+
+/** Delivers hand-off requests. Implementations throw on failure; the caller tells the user politely. */
+export interface HandoffNotifier {
+  notify(request: HandoffRequest): Promise<void>;
+}
+
+/** The readable part of a bot message (text, or a short note for rich content). */
+function botText(message: BotMessage): string | undefined {
+  if ('text' in message) return message.text;
+  if ('attachment' in message) return `[image] ${message.attachment.payload.src}`;
+  if (message.custom.type === 'form_question' || message.custom.type === 'error') return undefined;
+  return `[${message.custom.type}]`;
+}
+
+/** The conversation as user/bot lines, oldest first (form widgets and error payloads left out). */
+export function buildTranscript(events: readonly SessionEvent[]): TranscriptEntry[] {
+  const out: TranscriptEntry[] = [];
+  for (const e of events) {
+    if (e.type === 'user_uttered') out.push({ from: 'user', text: e.text, at: e.at });
+    if (e.type === 'bot_uttered') {
+      const text = botText(e.message);
+      if (text !== undefined) out.push({ from: 'bot', text, at: e.at });
+    }
+  }
+  return out;
+}
+
+export interface WebhookHandoffNotifierOptions {
+  url: string;
+  /** Give up after this long, so a slow agent system cannot stall the chat. Default 5 s. */
+  timeoutMs?: number;
+  /** Injected for tests of the client itself; defaults to the global fetch. */
+  fetch?: typeof fetch;
+}
+
+/** POSTs the hand-off request as JSON to `url`; any non-2xx answer or network error is a failure. */
+export class WebhookHandoffNotifier implements HandoffNotifier {
+  private readonly fetchImpl: typeof fetch;
+  constructor(private readonly options: WebhookHandoffNotifierOptions) {
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  async notify(request: HandoffRequest): Promise<void> {
+    const response = await this.fetchImpl(this.options.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+      signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
+    });
+    if (!response.ok) throw new Error(`hand-off webhook answered HTTP ${response.status}`);
+    await response.body?.cancel();
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The rule policy: routes an intent to the skill that declares it, runs forms (answers first), handles low confidence
+ * (rephrase, then options and a hand-off), out-of-scope messages and hand-off requests.
+ */
+import { ConfigError } from '../errors.ts';
+import { textMessage } from '../response/render.ts';
+import { FALLBACK_BUTTONS, CAPABILITY_BUTTONS, TEXTS } from '../response/templates.ts';
+import type { Skill } from '../skills/skill.ts';
+import { FormRunner, formTitle, type RegisteredForm } from './form-runner.ts';
+import type { PlanStep, Policy, TurnInput } from './types.ts';
+
+/** The intent that hands the conversation to a person. */
+export const HANDOFF_INTENT = 'human_handoff';
+/** The intent for anything Moneta does not handle. */
+export const OUT_OF_SCOPE_INTENT = 'out_of_scope';
+/** Intents that never interrupt a form: in a form they are (failed) answers, not requests. */
+const NON_INTERRUPTING = new Set(['affirm', 'deny', OUT_OF_SCOPE_INTENT]);
+
+export interface RulePolicyOptions {
+  skills: readonly Skill[];
+  /** Below this top confidence the message goes to the fallback (`config.nlu.fallbackThreshold`). */
+  fallbackThreshold: number;
+  /** Misses in a row before offering options and a hand-off (`config.chat.fallbackMissesBeforeHandoff`). */
+  fallbackMissesBeforeHandoff: number;
+  /**
+   * In a form, a message that is not a valid answer is treated as a new request when its intent is at least this
+   * confident (`config.chat.formInterruptThreshold`). Kept high because short answers ("40", "rent") are what NLU
+   * classifies worst; answers are always tried against the slot parser first.
+   */
+  formInterruptThreshold?: number;
+}
+
+/** Intents some skill or the policy itself answers. */
+export function routedIntents(skills: readonly Skill[]): Set<string> {
+  const intents = new Set<string>([HANDOFF_INTENT, OUT_OF_SCOPE_INTENT]);
+  for (const skill of skills) {
+    for (const intent of skill.intents) intents.add(intent);
+    for (const form of skill.forms ?? []) for (const intent of form.triggerIntents) intents.add(intent);
+  }
+  return intents;
+}
+
+/** Labels a classifier can produce that nothing answers (checked at start-up: ARCHITECTURE principle 5). */
+export function findUnroutedIntents(labels: readonly string[], skills: readonly Skill[]): string[] {
+  const routed = routedIntents(skills);
+  return labels.filter((l) => !routed.has(l));
+}
+
+/** The last `n` bot texts before this turn, most recent first. */
+function lastBotTexts(input: TurnInput, n: number): string[] {
+  const out: string[] = [];
+  for (let i = input.events.length - 1; i >= 0 && out.length < n; i -= 1) {
+    const e = input.events[i]!;
+    if (e.type === 'user_uttered' && out.length > 0) break;
+    if (e.type === 'bot_uttered' && 'text' in e.message) out.push(e.message.text);
+  }
+  return out;
+}
+
+/** Rule-based policy (Rasa's RulePolicy + forms + FallbackClassifier behaviour). */
+export class RulePolicy implements Policy {
+  private readonly intentSkills = new Map<string, Skill>();
+  private readonly forms = new Map<string, RegisteredForm>();
+  private readonly formTriggers = new Map<string, RegisteredForm>();
+  private readonly runner = new FormRunner();
+  private readonly options: Required<RulePolicyOptions>;
+
+  constructor(options: RulePolicyOptions) {
+    this.options = { formInterruptThreshold: 0.8, ...options };
+    for (const skill of options.skills) {
+      for (const intent of skill.intents) {
+        const other = this.intentSkills.get(intent);
+        if (other) throw new ConfigError(`Intent "${intent}" is claimed by two skills: ${other.name} and ${skill.name}. Remove it from one of them.`);
+        this.intentSkills.set(intent, skill);
+      }
+      for (const spec of skill.forms ?? []) {
+        if (this.forms.has(spec.name)) throw new ConfigError(`Two forms are named "${spec.name}"; form names must be unique.`);
+        const form = { spec, skill };
+        this.forms.set(spec.name, form);
+        for (const intent of spec.triggerIntents) this.formTriggers.set(intent, form);
+      }
+    }
+  }
+
+  plan(input: TurnInput): PlanStep[] {
+    const active = input.state.activeForm;
+    if (active) {
+      const form = this.forms.get(active.name);
+      if (form) return this.planInForm(form, active.filled, input);
+      // The form's skill is gone (e.g. removed after an upgrade): close it and treat the message normally.
+      return [{ kind: 'reply', events: [{ type: 'form_ended', at: input.now, form: active.name, reason: 'failed' }], replies: [] }, ...this.route(input)];
+    }
+    return this.route(input);
+  }
+
+  private route(input: TurnInput): PlanStep[] {
+    const { name, confidence } = input.parse.intent;
+    if (confidence < this.options.fallbackThreshold) return this.fallback(input);
+    if (name === HANDOFF_INTENT) return [{ kind: 'handoff', reason: 'user_request' }];
+    if (name === OUT_OF_SCOPE_INTENT) return [this.outOfScope()];
+    const form = this.formTriggers.get(name);
+    if (form) return this.runner.start(form, input);
+    const skill = this.intentSkills.get(name);
+    if (skill) return [{ kind: 'skill', skill, intent: name }];
+    return [this.outOfScope()];
+  }
+
+  private planInForm(form: RegisteredForm, filled: Record<string, unknown>, input: TurnInput): PlanStep[] {
+    const outcome = this.runner.continue(form, filled, input);
+    if (outcome.handled) return outcome.steps;
+    const { name, confidence } = input.parse.intent;
+    const interrupts = confidence >= this.options.formInterruptThreshold && !NON_INTERRUPTING.has(name);
+    if (interrupts) {
+      if (name === HANDOFF_INTENT) {
+        return [
+          { kind: 'reply', events: [{ type: 'form_ended', at: input.now, form: form.spec.name, reason: 'cancelled' }], replies: [] },
+          { kind: 'handoff', reason: 'user_request' },
+        ];
+      }
+      const otherForm = this.formTriggers.get(name);
+      if (otherForm) {
+        const note =
+          otherForm === form
+            ? `We're already doing the ${formTitle(form.spec)}.`
+            : `You're in the middle of the ${formTitle(form.spec)}. Let's finish it first, or say "cancel" to stop it.`;
+        return [this.runner.reask(form, filled, note)];
+      }
+      const skill = this.intentSkills.get(name);
+      if (skill) return [{ kind: 'skill', skill, intent: name }, this.runner.reask(form, filled, `Back to the ${formTitle(form.spec)}:`)];
+    }
+    // Same error twice in a row: remind the user of the ways out.
+    const repeated = lastBotTexts(input, 2)[1]?.startsWith(outcome.error) ?? false;
+    const hint = repeated ? ' You can also say "why" to know why I ask, or "cancel" to stop.' : '';
+    return [this.runner.reask(form, filled, `${outcome.error}${hint}`)];
+  }
+
+  private fallback(input: TurnInput): PlanStep[] {
+    const misses = input.state.fallbackCount + 1;
+    const offer = misses >= this.options.fallbackMissesBeforeHandoff;
+    return [
+      {
+        kind: 'reply',
+        events: [{ type: 'fallback', at: input.now, reason: offer ? 'repeated_low_confidence' : 'low_confidence' }],
+        replies: [offer ? textMessage(TEXTS.fallbackOptions, FALLBACK_BUTTONS) : textMessage(TEXTS.rephrase)],
+      },
+    ];
+  }
+
+  private outOfScope(): PlanStep {
+    return { kind: 'reply', events: [], replies: [textMessage(TEXTS.outOfScope, CAPABILITY_BUTTONS)] };
+  }
+}

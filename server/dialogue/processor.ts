@@ -1,0 +1,182 @@
+/**
+ * The turn loop: load the conversation, parse the message, ask the policy for a plan, run its steps (replies, skills,
+ * hand-off), append everything to the log in one write, and return the replies. Callers serialise turns per session.
+ */
+import type { BotMessage } from '../contracts/chat-protocol.ts';
+import { isMonetaError } from '../errors.ts';
+import type { NluPipeline, ParseResult } from '../nlu/types.ts';
+import { timeStage, type StageInstrumentation } from '../observability/stage.ts';
+import { customMessage, normalizeReplies, textMessage } from '../response/render.ts';
+import { TEXTS } from '../response/templates.ts';
+import { deriveState } from '../session/tracker.ts';
+import type { SessionEvent, SessionRecord, SessionStore } from '../session/types.ts';
+import type { SkillResult } from '../skills/skill.ts';
+import { buildTranscript, type HandoffNotifier } from './handoff.ts';
+import type { PlanStep, Policy, TurnInput } from './types.ts';
+
+/** Wall-clock source (injected so tests can move time). */
+export interface Clock {
+  now(): number;
+}
+
+/** The system clock. */
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface MessageProcessorOptions {
+  store: SessionStore;
+  nlu: NluPipeline;
+  policy: Policy;
+  handoffNotifier?: HandoffNotifier | undefined;
+  clock?: Clock;
+  instrumentation?: StageInstrumentation;
+  /** Hashes session ids for logs. */
+  hash?: (value: string) => string;
+  /** Intent ranking entries kept in the stored parse (the log stays small; CONTRACTS needs the top 5). */
+  storedRankingSize?: number;
+}
+
+/** One user message to process. */
+export interface TurnRequest {
+  sessionId: string;
+  text: string;
+  channel: string;
+}
+
+/** Processes turns. Not re-entrant per session: the channel core holds the per-session lock around each call. */
+export class MessageProcessor {
+  private readonly clock: Clock;
+  private readonly instrumentation: StageInstrumentation;
+  private readonly hash: (value: string) => string;
+
+  constructor(private readonly options: MessageProcessorOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.instrumentation = options.instrumentation ?? {};
+    this.hash = options.hash ?? ((v) => v);
+  }
+
+  /** Handles one user message and returns the bot's replies, in order. */
+  async handleMessage(request: TurnRequest): Promise<BotMessage[]> {
+    const now = this.clock.now();
+    const record = await this.load(request.sessionId, now);
+    const parse = await timeStage('nlu', this.instrumentation, () => this.options.nlu.parse(request.text));
+    const opening: SessionEvent[] = record.events.length === 0 ? [{ type: 'session_started', at: now }] : [];
+    const userEvent: SessionEvent = { type: 'user_uttered', at: now, text: request.text, parse: this.compact(parse), channel: request.channel };
+    return this.runTurn(record, [...opening, userEvent], request.text, parse, now);
+  }
+
+  /**
+   * A client opened the chat without sending a message (rasa-webchat does this): a new conversation gets the greeting;
+   * an existing one gets nothing, so a reload does not repeat it.
+   */
+  async handleOpen(request: Omit<TurnRequest, 'text'>): Promise<BotMessage[]> {
+    const now = this.clock.now();
+    const record = await this.load(request.sessionId, now);
+    if (deriveState(record.events).botHasSpoken) return [];
+    const parse: ParseResult = { text: '/greet', intent: { name: 'greet', confidence: 1 }, intent_ranking: [{ name: 'greet', confidence: 1 }], entities: [], trigger: true };
+    const opening: SessionEvent[] = record.events.length === 0 ? [{ type: 'session_started', at: now }] : [];
+    return this.runTurn(record, opening, '/greet', parse, now);
+  }
+
+  private async load(sessionId: string, now: number): Promise<SessionRecord> {
+    return (await this.options.store.get(sessionId)) ?? (await this.options.store.create(sessionId, now));
+  }
+
+  private async runTurn(record: SessionRecord, turnEvents: SessionEvent[], text: string, parse: ParseResult, now: number): Promise<BotMessage[]> {
+    const input: TurnInput = { sessionId: record.id, text, parse, state: deriveState(record.events), events: record.events, now };
+    const steps = await timeStage('policy', this.instrumentation, () => this.options.policy.plan(input));
+    const events = [...turnEvents];
+    const replies: BotMessage[] = [];
+    const emit = (stepEvents: SessionEvent[], stepReplies: BotMessage[]): void => {
+      const normalized = normalizeReplies(stepReplies);
+      events.push(...stepEvents, ...normalized.map((message): SessionEvent => ({ type: 'bot_uttered', at: now, message })));
+      replies.push(...normalized);
+    };
+    for (const step of steps) {
+      const result = await this.runStep(step, record, events, text, parse, now);
+      emit(result.events, result.replies);
+    }
+    await this.options.store.append(record.id, events, now);
+    this.instrumentation.logger?.debug(
+      { sessionHash: this.hash(record.id), intent: parse.intent.name, confidence: Number(parse.intent.confidence.toFixed(3)), replies: replies.length },
+      'turn',
+    );
+    return replies;
+  }
+
+  private async runStep(
+    step: PlanStep,
+    record: SessionRecord,
+    turnEvents: readonly SessionEvent[],
+    text: string,
+    parse: ParseResult,
+    now: number,
+  ): Promise<SkillResult> {
+    switch (step.kind) {
+      case 'reply':
+        return { events: step.events, replies: step.replies };
+      case 'skill':
+        return this.runSkill(step, record, turnEvents, text, parse, now);
+      case 'handoff':
+        return this.handoff(step.reason, record, turnEvents, now);
+    }
+  }
+
+  private async runSkill(
+    step: Extract<PlanStep, { kind: 'skill' }>,
+    record: SessionRecord,
+    turnEvents: readonly SessionEvent[],
+    text: string,
+    parse: ParseResult,
+    now: number,
+  ): Promise<SkillResult> {
+    const { skill, intent } = step;
+    try {
+      const result = await timeStage('skill', this.instrumentation, () =>
+        skill.run({
+          sessionId: record.id,
+          parse,
+          text,
+          events: [...record.events, ...turnEvents],
+          now,
+          ...(step.completedForm ? { completedForm: step.completedForm } : {}),
+        }),
+      );
+      return { events: [...result.events, { type: 'skill_ran', at: now, skill: skill.name, intent, ok: true }], replies: result.replies };
+    } catch (error) {
+      // A failing skill becomes an apologetic reply, never a dropped turn or a disconnect (ARCHITECTURE principle 12).
+      const code = isMonetaError(error) ? error.code : 'internal';
+      const userMessage = isMonetaError(error) && error.code !== 'internal' ? error.message : TEXTS.skillFailed;
+      this.instrumentation.metrics?.errorsTotal.inc({ code });
+      this.instrumentation.logger?.error({ err: error, skill: skill.name, intent, sessionHash: this.hash(record.id) }, 'skill failed');
+      return {
+        events: [{ type: 'skill_ran', at: now, skill: skill.name, intent, ok: false }],
+        replies: [textMessage(userMessage), customMessage({ type: 'error', code, message: userMessage })],
+      };
+    }
+  }
+
+  private async handoff(reason: string, record: SessionRecord, turnEvents: readonly SessionEvent[], now: number): Promise<SkillResult> {
+    const notifier = this.options.handoffNotifier;
+    let status: 'sent' | 'failed' | 'unavailable' = 'unavailable';
+    if (notifier) {
+      try {
+        await notifier.notify({ sessionId: record.id, reason, at: now, transcript: buildTranscript([...record.events, ...turnEvents]) });
+        status = 'sent';
+      } catch (error) {
+        status = 'failed';
+        this.instrumentation.metrics?.errorsTotal.inc({ code: 'internal' });
+        this.instrumentation.logger?.warn({ err: error, sessionHash: this.hash(record.id) }, 'hand-off webhook failed');
+      }
+    }
+    const text = status === 'sent' ? TEXTS.handoffSent : status === 'failed' ? TEXTS.handoffFailed : TEXTS.handoffUnavailable;
+    return {
+      events: [{ type: 'handoff', at: now, reason }],
+      replies: [textMessage(text), customMessage({ type: 'handoff', reason, status })],
+    };
+  }
+
+  private compact(parse: ParseResult): ParseResult {
+    const size = this.options.storedRankingSize ?? 5;
+    return { ...parse, intent_ranking: parse.intent_ranking.slice(0, size) };
+  }
+}

@@ -1,0 +1,35 @@
+/** Dialogue stage contracts: what the policy sees for one turn and the plan of steps it returns. */
+import type { BotMessage } from '../contracts/chat-protocol.ts';
+import type { ParseResult } from '../nlu/types.ts';
+import type { SessionEvent } from '../session/types.ts';
+import type { TrackerState } from '../session/tracker.ts';
+import type { Skill } from '../skills/skill.ts';
+
+/** The policy's input for one turn. */
+export interface TurnInput {
+  sessionId: string;
+  /** The user's message (or `/greet` for the synthetic greeting when a widget opens a new conversation). */
+  text: string;
+  parse: ParseResult;
+  /** State derived from the log before this turn. */
+  state: TrackerState;
+  /** The log before this turn. */
+  events: readonly SessionEvent[];
+  now: number;
+}
+
+/**
+ * One step of a turn, executed in order by the processor:
+ * - `reply`: append these events and send these messages (each message also becomes a `bot_uttered` event);
+ * - `skill`: run a skill (answering `intent`, or consuming a just-completed form);
+ * - `handoff`: hand the conversation to a person (webhook + `custom.handoff`).
+ */
+export type PlanStep =
+  | { kind: 'reply'; events: SessionEvent[]; replies: BotMessage[] }
+  | { kind: 'skill'; skill: Skill; intent: string; completedForm?: { name: string; slots: Record<string, unknown> } }
+  | { kind: 'handoff'; reason: string };
+
+/** Turns a parsed message and the conversation state into steps. Pure: no I/O, so it is easy to table-test. */
+export interface Policy {
+  plan(input: TurnInput): PlanStep[];
+}
