@@ -22,6 +22,42 @@ export interface ChatControllerOptions extends Omit<TransportOptions, 'storage'>
   typingTimeoutMs?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /**
+   * Server base URL for `GET /api/v1/sessions/:id/messages`. When set, a resumed conversation is reconciled with the
+   * server's copy (it wins when it holds more messages than the local cache, e.g. after storage was cleared).
+   */
+  server?: string;
+  /** fetch implementation (default: the global one). */
+  fetch?: typeof fetch;
+}
+
+/** A message of the server's history endpoint (same shape as a cached transcript entry). */
+type ServerHistoryEntry = { from: 'user'; text: string; at: number } | { from: 'bot'; message: BotMessage; at: number };
+
+const conversational = (e: TranscriptEntry): boolean => e.from === 'user' || e.from === 'bot';
+
+/**
+ * The server stores what the user sent (a quick reply's payload, e.g. `/portfolio_advice`); the widget shows the
+ * button's title. Maps each user payload back to the title of the button offered just before it.
+ */
+export function withButtonTitles(entries: readonly ServerHistoryEntry[]): TranscriptEntry[] {
+  const titles = new Map<string, string>();
+  return entries.map((e) => {
+    if (e.from === 'bot') {
+      const m = e.message as { quick_replies?: unknown; custom?: { type?: unknown; input?: { options?: unknown } } };
+      const buttons = [
+        ...(Array.isArray(m.quick_replies) ? m.quick_replies : []),
+        ...(m.custom?.type === 'form_question' && Array.isArray(m.custom.input?.options) ? m.custom.input.options : []),
+      ] as Array<{ title?: unknown; payload?: unknown }>;
+      for (const b of buttons) {
+        if (typeof b?.payload === 'string' && typeof b.title === 'string') titles.set(b.payload, b.title);
+      }
+      return e;
+    }
+    const title = titles.get(e.text);
+    titles.clear();
+    return title ? { ...e, text: title } : e;
+  });
 }
 
 /** Text shown when the server starts a new conversation although the client asked to resume one. */
@@ -37,6 +73,9 @@ export class ChatController {
   readonly #listeners = new Set<(s: ChatState) => void>();
   readonly #typingTimeoutMs: number;
   readonly #now: () => number;
+  readonly #server: string | undefined;
+  readonly #fetch: typeof fetch | undefined;
+  #appends = 0;
   #state: ChatState;
   #nextKey = 1;
   #typingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -45,6 +84,8 @@ export class ChatController {
     this.#storage = options.storage;
     this.#typingTimeoutMs = options.typingTimeoutMs ?? 30_000;
     this.#now = options.now ?? Date.now;
+    this.#server = options.server;
+    this.#fetch = options.fetch ?? (typeof fetch === 'function' ? fetch.bind(globalThis) : undefined);
     const storedId = this.#storage.loadSession();
     const cached = storedId === undefined ? [] : this.#storage.loadHistory(storedId);
     this.#state = {
@@ -105,6 +146,37 @@ export class ChatController {
     }
     this.#update({ sessionId: id });
     this.#persist();
+    if (resumed) void this.#reconcile(id);
+  }
+
+  /** Fetches the server's copy of a resumed conversation; adopts it if it has more than the local cache. */
+  async #reconcile(id: string): Promise<void> {
+    if (!this.#server || !this.#fetch) return;
+    const appendsBefore = this.#appends;
+    try {
+      const res = await this.#fetch(`${this.#server}/api/v1/sessions/${encodeURIComponent(id)}/messages`, {
+        headers: { accept: 'application/json' },
+        credentials: 'omit',
+      });
+      if (!res.ok) return;
+      const body = (await res.json()) as { messages?: unknown };
+      if (!Array.isArray(body.messages)) return;
+      const remote = withButtonTitles(
+        body.messages.filter(
+          (e): e is ServerHistoryEntry =>
+            typeof e === 'object' && e !== null && typeof (e as { at?: unknown }).at === 'number' &&
+            (((e as { from?: unknown }).from === 'user' && typeof (e as { text?: unknown }).text === 'string') ||
+              ((e as { from?: unknown }).from === 'bot' && typeof (e as { message?: unknown }).message === 'object')),
+        ),
+      );
+      // Only if nothing happened meanwhile, and the server knows more than we show.
+      if (this.#appends !== appendsBefore || this.#state.sessionId !== id) return;
+      if (remote.length <= this.#state.entries.filter(conversational).length) return;
+      this.#update({ entries: remote.map((e) => ({ ...e, key: this.#nextKey++ })) });
+      this.#persist();
+    } catch {
+      // Offline or an older server without the endpoint: the local cache is what we have.
+    }
   }
 
   #onBotMessage(message: BotMessage): void {
@@ -113,6 +185,7 @@ export class ChatController {
   }
 
   #append(entry: TranscriptEntry): void {
+    this.#appends += 1;
     this.#update({ entries: [...this.#state.entries, { ...entry, key: this.#nextKey++ }] });
     this.#persist();
   }

@@ -72,6 +72,7 @@ export function mount(overrides: Partial<WidgetOptions> = {}): MonetaWidget {
     socketPath: options.socketPath,
     storage,
     customData: { language: options.language },
+    server: options.server,
   });
   const onFirstOpen = () => {
     if (options.initPayload && controller.state.entries.length === 0) {

@@ -1,0 +1,59 @@
+/** Starts the real Moneta app (default dependencies, SQLite session store in a temp dir) on a free port for browser tests. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createApp, type MonetaApp } from '../../../server/app.ts';
+import { buildDefaultDeps } from '../../../server/bootstrap.ts';
+import { loadConfig, type MonetaConfigInput } from '../../../server/config/index.ts';
+import { createSilentLogger } from '../../../server/observability/logger.ts';
+import type { Skill } from '../../../server/skills/skill.ts';
+
+/** A running server for one test file. */
+export interface TestServer {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  app: MonetaApp;
+  /** Temp data dir holding the SQLite session file. */
+  dataDir: string;
+  /** Stops the server (graceful) and, unless `keepData`, deletes the data dir. */
+  close(options?: { keepData?: boolean }): Promise<void>;
+}
+
+/** Options for {@link startMoneta}. */
+export interface StartMonetaOptions {
+  /** Config overrides (port, host, data dir and log level are set by the harness). */
+  config?: MonetaConfigInput;
+  /** Skills added to the default ones (test fixtures such as a small questionnaire). */
+  extraSkills?: Skill[];
+  /** Reuse a data dir (to restart a server on the same SQLite file). */
+  dataDir?: string;
+}
+
+/**
+ * Builds the app exactly as `npm start` does (`buildDefaultDeps` + `createApp`), with a temp data dir, quiet logs and
+ * port 0, and waits until it is ready (/healthz OK).
+ */
+export async function startMoneta(options: StartMonetaOptions = {}): Promise<TestServer> {
+  const overrides = options.config ?? {};
+  const dir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'moneta-e2e-'));
+  const config = loadConfig({}, {
+    ...overrides,
+    dataDir: dir,
+    server: { port: 0, host: '127.0.0.1', shutdownGraceMs: 2000, ...(overrides.server ?? {}) },
+    log: { level: 'silent' },
+  });
+  const logger = createSilentLogger();
+  const deps = await buildDefaultDeps(config, logger);
+  const app = createApp({ config, logger, ...deps, skills: [...deps.skills, ...(options.extraSkills ?? [])] });
+  const { port } = await app.start(0, '127.0.0.1');
+  await deps.ready;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    dataDir: dir,
+    async close(options = {}) {
+      await app.close();
+      if (!options.keepData) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

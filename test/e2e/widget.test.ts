@@ -1,0 +1,294 @@
+/**
+ * Moneta's own widget in headless Chromium against the real app (default dependencies, SQLite store in a temp dir):
+ * chat round trip, quick replies, history after reload, form inputs, keyboard-only use, 360 px, HTML injection, CSS
+ * isolation, and time to first render.
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { PROJECT_ROOT } from '../../server/config/index.ts';
+import { launchBrowser, type TestBrowser } from './support/browser.ts';
+import { FIXTURE_FORM_TRIGGER, FixtureFormSkill } from './support/fixture-form-skill.ts';
+import { startMoneta, type TestServer } from './support/moneta-server.ts';
+import { clearOriginStorage, widgetPage, type WidgetPage } from './support/widget-page.ts';
+
+let server: TestServer;
+let browser: TestBrowser;
+let page: Page & { errors: string[] };
+let w: WidgetPage;
+
+beforeAll(async () => {
+  if (!existsSync(`${PROJECT_ROOT}/web/dist/widget.js`)) {
+    throw new Error('web/dist/widget.js is missing: run `npm run build:web` first (`npm test` does).');
+  }
+  server = await startMoneta({ extraSkills: [new FixtureFormSkill()] });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+beforeEach(async () => {
+  page = await browser.newPage();
+  await page.setViewportSize({ width: 1280, height: 860 });
+  await clearOriginStorage(page, server.url);
+  w = widgetPage(page);
+  return async () => {
+    expect(page.errors, 'uncaught errors in the page').toEqual([]);
+    await page.close();
+  };
+});
+
+/** Loads the demo page and opens the widget with the launcher. */
+async function openWidget(): Promise<void> {
+  await page.goto(`${server.url}/`);
+  await w.launcher.click();
+  await w.dialog.waitFor({ state: 'visible' });
+}
+
+/** The server's copy of a conversation (GET /api/v1/sessions/:id/messages). */
+async function serverHistory(sessionId: string): Promise<Array<{ from: string; text?: string }>> {
+  const res = await fetch(`${server.url}/api/v1/sessions/${sessionId}/messages`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { messages: Array<{ from: string; text?: string }> }).messages;
+}
+
+describe('Moneta widget in a real browser', () => {
+  it('chats, follows a quick reply, and shows the same conversation after a reload', async () => {
+    await page.goto(`${server.url}/`);
+    expect(await w.launcher.getAttribute('aria-label')).toBe('Open chat: Moneta Assistant');
+    expect(await w.launcher.getAttribute('aria-expanded')).toBe('false');
+    await w.launcher.click();
+    await w.dialog.waitFor({ state: 'visible' });
+    expect(await w.launcher.getAttribute('aria-expanded')).toBe('true');
+    await expect.poll(() => w.focused()).toBe('moneta-input'); // focus moves to the input on open
+
+    await w.send('hello');
+    await w.waitForUser('hello');
+    await w.waitForBot(/I'm Moneta/);
+
+    // Quick replies: clicking shows the title as the user's bubble and sends the payload.
+    const button = w.quickReplies.filter({ hasText: 'Cards & account help' });
+    await button.click();
+    await w.waitForUser('Cards & account help');
+    await w.waitForBot(/Ask me about your cards/);
+    const sessionId = await w.storedSessionId();
+    expect(sessionId).toMatch(/\S+/);
+    const history = await serverHistory(sessionId as string);
+    expect(history.filter((m) => m.from === 'user').map((m) => m.text)).toEqual(['hello', '/banking_help']);
+
+    const before = await w.log.locator('.msg').allInnerTexts();
+    await page.reload();
+    await w.launcher.click();
+    await w.dialog.waitFor({ state: 'visible' });
+    await w.waitForBot(/Ask me about your cards/);
+    expect(await w.log.locator('.msg').allInnerTexts()).toEqual(before);
+    expect(await w.storedSessionId()).toBe(sessionId);
+
+    // The server resumed the same conversation: a new message lands in the same session.
+    await w.send('thank you');
+    await w.waitForBot(/You're welcome/);
+    const after = await serverHistory(sessionId as string);
+    expect(after.filter((m) => m.from === 'user').map((m) => m.text)).toEqual(['hello', '/banking_help', 'thank you']);
+  });
+
+  it('shows the right input for each form question and sends the answers', async () => {
+    await openWidget();
+    await w.send(FIXTURE_FORM_TRIGGER);
+    await w.waitForBot('How much can you put aside each month?');
+
+    // number: a labelled number field with the unit and range from the form_question payload
+    const number = page.getByRole('spinbutton', { name: /Your answer \(EUR\)/ });
+    await number.waitFor();
+    expect(await number.getAttribute('min')).toBe('10');
+    expect(await number.getAttribute('max')).toBe('5000');
+    await expect.poll(() => w.focused()).toMatch(/^moneta-num-/);
+    await number.fill('3');
+    await number.press('Enter');
+    const error = page.getByRole('alert').filter({ hasText: 'between 10 and 5000' });
+    await error.waitFor();
+    expect(await number.getAttribute('aria-invalid')).toBe('true');
+    await number.fill('250');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await w.waitForUser('250 EUR');
+
+    // choice: one set of buttons (the quick replies), not a second copy from form_question
+    await w.waitForBot('What are you saving for?');
+    await w.quickReplies.first().waitFor();
+    expect(await w.quickReplies.allInnerTexts()).toEqual(['A house', 'Retirement', 'A rainy day']);
+    expect(await page.getByRole('group', { name: 'Choose an answer' }).count()).toBe(0);
+    expect(await page.locator('moneta-widget .form-question[data-input="choice"]').count()).toBe(1);
+    await w.quickReplies.filter({ hasText: 'Retirement' }).click();
+    await w.waitForUser('Retirement');
+
+    // text: a hint pointing at the message box; the number field is gone (the question was answered)
+    await w.waitForBot('What should we call this plan?');
+    await page.locator('moneta-widget .form-hint').waitFor();
+    expect(await number.count()).toBe(0);
+    await w.send('Dream fund');
+    await w.waitForBot('Plan "Dream fund": 250 EUR a month for retirement.');
+  });
+
+  it('can be used with the keyboard alone', async () => {
+    await page.goto(`${server.url}/`);
+    await w.launcher.waitFor();
+    // Tab through the host page until the launcher has focus.
+    let onLauncher = false;
+    for (let i = 0; i < 30 && !onLauncher; i++) {
+      await page.keyboard.press('Tab');
+      onLauncher = (await w.focused()) === 'launcher';
+    }
+    expect(onLauncher).toBe(true);
+    // The focus ring is visible (an outline, WCAG 2.4.7).
+    const outline = await w.launcher.evaluate((el) => getComputedStyle(el).outlineStyle);
+    expect(outline).not.toBe('none');
+
+    await page.keyboard.press('Enter');
+    await w.dialog.waitFor({ state: 'visible' });
+    await expect.poll(() => w.focused()).toBe('moneta-input');
+    await page.keyboard.type('hi');
+    await page.keyboard.press('Enter');
+    await w.waitForBot(/I'm Moneta/);
+    await w.quickReplies.first().waitFor();
+
+    // Shift+Tab from the input reaches the quick replies (they sit just above it); Space activates one.
+    let onReply = false;
+    for (let i = 0; i < 6 && !onReply; i++) {
+      await page.keyboard.press('Shift+Tab');
+      onReply = (await page.evaluate(() => document.querySelector('moneta-widget')?.shadowRoot?.activeElement?.textContent)) === 'Suggest a portfolio';
+    }
+    expect(onReply).toBe(true);
+    await page.keyboard.press('Space');
+    await w.waitForUser('Suggest a portfolio');
+
+    // Esc closes the dialog and returns focus to the launcher.
+    await w.input.focus();
+    await page.keyboard.press('Escape');
+    await w.dialog.waitFor({ state: 'hidden' });
+    expect(await w.focused()).toBe('launcher');
+    expect(await w.launcher.getAttribute('aria-expanded')).toBe('false');
+  });
+
+  it('works as a full-screen panel at 360 px', async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    await openWidget();
+    const box = await w.dialog.boundingBox();
+    expect(box).toMatchObject({ x: 0, y: 0, width: 360, height: 740 });
+    await w.send('hello');
+    await w.waitForBot(/I'm Moneta/);
+    // Nothing overflows sideways; the buttons and input stay inside the viewport.
+    const overflow = await w.log.evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    for (const l of [w.input, w.quickReplies.first(), page.getByRole('button', { name: 'Send message' })]) {
+      const b = await l.boundingBox();
+      expect(b && b.x >= 0 && b.x + b.width <= 360).toBe(true);
+    }
+    // The launcher is covered by the panel, so the header's close button closes it.
+    await w.dialog.getByRole('button', { name: 'Close chat' }).click();
+    await w.dialog.waitFor({ state: 'hidden' });
+    await w.launcher.waitFor({ state: 'visible' });
+  });
+
+  it('renders HTML in messages as text, never as markup', async () => {
+    await openWidget();
+    const attack = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+    await w.send(attack);
+    const bubble = await w.waitForUser(attack);
+    expect(await bubble.textContent()).toBe(attack);
+    await w.botBubbles.first().waitFor(); // the reply arrived, so the transcript (with the attack) is cached
+
+    // Bot text takes the Markdown path: seed the transcript cache with a hostile bot message, as a server (or a
+    // tampered cache) could send, then reload.
+    const sessionId = await w.storedSessionId();
+    await page.evaluate((id) => {
+      const key = Object.keys(localStorage).find((k) => k.endsWith(':history')) as string;
+      const rec = JSON.parse(localStorage.getItem(key) as string) as { sessionId: string; entries: unknown[] };
+      if (rec.sessionId !== id) throw new Error('transcript cache belongs to another session');
+      rec.entries.push({
+        from: 'bot',
+        at: Date.now(),
+        message: {
+          text:
+            '**bold** <b>tag</b> <img src=x onerror="window.__pwned=3"> [bad](javascript:window.__pwned=4) ' +
+            '[good](https://bank.example/help)\n- <script>window.__pwned=5</script>',
+        },
+      });
+      localStorage.setItem(key, JSON.stringify(rec));
+    }, sessionId);
+    await page.reload();
+    await w.launcher.click();
+    const hostile = await w.waitForBot('<b>tag</b>');
+    expect(await hostile.locator('strong').allInnerTexts()).toEqual(['bold']);
+    expect(await hostile.locator('b, img, script').count()).toBe(0);
+    const links = hostile.locator('a');
+    expect(await links.count()).toBe(1);
+    expect(await links.getAttribute('href')).toBe('https://bank.example/help');
+    expect(await links.getAttribute('rel')).toBe('noopener noreferrer');
+    expect(await hostile.locator('li').textContent()).toBe('<script>window.__pwned=5</script>');
+    expect(await page.evaluate(() => (window as { __pwned?: unknown }).__pwned)).toBeUndefined();
+    expect(await page.locator('moneta-widget img').count()).toBe(0);
+  });
+
+  it('keeps its styles inside the shadow root, and the page styles out', async () => {
+    await page.goto(`${server.url}/`);
+    await page.addStyleTag({
+      content:
+        'button { background: rgb(255, 0, 0) !important; font-family: "Comic Sans MS" !important; }' +
+        ' p, div { color: rgb(0, 200, 0) !important; } .launcher, .panel { position: static; }',
+    });
+    await page.evaluate(() => {
+      const probe = document.createElement('div');
+      probe.className = 'launcher panel bubble';
+      probe.id = 'probe';
+      document.body.appendChild(probe);
+    });
+    await w.launcher.click();
+    await w.send('hello');
+    await w.waitForBot(/I'm Moneta/);
+    const style = (selector: string, prop: string) =>
+      page.evaluate(
+        ([sel, p]) => {
+          const el = document.querySelector('moneta-widget')?.shadowRoot?.querySelector(sel);
+          return el ? getComputedStyle(el).getPropertyValue(p as string) : null;
+        },
+        [selector, prop],
+      );
+    expect(await style('.launcher', 'background-color')).toBe('rgb(11, 92, 173)');
+    expect(await style('.launcher', 'position')).toBe('fixed');
+    expect(await style('.from-bot .bubble p', 'color')).toBe('rgb(26, 31, 43)');
+    expect(await style('.chip', 'font-family')).not.toContain('Comic Sans');
+    // …and the widget's class names did not style the page's own element.
+    const probe = await page.evaluate(() => {
+      const s = getComputedStyle(document.getElementById('probe') as HTMLElement);
+      return { position: s.position, borderRadius: s.borderTopLeftRadius, background: s.backgroundColor };
+    });
+    expect(probe).toEqual({ position: 'static', borderRadius: '0px', background: 'rgba(0, 0, 0, 0)' });
+  });
+
+  it('is themable through CSS custom properties', async () => {
+    await page.goto(`${server.url}/`);
+    await page.addStyleTag({ content: ':root { --moneta-primary: rgb(120, 20, 90); --moneta-radius: 4px; }' });
+    await w.launcher.click();
+    const bg = await page.evaluate(() => {
+      const root = document.querySelector('moneta-widget')?.shadowRoot;
+      return getComputedStyle(root?.querySelector('.header') as Element).backgroundColor;
+    });
+    expect(bg).toBe('rgb(120, 20, 90)');
+  });
+
+  it('renders its launcher quickly (time to first render, p50 of 5 loads)', async () => {
+    const samples: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await page.goto(`${server.url}/`);
+      await w.launcher.waitFor();
+      samples.push(await page.evaluate(() => performance.getEntriesByName('moneta:first-render')[0]?.startTime ?? NaN));
+    }
+    samples.sort((a, b) => a - b);
+    const p50 = samples[2] as number;
+    console.log(`[widget] time to first render (navigation start → launcher rendered), p50 of 5: ${p50.toFixed(0)} ms; all: ${samples.map((s) => s.toFixed(0)).join(', ')}`);
+    expect(Number.isFinite(p50)).toBe(true);
+    expect(p50).toBeLessThan(3000);
+  });
+});
