@@ -31,7 +31,7 @@ const WHY =
 const CORRECTION_CUE =
   /\b(?:actually|change|changed|make|set|update|correct|correction|i meant|meant to say|should (?:be|have been)|instead|sorry|oops|wrong|mistake)\b/i;
 /** Joining words between a slot's name and its new value ("change my age *to* 40", "duration *should be* 24"). */
-const VALUE_LEAD = /^\s*(?:'s|s)?\s*[,:=]?\s*(?:to|is|be|as|of|at|into|should be|must be|->|=)?\s*[,:]?\s*/i;
+const VALUE_LEAD = /^\s*(?:'s\b)?\s*[,:=]?\s*(?:(?:to|is|be|as|of|at|into|should be|must be|will be)\b|->|=)?\s*[,:]?\s*/i;
 
 /** True when the message asks to leave the form. */
 export const isCancelRequest = (text: string): boolean => CANCEL.test(text) || /^\/(?:cancel|stop)\b/.test(text.trim());

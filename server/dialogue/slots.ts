@@ -73,8 +73,12 @@ function readNumber(kind: NumberKind, answer: string): number | undefined {
       return parsePercentage(answer) ?? parseNumber(answer);
     case 'count':
       return parseCount(answer);
-    default:
-      return parseNumber(answer);
+    default: {
+      // parseNumber reads magnitudes only; a minus sign right before the first number makes it negative.
+      const first = findNumbers(answer)[0];
+      if (!first) return undefined;
+      return /-\s*$/.test(answer.slice(0, first.start)) ? -first.value : first.value;
+    }
   }
 }
 
@@ -141,11 +145,6 @@ function normalize(text: string): string {
     .trim();
 }
 
-function containsPhrase(haystack: string, phrase: string): boolean {
-  if (!phrase) return false;
-  return ` ${haystack} `.includes(` ${phrase} `);
-}
-
 /**
  * Matches an answer against options: exact payload, title or synonym first; then the option number ("2", "option 2",
  * "the second one"); then a title or synonym contained in the answer ("I rent my flat" → rent). When several options
@@ -164,19 +163,29 @@ export function matchChoice(answer: string, options: readonly ChoiceOption[]): C
   if (numbered) return options[Number(numbered[1]) - 1];
   const ordinal = /^(?:the )?(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)(?: one| option)?$/.exec(text);
   if (ordinal) return ordinal[1] === 'last' ? options.at(-1) : options[ORDINALS.indexOf(ordinal[1]!)];
-  let best: { option: ChoiceOption; length: number } | undefined;
-  let tie = false;
+  // Each option's longest phrase found in the answer, with its span.
+  const found: Array<{ option: ChoiceOption; start: number; end: number }> = [];
   for (const option of options) {
-    const length = Math.max(0, ...phrases(option).filter((p) => containsPhrase(text, p)).map((p) => p.length));
-    if (length === 0) continue;
-    if (!best || length > best.length) {
-      best = { option, length };
-      tie = false;
-    } else if (length === best.length && best.option !== option) {
-      tie = true;
+    let hit: { start: number; end: number } | undefined;
+    for (const p of phrases(option)) {
+      const at = findPhrase(text, p);
+      if (at >= 0 && (!hit || p.length > hit.end - hit.start)) hit = { start: at, end: at + p.length };
     }
+    if (hit) found.push({ option, ...hit });
   }
-  return best && !tie ? best.option : undefined;
+  if (found.length === 0) return undefined;
+  const best = found.reduce((a, b) => (b.end - b.start > a.end - a.start ? b : a));
+  // Another option mentioned outside the best match ("own or rent") makes the answer ambiguous; one inside it
+  // ("free" within "live for free") does not.
+  const ambiguous = found.some((f) => f !== best && (f.start < best.start || f.end > best.end));
+  return ambiguous ? undefined : best.option;
+}
+
+/** Index of `phrase` as whole words in `text`, or -1. */
+function findPhrase(text: string, phrase: string): number {
+  if (!phrase) return -1;
+  // Padding with spaces makes the match whole-word; the index in the padded text equals the index in `text`.
+  return ` ${text} `.indexOf(` ${phrase} `);
 }
 
 function listTitles(options: readonly ChoiceOption[]): string {

@@ -21,7 +21,7 @@ const r = (pattern: RegExp, weight = 1): KeywordRule => ({ pattern, weight });
  * not always, mean the intent. Whole-message anchors (`^…$`) keep "no" inside a sentence from reading as `deny`.
  */
 export const DEFAULT_KEYWORD_TABLE: KeywordTable = {
-  greet: [r(/^(hi|hello|hey|hiya|howdy|good (morning|afternoon|evening)|greetings|yo)\b/, 2), r(/^(hi|hello|hey) there\b/, 2)],
+  greet: [r(/^(hi|hello|hey|hiya|howdy|good (morning|afternoon|evening)|greetings|yo)(?![\w-])/, 2), r(/^(hi|hello|hey) there\b/, 2)],
   goodbye: [r(/^(bye|goodbye|bye bye|see (you|ya)|farewell|cya|good night)\b/, 2), r(/\b(bye|goodbye|see you later)\b/)],
   thank_you: [r(/\b(thanks|thank you|thx|ty|cheers|much appreciated)\b/, 2)],
   bot_challenge: [
@@ -60,7 +60,7 @@ export const DEFAULT_KEYWORD_TABLE: KeywordTable = {
     r(/\b(weather|recipe|cook|movie|film|song|music|football|soccer|basketball|joke|poem|horoscope|dating|pizza|restaurant|flight|hotel)\b/, 2),
     r(/\b(which stock|stock tip|hot stock|will .* (go up|rise|crash) (tomorrow|next week)|lottery)\b/, 2),
   ],
-  card_arrival: [r(/\b(my )?(new )?card (has ?n'?t|hasn'?t|did ?n'?t|didn't|not|still not|never) (arrived|come|came|shown up)\b/, 2), r(/\bwhere is my (new )?card\b/, 2), r(/\bcard (arrive|arrival|delivery)\b/)],
+  card_arrival: [r(/\bcard\b.*\b(hasn'?t|has not|didn'?t|did not|not|never)\b.*\b(arrived|come|came|shown up|been delivered)\b/, 2), r(/\bwhere is my (new )?card\b/, 2), r(/\bcard (arrive|arrival|delivery)\b/)],
   lost_or_stolen_card: [r(/\b(lost|stolen|misplaced) (my )?(debit |credit |bank )?card\b/, 2), r(/\bcard (was|got|has been) (lost|stolen)\b/, 2)],
   activate_my_card: [r(/\bactivat(e|ing|ion)\b.*\bcard\b|\bcard\b.*\bactivat(e|ion)\b/, 2)],
   change_pin: [r(/\b(change|reset|update) (my )?pin\b/, 2)],

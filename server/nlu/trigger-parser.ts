@@ -2,7 +2,7 @@
 import type { Entity, ParseResult } from './types.ts';
 
 // `?` is allowed at the end because one BANKING77 label is spelled `reverted_card_payment?`.
-const TRIGGER = /^\/([A-Za-z_][A-Za-z0-9_]*\??)(\{.*\})?\s*$/s;
+const TRIGGER = /^\/([A-Za-z_][A-Za-z0-9_]*\??)(\{.*)?$/s;
 
 /** The extractor name reported for entities that came from a trigger's JSON. */
 export const TRIGGER_EXTRACTOR = 'trigger';

@@ -1,0 +1,216 @@
+/** Table-driven tests of the rule policy and the form runner, on the real NLU pipeline and a real test form skill. */
+import { describe, expect, it } from 'vitest';
+import type { BotMessage } from '../../../../server/contracts/chat-protocol.ts';
+import { detectCorrection, isCancelRequest, isWhyRequest } from '../../../../server/dialogue/form-runner.ts';
+import { RulePolicy, findUnroutedIntents } from '../../../../server/dialogue/policy.ts';
+import type { PlanStep } from '../../../../server/dialogue/types.ts';
+import { ConfigError } from '../../../../server/errors.ts';
+import { RuleEntityExtractor } from '../../../../server/nlu/entities/index.ts';
+import { KeywordIntentClassifier } from '../../../../server/nlu/keyword-intent-classifier.ts';
+import { StagedNluPipeline } from '../../../../server/nlu/pipeline.ts';
+import { FALLBACK_BUTTONS, TEXTS } from '../../../../server/response/templates.ts';
+import { deriveState } from '../../../../server/session/tracker.ts';
+import type { SessionEvent } from '../../../../server/session/types.ts';
+import { ConversationSkill } from '../../../../server/skills/conversation/conversation-skill.ts';
+import { LOAN_FORM, LoanCheckSkill } from '../../../fixtures/platform/loan-form-skill.ts';
+
+const nlu = new StagedNluPipeline({ classifier: new KeywordIntentClassifier(), entityExtractors: [new RuleEntityExtractor()] });
+const loan = new LoanCheckSkill();
+const conversation = new ConversationSkill();
+const policy = new RulePolicy({ skills: [conversation, loan], fallbackThreshold: 0.4, fallbackMissesBeforeHandoff: 2 });
+
+/** Plays a turn: plans it and appends what the processor would (user event, step events, bot events). */
+async function turn(log: SessionEvent[], text: string): Promise<PlanStep[]> {
+  const parse = await nlu.parse(text);
+  const steps = policy.plan({ sessionId: 's', text, parse, state: deriveState(log), events: log, now: 1 });
+  log.push({ type: 'user_uttered', at: 1, text, parse });
+  for (const step of steps) {
+    if (step.kind === 'reply') log.push(...step.events, ...step.replies.map((message): SessionEvent => ({ type: 'bot_uttered', at: 1, message })));
+  }
+  return steps;
+}
+
+const replies = (steps: PlanStep[]): BotMessage[] => steps.flatMap((s) => (s.kind === 'reply' ? s.replies : []));
+const texts = (steps: PlanStep[]): string[] => replies(steps).flatMap((m) => ('text' in m ? [m.text] : []));
+const questionSlot = (steps: PlanStep[]): string | undefined =>
+  replies(steps).flatMap((m) => ('custom' in m && m.custom.type === 'form_question' ? [m.custom.slot as string] : [])).at(-1);
+
+describe('RulePolicy routing', () => {
+  it.each([
+    ['hello', 'greet'],
+    ['/capabilities', 'capabilities'],
+    ['are you a bot', 'bot_challenge'],
+  ])('%s → conversation skill (%s)', async (text, intent) => {
+    const steps = await turn([], text);
+    expect(steps).toEqual([{ kind: 'skill', skill: conversation, intent }]);
+  });
+
+  it('routes human_handoff to a handoff step', async () => {
+    expect(await turn([], 'I want to speak to a human')).toEqual([{ kind: 'handoff', reason: 'user_request' }]);
+  });
+
+  it('answers out_of_scope politely, saying what Moneta can do', async () => {
+    const steps = await turn([], 'what is the weather in Paris');
+    expect(texts(steps)).toEqual([TEXTS.outOfScope]);
+  });
+
+  it('answers an intent nobody handles like out_of_scope', async () => {
+    expect(texts(await turn([], '/launch_rocket'))).toEqual([TEXTS.outOfScope]);
+  });
+
+  it('asks to rephrase on low confidence, then offers options and a hand-off after two misses in a row', async () => {
+    const log: SessionEvent[] = [];
+    const first = await turn(log, 'qwzx plorb');
+    expect(replies(first)).toEqual([{ text: TEXTS.rephrase }]);
+    const second = await turn(log, 'blorp zizz');
+    expect(replies(second)).toEqual([{ text: TEXTS.fallbackOptions, quick_replies: [...FALLBACK_BUTTONS] }]);
+    expect(FALLBACK_BUTTONS.at(-1)).toEqual({ content_type: 'text', title: 'Talk to a person', payload: '/human_handoff' });
+  });
+
+  it('resets the miss counter after an understood message', async () => {
+    const log: SessionEvent[] = [];
+    await turn(log, 'qwzx plorb');
+    await turn(log, 'hello');
+    expect(replies(await turn(log, 'blorp zizz'))).toEqual([{ text: TEXTS.rephrase }]);
+  });
+
+  it('fails fast on an intent claimed twice and reports unrouted labels', () => {
+    expect(() => new RulePolicy({ skills: [conversation, new ConversationSkill()], fallbackThreshold: 0.4, fallbackMissesBeforeHandoff: 2 })).toThrow(ConfigError);
+    expect(findUnroutedIntents(['greet', 'human_handoff', 'out_of_scope', 'credit_risk_assessment', 'card_arrival'], [conversation, loan])).toEqual(['card_arrival']);
+  });
+});
+
+describe('forms', () => {
+  it('starts on a trigger intent: intro, then the question as text + form_question', async () => {
+    const steps = await turn([], 'can I get a loan?');
+    expect(replies(steps)).toEqual([
+      { text: LOAN_FORM.intro },
+      { text: 'How much would you like to borrow?' },
+      { custom: { type: 'form_question', form: 'loan_check', slot: 'amount', input: { type: 'number', min: 100, max: 100_000, unit: 'EUR' }, step: 1, total: 3 } },
+    ]);
+  });
+
+  it('fills slots, skips questions whose askIf is false, and completes with the owning skill', async () => {
+    const log: SessionEvent[] = [];
+    await turn(log, '/credit_risk_assessment');
+    expect(questionSlot(await turn(log, '5000'))).toBe('duration');
+    const housing = await turn(log, '2 years');
+    expect(replies(housing)[0]).toEqual({
+      text: 'Do you own your home, rent, or live for free?',
+      quick_replies: [
+        { content_type: 'text', title: 'Own', payload: 'own' },
+        { content_type: 'text', title: 'Rent', payload: 'rent' },
+        { content_type: 'text', title: 'Live for free', payload: 'free' },
+      ],
+    });
+    const done = await turn(log, 'I rent');
+    expect(done.at(-1)).toEqual({ kind: 'skill', skill: loan, intent: 'credit_risk_assessment', completedForm: { name: 'loan_check', slots: { amount: 5000, duration: 24, housing: 'rent' } } });
+    expect(done.flatMap((s) => (s.kind === 'reply' ? s.events : []))).toEqual([
+      { type: 'slot_set', at: 1, name: 'housing', value: 'rent', form: 'loan_check' },
+      { type: 'form_ended', at: 1, form: 'loan_check', reason: 'completed' },
+    ]);
+  });
+
+  it('re-asks the same question after an invalid answer with a short explanation', async () => {
+    const log: SessionEvent[] = [];
+    await turn(log, '/credit_risk_assessment');
+    const steps = await turn(log, '50');
+    expect(texts(steps)).toEqual(['That is out of range: please give a number between 100 and 100,000 EUR.', 'How much would you like to borrow?']);
+    expect(questionSlot(steps)).toBe('amount');
+    // The same mistake again adds a reminder of the ways out.
+    expect(texts(await turn(log, '60'))[0]).toContain('You can also say "why"');
+  });
+
+  it('explains why a question is asked, then asks it again', async () => {
+    const log: SessionEvent[] = [];
+    await turn(log, '/credit_risk_assessment');
+    expect(texts(await turn(log, 'why do you need this?'))).toEqual(['The amount changes how risky the loan is.', 'How much would you like to borrow?']);
+  });
+
+  it('applies a correction to an earlier answer, confirms it, and continues', async () => {
+    const log: SessionEvent[] = [];
+    await turn(log, '/credit_risk_assessment');
+    await turn(log, '5000');
+    await turn(log, '12 months');
+    const steps = await turn(log, 'actually, make the duration 24 months');
+    expect(texts(steps)).toEqual(['Got it: I\'ve changed the duration to 24 months.', 'Do you own your home, rent, or live for free?']);
+    expect(deriveState(log).activeForm?.filled).toEqual({ amount: 5000, duration: 24 });
+    // Raising the amount above 10,000 makes the guarantor question apply.
+    await turn(log, 'change the loan amount to 20000');
+    const last = await turn(log, 'own');
+    expect(questionSlot(last)).toBe('guarantor');
+  });
+
+  it('rejects an invalid correction and keeps the old value', async () => {
+    const log: SessionEvent[] = [];
+    await turn(log, '/credit_risk_assessment');
+    await turn(log, '5000');
+    const steps = await turn(log, 'change the amount to 5 euros');
+    expect(texts(steps)[0]).toBe("I couldn't change the amount: That is out of range: please give a number between 100 and 100,000 EUR.");
+    expect(deriveState(log).activeForm?.filled).toEqual({ amount: 5000 });
+  });
+
+  it('leaves the form on cancel, confirming it', async () => {
+    const log: SessionEvent[] = [];
+    await turn(log, '/credit_risk_assessment');
+    const steps = await turn(log, 'cancel');
+    expect(texts(steps)).toEqual(["OK, I've stopped the loan check questionnaire; nothing was submitted. What else can I help you with?"]);
+    expect(deriveState(log).activeForm).toBeUndefined();
+  });
+
+  it('answers a strong unrelated request mid-form, then resumes the question', async () => {
+    const log: SessionEvent[] = [];
+    await turn(log, '/credit_risk_assessment');
+    const steps = await turn(log, 'are you a bot?');
+    expect(steps[0]).toEqual({ kind: 'skill', skill: conversation, intent: 'bot_challenge' });
+    expect(texts(steps)).toEqual(['Back to the loan check questionnaire:', 'How much would you like to borrow?']);
+    expect(deriveState(log).activeForm?.name).toBe('loan_check');
+  });
+
+  it('prefers the slot parser for short answers the NLU would misread', async () => {
+    const log: SessionEvent[] = [];
+    await turn(log, '/credit_risk_assessment');
+    await turn(log, '5000');
+    await turn(log, '24');
+    // "no"/"free" would be deny/other intents; the choice parser decides first.
+    const steps = await turn(log, 'free');
+    expect(steps.at(-1)).toMatchObject({ kind: 'skill', completedForm: { slots: { housing: 'free' } } });
+  });
+
+  it('hands off mid-form when asked, ending the form', async () => {
+    const log: SessionEvent[] = [];
+    await turn(log, '/credit_risk_assessment');
+    const steps = await turn(log, '/human_handoff');
+    expect(steps.at(-1)).toEqual({ kind: 'handoff', reason: 'user_request' });
+    expect(deriveState(log).activeForm).toBeUndefined();
+  });
+});
+
+describe('form message detectors', () => {
+  it.each(['cancel', 'Stop', 'never mind', 'nevermind', 'forget it', 'I want to stop', 'stop the questionnaire please', 'ok cancel'])('cancel: %j', (t) => {
+    expect(isCancelRequest(t)).toBe(true);
+  });
+  it.each(['stop sign', 'I cancelled my card', '5000'])('not cancel: %j', (t) => {
+    expect(isCancelRequest(t)).toBe(false);
+  });
+  it.each(['why?', 'Why do you ask?', 'why do you need that', 'what is this for?', 'why is that relevant'])('why: %j', (t) => {
+    expect(isWhyRequest(t)).toBe(true);
+  });
+  it.each(['why is my card declined', '24'])('not why: %j', (t) => {
+    expect(isWhyRequest(t)).toBe(false);
+  });
+  it.each([
+    ['actually, make the duration 24 months', 'duration', '24 months'],
+    ['change my amount to 4000', 'amount', '4000'],
+    ['sorry, the term should be 36', 'duration', '36'],
+    ['actually the loan amount is 3k', 'amount', '3k'],
+  ])('correction: %j → %s = %j', (t, slot, value) => {
+    const c = detectCorrection(t, LOAN_FORM)!;
+    expect(c.slot.name).toBe(slot);
+    expect(c.valueText).toBe(value);
+  });
+  it.each(['24 months', 'the duration is long', 'actually I have no idea', 'I meant what I said'])('no correction: %j', (t) => {
+    // Either no correction cue or no slot name: not a correction.
+    expect(detectCorrection(t, LOAN_FORM)).toBeUndefined();
+  });
+});
