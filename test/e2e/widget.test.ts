@@ -249,11 +249,11 @@ describe('Moneta widget in a real browser', () => {
     await w.waitForBot(/I'm Moneta/);
     const style = (selector: string, prop: string) =>
       page.evaluate(
-        ([sel, p]) => {
+        ({ sel, p }) => {
           const el = document.querySelector('moneta-widget')?.shadowRoot?.querySelector(sel);
-          return el ? getComputedStyle(el).getPropertyValue(p as string) : null;
+          return el ? getComputedStyle(el).getPropertyValue(p) : null;
         },
-        [selector, prop],
+        { sel: selector, p: prop },
       );
     expect(await style('.launcher', 'background-color')).toBe('rgb(11, 92, 173)');
     expect(await style('.launcher', 'position')).toBe('fixed');
