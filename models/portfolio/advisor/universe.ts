@@ -23,24 +23,31 @@ export interface AssetClassSpec {
    * set, are folded into their nearest US counterparts.
    */
   marketWeight: number;
+  /**
+   * Guardrail: the most the suggestion may hold (a fraction). Core building blocks (total US and international
+   * developed stocks, T-bills, short and intermediate Treasuries) up to 35%; narrower or more volatile "satellite"
+   * classes less (small caps, emerging markets, long Treasuries 15%; REITs, high yield 10%; gold, commodities 5%), so
+   * that no class whose estimated return leans on one strong historical period can dominate.
+   */
+  maxWeight: number;
 }
 
 /** The universe, in display order (equity, defensive, credit, real assets). */
 export const ADVISOR_UNIVERSE: readonly AssetClassSpec[] = [
-  { id: 'us_total_market', name: 'US stocks (total market)', ticker: 'VTI', group: 'equity', marketWeight: 31 },
-  { id: 'us_small_cap', name: 'US small-cap stocks', ticker: 'IWM', group: 'equity', marketWeight: 3 },
-  { id: 'intl_developed', name: 'International developed-market stocks', ticker: 'EFA', group: 'equity', marketWeight: 14 },
-  { id: 'emerging_markets', name: 'Emerging-market stocks', ticker: 'EEM', group: 'equity', marketWeight: 5 },
-  { id: 'us_reits', name: 'US real estate (REITs)', ticker: 'VNQ', group: 'equity', marketWeight: 3 },
-  { id: 'cash', name: 'Cash (US Treasury bills)', ticker: 'BIL', group: 'defensive', marketWeight: 5 },
-  { id: 'treasury_short', name: 'Short-term US Treasuries (1–3 years)', ticker: 'SHY', group: 'defensive', marketWeight: 7 },
-  { id: 'treasury_intermediate', name: 'Intermediate US Treasuries (7–10 years)', ticker: 'IEF', group: 'defensive', marketWeight: 8 },
-  { id: 'treasury_long', name: 'Long-term US Treasuries (20+ years)', ticker: 'TLT', group: 'defensive', marketWeight: 5 },
-  { id: 'tips', name: 'Inflation-protected US Treasuries (TIPS)', ticker: 'TIP', group: 'defensive', marketWeight: 2 },
-  { id: 'ig_corporate', name: 'Investment-grade corporate bonds', ticker: 'LQD', group: 'defensive', marketWeight: 10 },
-  { id: 'high_yield', name: 'High-yield corporate bonds', ticker: 'HYG', group: 'credit', marketWeight: 3 },
-  { id: 'gold', name: 'Gold', ticker: 'GLD', group: 'real_assets', marketWeight: 3 },
-  { id: 'commodities', name: 'Broad commodities', ticker: 'DBC', group: 'real_assets', marketWeight: 1 },
+  { id: 'us_total_market', name: 'US stocks (total market)', ticker: 'VTI', group: 'equity', marketWeight: 31, maxWeight: 0.35 },
+  { id: 'us_small_cap', name: 'US small-cap stocks', ticker: 'IWM', group: 'equity', marketWeight: 3, maxWeight: 0.15 },
+  { id: 'intl_developed', name: 'International developed-market stocks', ticker: 'EFA', group: 'equity', marketWeight: 14, maxWeight: 0.35 },
+  { id: 'emerging_markets', name: 'Emerging-market stocks', ticker: 'EEM', group: 'equity', marketWeight: 5, maxWeight: 0.15 },
+  { id: 'us_reits', name: 'US real estate (REITs)', ticker: 'VNQ', group: 'equity', marketWeight: 3, maxWeight: 0.1 },
+  { id: 'cash', name: 'Cash (US Treasury bills)', ticker: 'BIL', group: 'defensive', marketWeight: 5, maxWeight: 0.35 },
+  { id: 'treasury_short', name: 'Short-term US Treasuries (1–3 years)', ticker: 'SHY', group: 'defensive', marketWeight: 7, maxWeight: 0.35 },
+  { id: 'treasury_intermediate', name: 'Intermediate US Treasuries (7–10 years)', ticker: 'IEF', group: 'defensive', marketWeight: 8, maxWeight: 0.35 },
+  { id: 'treasury_long', name: 'Long-term US Treasuries (20+ years)', ticker: 'TLT', group: 'defensive', marketWeight: 5, maxWeight: 0.15 },
+  { id: 'tips', name: 'Inflation-protected US Treasuries (TIPS)', ticker: 'TIP', group: 'defensive', marketWeight: 2, maxWeight: 0.2 },
+  { id: 'ig_corporate', name: 'Investment-grade corporate bonds', ticker: 'LQD', group: 'defensive', marketWeight: 10, maxWeight: 0.25 },
+  { id: 'high_yield', name: 'High-yield corporate bonds', ticker: 'HYG', group: 'credit', marketWeight: 3, maxWeight: 0.1 },
+  { id: 'gold', name: 'Gold', ticker: 'GLD', group: 'real_assets', marketWeight: 3, maxWeight: 0.05 },
+  { id: 'commodities', name: 'Broad commodities', ticker: 'DBC', group: 'real_assets', marketWeight: 1, maxWeight: 0.05 },
 ];
 
 /**
