@@ -9,6 +9,14 @@ import { squareFromRows, type SquareMatrix } from '../../../../models/portfolio/
 import { capmReturn, emaHistoricalReturn, meanHistoricalReturn, returnsFromPrices } from '../../../../models/portfolio/returns.ts';
 import { expCov, ledoitWolf, oracleApproximating, sampleCov, semicovariance } from '../../../../models/portfolio/risk-models.ts';
 import { EfficientFrontier } from '../../../../models/portfolio/efficient-frontier.ts';
+import { LINKAGE_METHODS } from '../../../../models/portfolio/linkage.ts';
+import { hrpWeights } from '../../../../models/portfolio/hrp.ts';
+import { pairwiseCorrMatrix, pairwiseCovMatrix } from '../../../../models/portfolio/risk-models.ts';
+import { optimizePortfolio } from '../../../../models/portfolio/optimize.ts';
+import { BlackLittermanModel, marketImpliedPriorReturns, marketImpliedRiskAversion } from '../../../../models/portfolio/black-litterman.ts';
+import { greedyAllocation } from '../../../../models/portfolio/discrete-allocation.ts';
+import { latestPrices } from '../../../../models/portfolio/frame.ts';
+import { CriticalLineAlgorithm } from '../../../../models/portfolio/cla.ts';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../../../fixtures/portfolio/${name}`, import.meta.url));
 const prices = parsePriceCsv(readFileSync(fixture('synthetic-prices.csv'), 'utf8'));
@@ -115,5 +123,67 @@ describe('efficient frontier objectives (cvxopt parity, weights and performance 
     check(new EfficientFrontier(mu, S, { gamma: 0.3 }).efficientReturn(ref.opt.efficient_return.target), 'efficient_return_gamma0.3');
     check(new EfficientFrontier(mu, S).efficientRisk(ref.opt.efficient_risk.target), 'efficient_risk');
     check(new EfficientFrontier(mu, S, { gamma: 0.05 }).efficientRisk(ref.opt.efficient_risk.target), 'efficient_risk_gamma0.05');
+  });
+});
+
+describe('HRP (scipy linkage parity for every method)', () => {
+  const returns = returnsFromPrices(prices);
+  for (const method of LINKAGE_METHODS) {
+    it(`${method} linkage, quasi-diagonal order and weights`, () => {
+      const res = hrpWeights(pairwiseCovMatrix(returns), { corr: pairwiseCorrMatrix(returns), linkage: method });
+      expect(res.order).toEqual(ref.hrp[method].order);
+      expectClose(res.linkage.flat(), (ref.hrp[method].linkage as number[][]).flat(), 1e-12);
+      expectClose(res.weights, ref.hrp[method].w, 1e-12);
+    });
+  }
+  it('optimizePortfolio(hrp) reports HRPOpt.portfolio_performance', () => {
+    const out = optimizePortfolio({ prices, objective: 'hrp', linkage: 'average' });
+    const p = out.performance;
+    expectClose([p.expectedReturn, p.volatility, p.sharpe], ref.hrp.average.perf, 1e-10);
+  });
+});
+
+describe('Black-Litterman (numpy formula parity)', () => {
+  const S = squareFromRows(ref.cov.sample);
+  const bl = ref.bl;
+  it('market-implied prior and posterior returns / covariance', () => {
+    const pi = marketImpliedPriorReturns(bl.mcaps, bl.delta, S, 0);
+    expectClose(pi, bl.pi, 1e-12);
+    const model = new BlackLittermanModel(S, { pi, P: bl.P, Q: bl.Q, tau: bl.tau });
+    expectClose(model.blReturns(), bl.posterior, 1e-12);
+    expectClose(model.blCov().data, (bl.posterior_cov as number[][]).flat(), 1e-12);
+  });
+  it("Idzorek's confidences", () => {
+    const pi = marketImpliedPriorReturns(bl.mcaps, bl.delta, S, 0);
+    const model = new BlackLittermanModel(S, { pi, P: bl.P, Q: bl.Q, tau: bl.tau, omega: 'idzorek', viewConfidences: bl.confidences });
+    expectClose(model.blReturns(), bl.posterior_idzorek, 1e-12);
+  });
+  it('market-implied risk aversion', () => {
+    expect(marketImpliedRiskAversion(market.values[0]!)).toBeCloseTo(bl.market_risk_aversion, 10);
+  });
+});
+
+describe('greedy discrete allocation', () => {
+  it('matches the PyPortfolioOpt algorithm on the max-Sharpe weights', () => {
+    const a = ref.allocation;
+    const latest = latestPrices(prices);
+    const lp = Object.fromEntries(prices.columns.map((c, i) => [c, latest[i]!]));
+    const out = greedyAllocation(a.weights, lp, a.total);
+    expect(out.shares).toEqual(a.shares);
+    expect(out.leftover).toBeCloseTo(a.leftover, 8);
+  });
+});
+
+describe('critical line algorithm', () => {
+  const mu = Float64Array.from(ref.mu.mean as number[]);
+  const S = squareFromRows(ref.cov.sample);
+  const n = mu.length;
+  it('min volatility equals the QP optimum', () => {
+    const cla = new CriticalLineAlgorithm(mu, S, { lower: new Float64Array(n), upper: new Float64Array(n).fill(1) });
+    expectClose(cla.minVolatility(), ref.opt.min_volatility.w, 1e-8);
+  });
+  it('max Sharpe (r_f = 0 inside CLA) equals the QP optimum to golden-section accuracy', () => {
+    const cla = new CriticalLineAlgorithm(mu, S, { lower: new Float64Array(n), upper: new Float64Array(n).fill(1) });
+    expectClose(cla.maxSharpe(), ref.opt.max_sharpe_rf0.w, 1e-7);
   });
 });
