@@ -19,7 +19,10 @@ import { MemorySessionStore } from './session/memory-session-store.ts';
 import { SqliteSessionStore } from './session/sqlite-session-store.ts';
 import type { SessionStore } from './session/types.ts';
 import { ConversationSkill } from './skills/conversation/conversation-skill.ts';
-import { creditPlaceholder, knowledgePlaceholder, portfolioPlaceholder } from './skills/conversation/placeholder-skills.ts';
+import { creditPlaceholder, portfolioPlaceholder } from './skills/conversation/placeholder-skills.ts';
+import { createKnowledgeSkill } from './skills/knowledge/knowledge-skill.ts';
+import { startKnowledgeBase } from './rag/knowledge-base.ts';
+import { createKnowledgeRouter } from './http/knowledge-router.ts';
 import type { Skill } from './skills/skill.ts';
 
 /** The session store chosen by `config.session.store` (SQLite file under `config.dataDir` by default). */
@@ -60,11 +63,16 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   // Feature skills: when yours is ready, construct it here and delete its placeholder line below.
   skills.push(creditPlaceholder()); // credit engineer: replace with the credit-risk skill
   skills.push(portfolioPlaceholder()); // portfolio engineer: replace with the portfolio skill
-  skills.push(knowledgePlaceholder(banking77Labels(config))); // rag engineer: replace with the knowledge skill
+  // Knowledge: intents come from the passages' front matter at once; the index loads in the background (/healthz).
+  const knowledge = startKnowledgeBase(config, { logger });
+  loading.push(knowledge.ready);
+  disposers.push(() => knowledge.dispose());
+  skills.push(createKnowledgeSkill(config, knowledge, logger));
 
   // ---- Feature HTTP routers (mounted at /, each declares full paths like /api/v1/credit/assess) ---------------------
   const routers: Router[] = [];
   // Feature routers: routers.push(createCreditRouter({ … })) etc.
+  routers.push(createKnowledgeRouter({ retriever: knowledge.retriever, maxQueryLength: config.chat.maxMessageLength }));
 
   // Every label the classifier can produce must have someone to answer it (fail fast, ARCHITECTURE principle 5).
   const unrouted = findUnroutedIntents(classifier.labels, skills);

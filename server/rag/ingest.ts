@@ -5,7 +5,7 @@ import path from 'node:path';
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import matter from 'gray-matter';
 import { z } from 'zod';
-import { ValidationError, type FieldIssue } from '../errors.ts';
+import { MonetaError, ValidationError, type FieldIssue } from '../errors.ts';
 import type { KnowledgeDocument } from './types.ts';
 import { stripMarkdown } from './text.ts';
 
@@ -61,8 +61,8 @@ const frontMatterSchema = z
       .array(z.union([z.string().min(1), z.number()]).transform(String), { error: 'must be a list of strings, e.g. [cards, delivery]' })
       .default([]),
     intents: z
-      // BANKING77 names are snake_case; one ends in "?" (reverted_card_payment?) and is kept verbatim.
-      .array(z.string().regex(/^[a-z][a-z0-9_]*\??$/, 'must be an intent name such as card_arrival'), {
+      // BANKING77 names are kept verbatim, quirks included: "Refund_not_showing_up", "reverted_card_payment?".
+      .array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*\??$/, 'must be an intent name such as card_arrival'), {
         error: 'must be a list of intent names, e.g. [card_arrival]',
       })
       .default([]),
@@ -182,9 +182,11 @@ export function parsePassages(files: SourceFile[]): Passage[] {
     passages.push(r.passage);
   }
   if (issues.length) {
-    throw new ValidationError(
-      `Invalid knowledge files (nothing was changed):\n${issues.map((i) => `  ${i.field}: ${i.message}`).join('\n')}\n`,
-      issues,
+    // MonetaError directly (not ValidationError, which appends the details to the message a second time).
+    throw new MonetaError(
+      'validation_failed',
+      `Invalid knowledge files (nothing was changed):\n${issues.map((i) => `  ${i.field}: ${i.message}`).join('\n')}`,
+      { details: issues },
     );
   }
   return passages;

@@ -1,10 +1,19 @@
 /** Start-up wiring of retrieval: pick the embedder, open (or rebuild) the persisted index, make the retriever. */
 import type { MonetaConfig } from '../config/index.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, isMonetaError } from '../errors.ts';
 import type { Embedder } from '../nlu/types.ts';
 import { HashedNgramEmbedder } from './hashed-ngram-embedder.ts';
 import { HybridRetriever, type HybridRetrieverOptions } from './hybrid-retriever.ts';
-import { buildKnowledgeIndex, openKnowledgeIndex, type BuildStats, type IndexLogger, type KnowledgeIndex } from './knowledge-index.ts';
+import { parsePassage, readKnowledgeFiles } from './ingest.ts';
+import {
+  buildKnowledgeIndex,
+  loadKnowledgeIndex,
+  openKnowledgeIndex,
+  type BuildStats,
+  type IndexLogger,
+  type KnowledgeIndex,
+} from './knowledge-index.ts';
+import type { KnowledgeHit, RetrieveOptions, Retriever } from './types.ts';
 
 /** The knowledge base as the rest of the server sees it. */
 export interface KnowledgeBase {
@@ -40,17 +49,30 @@ export interface CreateKnowledgeBaseOptions {
   retriever?: HybridRetrieverOptions;
 }
 
-/** Opens the knowledge base for serving (loads the index, or rebuilds it per `config.knowledge.onStale`). */
+/**
+ * Opens the knowledge base for serving (loads the index, or rebuilds it per `config.knowledge.onStale`). If a
+ * rebuild fails because a knowledge file is malformed, the previous index (when one exists and was built with the
+ * same embedder) is served and the problem logged, so one bad edit never takes the assistant down.
+ */
 export async function createKnowledgeBase(config: MonetaConfig, options: CreateKnowledgeBaseOptions = {}): Promise<KnowledgeBase> {
   const t0 = performance.now();
   const embedder = options.embedder ?? (await createEmbedder(config));
-  const opened = await openKnowledgeIndex({
+  const indexOptions = {
     knowledgeDir: config.knowledge.dir,
     indexDir: config.knowledge.indexDir,
     embedder,
     onStale: config.knowledge.onStale,
     ...(options.logger ? { logger: options.logger } : {}),
-  });
+  };
+  let opened: Awaited<ReturnType<typeof openKnowledgeIndex>>;
+  try {
+    opened = await openKnowledgeIndex(indexOptions);
+  } catch (error) {
+    const previous = isMonetaError(error) && error.code === 'validation_failed' ? tryLoad(config.knowledge.indexDir, embedder) : undefined;
+    if (!previous) throw error;
+    options.logger?.warn({ err: (error as Error).message }, 'knowledge files are invalid; serving the previous index');
+    opened = { index: previous, status: 'stale', reasons: [(error as Error).message] };
+  }
   const retriever = new HybridRetriever(opened.index, embedder, options.retriever);
   return {
     embedder,
@@ -84,4 +106,55 @@ export async function buildConfiguredIndex(
   } finally {
     if (!options.embedder) await embedder.dispose?.();
   }
+}
+
+function tryLoad(indexDir: string, embedder: Embedder): KnowledgeIndex | undefined {
+  try {
+    const index = loadKnowledgeIndex(indexDir);
+    return index.manifest.embedder.modelId === embedder.modelId ? index : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Intents declared in the passages' front matter, read synchronously (invalid files are skipped here). */
+export function declaredIntents(knowledgeDir: string): string[] {
+  const intents = new Set<string>();
+  for (const f of readKnowledgeFiles(knowledgeDir)) {
+    for (const i of parsePassage(f.path, f.content).passage?.metadata.intents ?? []) intents.add(i);
+  }
+  return [...intents].sort();
+}
+
+/** A knowledge base that loads in the background while the server starts (see {@link startKnowledgeBase}). */
+export interface KnowledgeService {
+  /** Customer-service intents the passages declare, known before the index has loaded. */
+  intents: string[];
+  /** Resolves when the index is loaded (or rebuilt); rejects with the reason otherwise. */
+  ready: Promise<KnowledgeBase>;
+  /** A retriever usable at once: calls wait for `ready`. */
+  retriever: Retriever;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Starts loading the knowledge base without blocking: the intents come from a quick synchronous scan of the front
+ * matter (so skills can be routed at boot), and the index opens in the background (`ready`, for /healthz).
+ */
+export function startKnowledgeBase(config: MonetaConfig, options: CreateKnowledgeBaseOptions = {}): KnowledgeService {
+  const intents = declaredIntents(config.knowledge.dir);
+  const ready = createKnowledgeBase(config, options);
+  // Avoid an unhandled rejection before someone awaits `ready`; callers still see the error when they do.
+  ready.catch(() => undefined);
+  return {
+    intents,
+    ready,
+    retriever: {
+      invoke: async (query: string, opts?: RetrieveOptions): Promise<KnowledgeHit[]> => (await ready).retriever.invoke(query, opts),
+    },
+    dispose: async () => {
+      const kb = await ready.catch(() => undefined);
+      await kb?.dispose();
+    },
+  };
 }
