@@ -104,8 +104,8 @@ export class ChatTransport {
       this.#sessionId = id;
       this.#opts.storage.saveSession(id);
       this.#ready = true;
-      this.#setState('online');
       this.#handlers.onSession?.(id, resumed);
+      this.#setState('online');
       this.#flush();
     });
     socket.on('bot_uttered', (message: unknown) => {

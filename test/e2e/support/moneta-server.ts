@@ -27,6 +27,8 @@ export interface StartMonetaOptions {
   extraSkills?: Skill[];
   /** Reuse a data dir (to restart a server on the same SQLite file). */
   dataDir?: string;
+  /** Listen on this port (to restart a server where clients expect it); default 0, any free port. */
+  port?: number;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function startMoneta(options: StartMonetaOptions = {}): Promise<Tes
   const logger = createSilentLogger();
   const deps = await buildDefaultDeps(config, logger);
   const app = createApp({ config, logger, ...deps, skills: [...deps.skills, ...(options.extraSkills ?? [])] });
-  const { port } = await app.start(0, '127.0.0.1');
+  const { port } = await app.start(options.port ?? 0, '127.0.0.1');
   await deps.ready;
   return {
     url: `http://127.0.0.1:${port}`,
