@@ -172,6 +172,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
       const serverClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       const drained = await lock.idle(config.server.shutdownGraceMs);
       if (!drained) logger.warn({ pending: lock.pending }, 'shutdown grace period over; some turns did not finish');
+      await flushAndCloseSockets(io, 1000);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       httpServer.closeAllConnections();
       await serverClosed;
@@ -181,6 +182,22 @@ export function createApp(options: CreateAppOptions): MonetaApp {
     })());
 
   return { app, httpServer, io, metrics, readiness, start, close };
+}
+
+/**
+ * Closes every client connection without discarding queued packets: `io.close()` alone closes engine.io sockets with
+ * `discard = true`, which would drop the replies of turns that just finished. `conn.close()` waits for the write buffer
+ * to drain first. Bounded by `timeoutMs`.
+ */
+async function flushAndCloseSockets(io: MonetaIoServer, timeoutMs: number): Promise<void> {
+  const closing = [...io.of('/').sockets.values()].map(
+    (socket) =>
+      new Promise<void>((resolve) => {
+        socket.conn.once('close', () => resolve());
+        socket.conn.close();
+      }),
+  );
+  await Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
 }
 
 function forwardedFor(header: string | string[] | undefined): string | undefined {

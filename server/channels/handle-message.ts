@@ -54,7 +54,7 @@ export class ChatCore {
     this.ipLimiter = new RateLimiterMemory({ keyPrefix: 'ip', points: options.rateLimitPerIpPerMinute, duration: 60 });
   }
 
-  /** Refuse new turns from now on (shutdown); queued ones still finish. */
+  /** Refuse messages arriving from now on (shutdown); those already received still finish. */
   stopAccepting(): void {
     this.closing = true;
   }
@@ -66,8 +66,10 @@ export class ChatCore {
    */
   handleMessage(incoming: IncomingMessage, deliver?: (outcome: TurnOutcome) => void): Promise<TurnOutcome> {
     this.options.metrics.messagesTotal.inc({ channel: incoming.channel });
+    // Decided on arrival: messages received before shutdown began still get answered (within the grace period).
+    const refused = this.closing;
     return this.options.lock.run(incoming.sessionId, async () => {
-      const outcome = await this.process(incoming);
+      const outcome = await this.process(incoming, refused);
       deliver?.(outcome);
       return outcome;
     });
@@ -78,13 +80,13 @@ export class ChatCore {
     return this.options.lock.run(sessionId, fn);
   }
 
-  private async process(incoming: IncomingMessage): Promise<TurnOutcome> {
+  private async process(incoming: IncomingMessage, refused: boolean): Promise<TurnOutcome> {
     const start = performance.now();
     const turnId = (this.turnCounter = (this.turnCounter + 1) % Number.MAX_SAFE_INTEGER);
     try {
       await this.consumeRateLimits(incoming);
       const text = this.check(incoming);
-      if (this.closing) throw new ModelNotReadyError('Moneta is restarting. Please send your message again in a moment.');
+      if (refused) throw new ModelNotReadyError('Moneta is restarting. Please send your message again in a moment.');
       if (this.options.ready) await this.options.ready;
       const { processor } = this.options;
       const replies =

@@ -1,0 +1,166 @@
+/** Dialogue features end to end over Socket.IO: a full form, hand-off with a real webhook receiver, failing skills, private logs. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebhookHandoffNotifier, type HandoffRequest } from '../../server/dialogue/handoff.ts';
+import { TEXTS } from '../../server/response/templates.ts';
+import { ConversationSkill } from '../../server/skills/conversation/conversation-skill.ts';
+import { BrokenSkill, LoanCheckSkill } from '../fixtures/platform/loan-form-skill.ts';
+import { connectSocket, requestSession, say, startTestApp, type TestApp } from '../fixtures/platform/test-app.ts';
+
+describe('a form over Socket.IO', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ logLevel: 'debug' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('runs the questionnaire: why, invalid answer, correction, quick reply payload, conditional question, result', async () => {
+    const socket = await connectSocket(t.url);
+    const id = await requestSession(socket);
+    expect(await say(socket, id, 'I would like to check my credit risk', 3)).toEqual([
+      { text: "Let's check a loan. I'll ask four short questions." },
+      { text: 'How much would you like to borrow?' },
+      { custom: { type: 'form_question', form: 'loan_check', slot: 'amount', input: { type: 'number', min: 100, max: 100_000, unit: 'EUR' }, step: 1, total: 3 } },
+    ]);
+    expect(await say(socket, id, 'why do you ask?', 3)).toMatchObject([{ text: 'The amount changes how risky the loan is.' }, { text: 'How much would you like to borrow?' }, { custom: { slot: 'amount' } }]);
+    expect(await say(socket, id, 'a lot', 3)).toMatchObject([{ text: 'I need a number between 100 and 100,000 EUR here.' }, { text: 'How much would you like to borrow?' }, { custom: { slot: 'amount' } }]);
+    expect(await say(socket, id, '€15k', 2)).toMatchObject([{ text: 'Over how many months?' }, { custom: { slot: 'duration', step: 2, total: 4 } }]);
+    expect(await say(socket, id, '3 years', 2)).toEqual([
+      {
+        text: 'Do you own your home, rent, or live for free?',
+        quick_replies: [
+          { content_type: 'text', title: 'Own', payload: 'own' },
+          { content_type: 'text', title: 'Rent', payload: 'rent' },
+          { content_type: 'text', title: 'Live for free', payload: 'free' },
+        ],
+      },
+      {
+        custom: {
+          type: 'form_question',
+          form: 'loan_check',
+          slot: 'housing',
+          input: { type: 'choice', options: [{ title: 'Own', payload: 'own' }, { title: 'Rent', payload: 'rent' }, { title: 'Live for free', payload: 'free' }] },
+          step: 3,
+          total: 4,
+        },
+      },
+    ]);
+    expect(await say(socket, id, 'actually, make the duration 24 months', 3)).toMatchObject([
+      { text: "Got it: I've changed the duration to 24 months." },
+      { text: 'Do you own your home, rent, or live for free?' },
+      { custom: { slot: 'housing' } },
+    ]);
+    expect(await say(socket, id, 'rent', 2)).toMatchObject([{ text: 'Do you have a guarantor?' }, { custom: { slot: 'guarantor', input: { type: 'choice' } } }]);
+    expect(await say(socket, id, 'yes', 2)).toEqual([
+      { text: 'Thanks. Loan of 15000 EUR over 24 months, housing: rent.' },
+      { custom: { type: 'loan_summary', slots: { amount: 15_000, duration: 24, housing: 'rent', guarantor: true } } },
+    ]);
+    // After the form, "yes" is an ordinary affirm again.
+    expect(await say(socket, id, 'yes', 1)).toMatchObject([{ text: 'Great. What would you like to do next?' }]);
+    socket.disconnect();
+  });
+
+  it('never logs message text or raw session ids', async () => {
+    const socket = await connectSocket(t.url);
+    const id = await requestSession(socket);
+    await say(socket, id, 'my IBAN is DE89370400440532013000', undefined);
+    await say(socket, id, '', 2);
+    socket.disconnect();
+    expect(t.logs.lines.length).toBeGreaterThan(0);
+    expect(t.logs.text).not.toContain(id);
+    expect(t.logs.text).not.toContain('DE89370400440532013000');
+    expect(t.logs.text).toContain(t.logger.hash(id));
+  });
+});
+
+describe('hand-off to a person', () => {
+  let receiver: http.Server;
+  let receiverUrl: string;
+  const received: HandoffRequest[] = [];
+  let failNext = false;
+
+  beforeAll(async () => {
+    receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        if (failNext) {
+          failNext = false;
+          res.writeHead(500).end('agent system down');
+          return;
+        }
+        received.push(JSON.parse(body) as HandoffRequest);
+        res.writeHead(202, { 'content-type': 'application/json' }).end('{"queued":true}');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/handoff`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => receiver.close(resolve));
+  });
+
+  it('posts the transcript to the webhook and tells the user; a failing webhook gets a polite message', async () => {
+    const t = await startTestApp({ handoffNotifier: new WebhookHandoffNotifier({ url: receiverUrl, timeoutMs: 2000 }) });
+    const socket = await connectSocket(t.url);
+    const id = await requestSession(socket);
+    await say(socket, id, 'hello', 1);
+    expect(await say(socket, id, 'I want to talk to a human', 2)).toEqual([{ text: TEXTS.handoffSent }, { custom: { type: 'handoff', reason: 'user_request', status: 'sent' } }]);
+    expect(received).toHaveLength(1);
+    expect(received[0]).toEqual({
+      sessionId: id,
+      reason: 'user_request',
+      at: expect.any(Number),
+      transcript: [
+        { from: 'user', text: 'hello', at: expect.any(Number) },
+        { from: 'bot', text: TEXTS.greeting, at: expect.any(Number) },
+        { from: 'user', text: 'I want to talk to a human', at: expect.any(Number) },
+      ],
+    });
+    failNext = true;
+    expect(await say(socket, id, '/human_handoff', 2)).toEqual([{ text: TEXTS.handoffFailed }, { custom: { type: 'handoff', reason: 'user_request', status: 'failed' } }]);
+    expect(t.logs.lines.some((l) => l.includes('hand-off webhook failed'))).toBe(true);
+    socket.disconnect();
+    await t.close();
+  });
+
+  it('without a webhook, says that nobody can join the chat', async () => {
+    const t = await startTestApp();
+    const socket = await connectSocket(t.url);
+    const id = await requestSession(socket);
+    expect(await say(socket, id, '/human_handoff', 2)).toEqual([{ text: TEXTS.handoffUnavailable }, { custom: { type: 'handoff', reason: 'user_request', status: 'unavailable' } }]);
+    socket.disconnect();
+    await t.close();
+  });
+
+  it('offers options and a hand-off after two misunderstandings; the button hands off', async () => {
+    const t = await startTestApp({ handoffNotifier: new WebhookHandoffNotifier({ url: receiverUrl }) });
+    const socket = await connectSocket(t.url);
+    const id = await requestSession(socket);
+    expect(await say(socket, id, 'flibber', 1)).toEqual([{ text: TEXTS.rephrase }]);
+    const [offer] = await say(socket, id, 'jabberwock', 1);
+    const button = (offer as { quick_replies: Array<{ title: string; payload: string }> }).quick_replies.find((q) => q.title === 'Talk to a person')!;
+    expect(await say(socket, id, button.payload, 2)).toMatchObject([{ text: TEXTS.handoffSent }, { custom: { type: 'handoff' } }]);
+    expect(received.at(-1)!.transcript.map((l) => l.text).slice(0, 3)).toEqual(['flibber', TEXTS.rephrase, 'jabberwock']);
+    socket.disconnect();
+    await t.close();
+  });
+});
+
+describe('a failing skill', () => {
+  it('becomes an apologetic reply with an error event; no internals leak; the conversation continues', async () => {
+    const t = await startTestApp({ skills: [new ConversationSkill(), new BrokenSkill(), new LoanCheckSkill()] });
+    const socket = await connectSocket(t.url);
+    const id = await requestSession(socket);
+    const replies = await say(socket, id, 'what is the exchange rate for dollars', 2);
+    expect(replies).toEqual([{ text: TEXTS.skillFailed }, { custom: { type: 'error', code: 'internal', message: TEXTS.skillFailed } }]);
+    expect(JSON.stringify(replies)).not.toContain('hunter2');
+    expect(await say(socket, id, 'hello', 1)).toHaveLength(1);
+    expect(t.logs.lines.some((l) => l.includes('skill failed') && l.includes('"skill":"broken"'))).toBe(true);
+    socket.disconnect();
+    await t.close();
+  });
+});
