@@ -23,6 +23,7 @@ import { creditPlaceholder, portfolioPlaceholder } from './skills/conversation/p
 import { createKnowledgeSkill } from './skills/knowledge/knowledge-skill.ts';
 import { startKnowledgeBase } from './rag/knowledge-base.ts';
 import { createKnowledgeRouter } from './http/knowledge-router.ts';
+import { createPortfolioRouter } from './http/portfolio-router.ts';
 import type { Skill } from './skills/skill.ts';
 
 /** The session store chosen by `config.session.store` (SQLite file under `config.dataDir` by default). */
@@ -73,6 +74,7 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   const routers: Router[] = [];
   // Feature routers: routers.push(createCreditRouter({ … })) etc.
   routers.push(createKnowledgeRouter({ retriever: knowledge.retriever, maxQueryLength: config.chat.maxMessageLength }));
+  routers.push(createPortfolioRouter());
 
   // Every label the classifier can produce must have someone to answer it (fail fast, ARCHITECTURE principle 5).
   const unrouted = findUnroutedIntents(classifier.labels, skills);

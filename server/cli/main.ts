@@ -8,6 +8,7 @@ import { loadConfig, type MonetaConfig, type MonetaConfigInput } from '../config
 import { isMonetaError } from '../errors.ts';
 import { startServer } from '../start-server.ts';
 import { registerKbCommand } from './kb.ts';
+import { registerPortfolioCommand } from './portfolio.ts';
 
 /** What feature command modules get: config loading (env + overrides) and the output helpers. */
 export interface CliContext {
@@ -33,7 +34,7 @@ const FEATURE_COMMANDS: RegisterCommand[] = [
   // registerNluCommand,
   registerKbCommand,
   // registerCreditCommand,
-  // registerPortfolioCommand,
+  registerPortfolioCommand,
 ];
 
 /** Command groups other issues fill; a group nobody registered yet says so instead of "unknown command". */
