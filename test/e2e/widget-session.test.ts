@@ -67,7 +67,9 @@ describe('widget transport + controller against the real server', () => {
     const confirmed = await until(a, (s) => s.connection === 'online' && s.sessionId !== undefined);
     const id = confirmed.sessionId as string;
     a.send('hello');
+    expect(a.state.typing).toBe(true); // typing indicator on until the first reply
     await until(a, (s) => botTexts(s).some((t) => t.includes("I'm Moneta")));
+    expect(a.state.typing).toBe(false);
     a.send('/banking_help', 'Cards & account help');
     await until(a, (s) => botTexts(s).some((t) => t.includes('Ask me about your cards')));
     a.stop();

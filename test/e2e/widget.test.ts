@@ -231,6 +231,72 @@ describe('Moneta widget in a real browser', () => {
     expect(await page.locator('moneta-widget img').count()).toBe(0);
   });
 
+  it('renders credit-assessment and portfolio cards with charts, and ignores unknown or malformed payloads', async () => {
+    await openWidget();
+    await w.send('hello');
+    await w.waitForBot(/I'm Moneta/);
+    // Contract-shaped result payloads (CONTRACTS §1, §5, §6) put into the transcript cache, then a reload renders
+    // them through the same path as live bot messages.
+    const credit = {
+      type: 'credit_assessment', model: 'german', modelVersion: '1.2.0', probabilityOfDefault: 0.18, riskBand: 'medium',
+      reasons: [
+        { feature: 'duration', effect: 'increases_risk', text: 'A 48-month duration raises the estimate.' },
+        { feature: 'savings', effect: 'decreases_risk', text: 'Savings of over 1,000 lower it.' },
+      ],
+      disclaimer: 'An indicative estimate, not a lending decision.',
+    };
+    const portfolio = {
+      type: 'portfolio', riskScore: 6, amount: 20000, horizonYears: 10,
+      allocation: [
+        { assetClass: 'US equities', ticker: 'VTI', weight: 0.4 },
+        { assetClass: 'Bonds', ticker: 'BND', weight: 0.35 },
+        { assetClass: 'International equities', ticker: 'VXUS', weight: 0.25 },
+      ],
+      expectedReturn: 0.058, volatility: 0.104, outcomes: { p5: 19500, p50: 34800, p95: 58100 },
+      frontier: [0.04, 0.06, 0.08, 0.1, 0.12, 0.16].map((v) => ({ volatility: v, expectedReturn: 0.015 + 0.4 * v - 0.8 * v * v })),
+      chosen: { volatility: 0.104, expectedReturn: 0.058 },
+      rationale: 'A **balanced** mix for a 10-year horizon.', disclaimer: 'Not personal investment advice.',
+    };
+    await page.evaluate((customs) => {
+      const key = Object.keys(localStorage).find((k) => k.endsWith(':history')) as string;
+      const rec = JSON.parse(localStorage.getItem(key) as string) as { entries: unknown[] };
+      for (const custom of customs) rec.entries.push({ from: 'bot', at: Date.now(), message: { custom } });
+      localStorage.setItem(key, JSON.stringify(rec));
+    }, [credit, portfolio, { type: 'mystery_widget', foo: 1 }, { type: 'portfolio', allocation: 'oops', outcomes: null }, { type: 'citations', sources: [{ id: 'inv-etf', title: 'What is an ETF?' }] }, { type: 'handoff', reason: 'You asked for a person.' }]);
+    await page.reload();
+    await w.launcher.click();
+
+    const creditCard = page.getByRole('region', { name: 'Credit risk estimate' });
+    await creditCard.waitFor();
+    expect(await creditCard.locator('.pd-value').textContent()).toBe('18.0%');
+    expect(await creditCard.locator('.band-badge').textContent()).toBe('Risk band: medium');
+    await creditCard.getByRole('img', { name: /probability of default 18\.0%, risk band medium/ }).locator('svg path.ct-slice-donut').first().waitFor();
+    // Up/down markers, with the direction spelled out for screen readers.
+    expect(await creditCard.locator('.reasons li').allTextContents()).toEqual([
+      '▲Increases risk: A 48-month duration raises the estimate.',
+      '▼Decreases risk: Savings of over 1,000 lower it.',
+    ]);
+    expect(await creditCard.textContent()).toContain('german v1.2.0');
+
+    const cards = page.getByRole('region', { name: 'Suggested portfolio' });
+    expect(await cards.count()).toBe(2); // the malformed one renders what it can (nothing crashes)
+    const card = cards.first();
+    const donut = card.getByRole('img', { name: /Allocation donut: 40% US equities, 35% Bonds, 25% International equities/ });
+    await donut.locator('svg path.ct-slice-donut').nth(2).waitFor();
+    expect(await donut.locator('svg path.ct-slice-donut').count()).toBe(3);
+    expect(await card.locator('.stats').innerText()).toMatch(/Expected return\s+5\.8% a year[\s\S]*Volatility\s+10\.4% a year/);
+    expect(await card.locator('.outcome-range dd').allInnerTexts()).toEqual(['19,500', '34,800', '58,100']);
+    const frontier = card.getByRole('img', { name: /Efficient frontier chart; suggested portfolio at 10\.4% volatility and 5\.8% expected return/ });
+    // Drawn at its real width although it was created while the panel was closed: the chosen point sits inside the
+    // plot, at its volatility's share of the x axis (not squashed at the left edge).
+    const point = frontier.locator('.frontier-chosen .ct-point');
+    await expect.poll(async () => Number(await point.getAttribute('x1')), { timeout: 10_000 }).toBeGreaterThan(120);
+    expect(await frontier.locator('.frontier-line path.ct-line').count()).toBe(1);
+    expect(await card.locator('.rationale strong').textContent()).toBe('balanced');
+    expect(await page.getByRole('complementary', { name: 'Sources' }).locator('li').allInnerTexts()).toEqual(['What is an ETF?']);
+    expect(await page.locator('moneta-widget .notice.handoff').textContent()).toContain('You asked for a person.');
+  });
+
   it('keeps its styles inside the shadow root, and the page styles out', async () => {
     await page.goto(`${server.url}/`);
     await page.addStyleTag({

@@ -4,9 +4,10 @@
  * surface used here is declared locally.
  */
 
-/** A created chart; `detach()` removes its window resize listener. */
+/** A created chart; `detach()` removes its window resize listener, `update()` redraws it (e.g. after a resize). */
 export interface ChartistChart {
   detach(): unknown;
+  update(): unknown;
 }
 
 /** Constructor shape shared by Chartist's chart classes: container element, data, options. */

@@ -1,6 +1,6 @@
 /** Chartist-backed chart components (donut, gauge, frontier scatter) with text alternatives for screen readers. */
 import { useEffect, useRef } from 'preact/hooks';
-import { AutoScaleAxis, LineChart, PieChart } from '../chartist-subset.js';
+import { AutoScaleAxis, LineChart, PieChart, type ChartistChart } from '../chartist-subset.js';
 
 /** Number of distinct series colours defined in the stylesheet (`--moneta-series-0` …); more slices cycle. */
 export const PALETTE_SIZE = 10;
@@ -14,14 +14,28 @@ interface ChartProps {
   className?: string;
 }
 
-/** Creates a Chartist chart in an effect and detaches it (window resize listener) on unmount. */
-function useChart(create: (el: HTMLElement) => { detach(): unknown }, deps: unknown[]) {
+/**
+ * Creates a Chartist chart in an effect and detaches it (window resize listener) on unmount. Chartist sizes itself
+ * from its container only on window resize; a chart drawn while the panel was closed (a restored transcript) has
+ * zero width, so a ResizeObserver redraws it when its container's width changes.
+ */
+function useChart(create: (el: HTMLElement) => ChartistChart, deps: unknown[]) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = ref.current;
     if (!el) return undefined;
     const chart = create(el);
+    let width = el.clientWidth;
+    const ro =
+      typeof ResizeObserver === 'undefined'
+        ? undefined
+        : new ResizeObserver(() => {
+            if (el.clientWidth !== width && el.clientWidth > 0) chart.update();
+            width = el.clientWidth;
+          });
+    ro?.observe(el);
     return () => {
+      ro?.disconnect();
       chart.detach();
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -91,7 +105,7 @@ export function FrontierChart(props: ChartProps & { frontier: FrontierPoint[]; c
           height: 170,
           showArea: false,
           lineSmooth: false,
-          chartPadding: { top: 12, right: 16, bottom: 4, left: 4 },
+          chartPadding: { top: 18, right: 28, bottom: 4, left: 4 },
           axisX: {
             type: AutoScaleAxis,
             onlyInteger: false,
