@@ -19,11 +19,14 @@ import { MemorySessionStore } from './session/memory-session-store.ts';
 import { SqliteSessionStore } from './session/sqlite-session-store.ts';
 import type { SessionStore } from './session/types.ts';
 import { ConversationSkill } from './skills/conversation/conversation-skill.ts';
-import { creditPlaceholder, portfolioPlaceholder } from './skills/conversation/placeholder-skills.ts';
+import { creditPlaceholder } from './skills/conversation/placeholder-skills.ts';
+import { PortfolioAdviceSkill } from './skills/portfolio/portfolio-advice-skill.ts';
+import { createPortfolioAdvisorService } from './skills/portfolio/portfolio-advisor-service.ts';
+import { createPortfolioAdviceRouter } from './http/portfolio-advice-router.ts';
+import { createPortfolioRouter } from './http/portfolio-router.ts';
 import { createKnowledgeSkill } from './skills/knowledge/knowledge-skill.ts';
 import { startKnowledgeBase } from './rag/knowledge-base.ts';
 import { createKnowledgeRouter } from './http/knowledge-router.ts';
-import { createPortfolioRouter } from './http/portfolio-router.ts';
 import type { Skill } from './skills/skill.ts';
 
 /** The session store chosen by `config.session.store` (SQLite file under `config.dataDir` by default). */
@@ -63,7 +66,10 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   const skills: Skill[] = [new ConversationSkill()];
   // Feature skills: when yours is ready, construct it here and delete its placeholder line below.
   skills.push(creditPlaceholder()); // credit engineer: replace with the credit-risk skill
-  skills.push(portfolioPlaceholder()); // portfolio engineer: replace with the portfolio skill
+  // Portfolio advice: the CMA loads now (a bad file fails start-up); the ten score portfolios are precomputed in `ready`.
+  const portfolioAdvice = createPortfolioAdvisorService(config);
+  loading.push(portfolioAdvice.ready);
+  skills.push(new PortfolioAdviceSkill({ advisor: portfolioAdvice.advisor }));
   // Knowledge: intents come from the passages' front matter at once; the index loads in the background (/healthz).
   const knowledge = startKnowledgeBase(config, { logger });
   loading.push(knowledge.ready);
@@ -74,6 +80,7 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   const routers: Router[] = [];
   // Feature routers: routers.push(createCreditRouter({ … })) etc.
   routers.push(createKnowledgeRouter({ retriever: knowledge.retriever, maxQueryLength: config.chat.maxMessageLength }));
+  routers.push(createPortfolioAdviceRouter({ advisor: portfolioAdvice.advisor }));
   routers.push(createPortfolioRouter());
 
   // Every label the classifier can produce must have someone to answer it (fail fast, ARCHITECTURE principle 5).

@@ -75,7 +75,7 @@ export const RISK_QUESTIONS: readonly RiskQuestion[] = [
     type: 'number',
     question: 'In how many years do you expect to need most of this money?',
     why: 'Time is the biggest factor in how much risk you can afford: markets can fall sharply in any single year, but over ten years or more the ups and downs have historically tended to even out.',
-    aliases: ['horizon', 'years', 'time horizon', 'timeframe', 'time frame', 'when'],
+    aliases: ['horizon', 'years', 'time horizon', 'timeframe', 'time frame'],
     min: 1,
     max: 60,
     unit: 'years',
@@ -85,7 +85,8 @@ export const RISK_QUESTIONS: readonly RiskQuestion[] = [
     type: 'choice',
     question: 'How stable is your income?',
     why: 'A steady income means you are less likely to have to sell investments at a bad moment to pay your bills.',
-    aliases: ['income', 'job', 'salary', 'earnings'],
+    // Not plain "income": it would turn "actually, regular income" (a goal) into a correction of this question.
+    aliases: ['income stability', 'my income', 'job', 'salary', 'earnings'],
     // Points: added to capacity.
     options: [
       { value: 'very_stable', title: 'Very stable', synonyms: ['very secure', 'tenured', 'guaranteed', 'pension income'], points: 0.5 },
