@@ -27,6 +27,12 @@ export interface HybridRetrieverOptions {
 export interface HybridRetrieveOptions extends RetrieveOptions {
   /** Drop hits whose `score` is below this (the "I don't know" threshold). */
   minScore?: number;
+  /**
+   * How sure the caller is of `intent` (e.g. the NLU confidence), default 1. A passage that declares the intent gets
+   * at least this score: the classifier's judgement is evidence of relevance the lexical signals cannot see
+   * ("it is gone" → lost_or_stolen_card).
+   */
+  intentConfidence?: number;
 }
 
 /** A hit with the signals behind it (extra fields are allowed by CONTRACTS §4). */
@@ -158,7 +164,8 @@ export class HybridRetriever implements Retriever {
       const p = idx.byId.get(id)!;
       const dense = denseCos(id);
       const coverage = idx.bm25.coverage(text, id);
-      const relevance = this.relevance(dense, coverage);
+      const intentFloor = options.intent && p.metadata.intents.includes(options.intent) ? (options.intentConfidence ?? 1) : 0;
+      const relevance = Math.max(this.relevance(dense, coverage), Math.min(1, Math.max(0, intentFloor)));
       cap = Math.min(cap, relevance);
       hits.push({ id, title: p.title, text: p.text, score: round4(cap), dense: round4(dense), coverage: round4(coverage), bm25: round4(e.bm25), rrf: Math.round(e.rrf * 1e6) / 1e6, ranks: e.ranks });
     }

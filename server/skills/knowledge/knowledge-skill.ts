@@ -79,7 +79,10 @@ export class KnowledgeSkill implements Skill {
       if (!passage) return this.askForTopic(kb);
       question = passage.title;
     }
-    const hits = await kb.retriever.invoke(question, { k: this.options.k ?? 4, ...(boost ? { intent: boost } : {}) });
+    const hits = await kb.retriever.invoke(question, {
+      k: this.options.k ?? 4,
+      ...(boost ? { intent: boost, intentConfidence: ctx.parse.intent.confidence } : {}),
+    });
     const top = hits[0];
     if (!top || top.score < this.options.minScore) return this.dontKnow(hits, ctx.now);
     return this.answer(kb, question, hits, ctx.now, ctx.signal);

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../../server/errors.ts';
-import { parsePassage, parsePassages, readKnowledgeFiles, splitPassage } from '../../../server/rag/ingest.ts';
+import { MonetaError } from '../../../../server/errors.ts';
+import { parsePassage, parsePassages, readKnowledgeFiles, splitPassage } from '../../../../server/rag/ingest.ts';
 
-const FIXTURE = path.resolve(import.meta.dirname, '../../fixtures/knowledge');
+const FIXTURE = path.resolve(import.meta.dirname, '../../../fixtures/knowledge');
 
 const file = (fm: string, body = 'A passage body long enough to be a useful answer for a customer.') => `---\n${fm}\n---\n${body}\n`;
 const GOOD = 'id: ok-one\ntitle: A title\ntopic: investing\ntags: [bonds, 2022]\nlast_reviewed: 2026-01-02';
@@ -66,7 +66,8 @@ describe('knowledge ingestion', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(ValidationError);
+    expect(err).toBeInstanceOf(MonetaError);
+    expect((err as MonetaError).code).toBe("validation_failed");
     const msg = (err as Error).message;
     expect(msg).toContain('b.md:2: duplicate passage id "ok-one" (also in a.md)');
     expect(msg).toContain('c.md:1: front matter "title"');
