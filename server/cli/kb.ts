@@ -2,20 +2,11 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import type { Command } from 'commander';
-import type { MonetaConfig } from '../config/index.ts';
 import { ValidationError } from '../errors.ts';
 import { buildConfiguredIndex, createKnowledgeBase } from '../rag/knowledge-base.ts';
 import { publicHit } from '../rag/hybrid-retriever.ts';
 
-/** What the kb command needs from the CLI entry point. */
-export interface KbCommandContext {
-  /** The validated configuration (the CLI entry reads the environment). */
-  config: MonetaConfig | (() => MonetaConfig);
-  /** Where JSON results go (default process.stdout). */
-  stdout?: NodeJS.WritableStream;
-  /** Where diagnostics go (default process.stderr). */
-  stderr?: NodeJS.WritableStream;
-}
+import type { CliContext } from './main.ts';
 
 function parseK(value: string): number {
   const k = Number(value);
@@ -24,11 +15,8 @@ function parseK(value: string): number {
 }
 
 /** Registers `kb build` and `kb search` on the program. */
-export function registerKbCommand(program: Command, ctx: KbCommandContext): void {
-  const config = (): MonetaConfig => (typeof ctx.config === 'function' ? ctx.config() : ctx.config);
-  const out = (s: string) => (ctx.stdout ?? process.stdout).write(s);
-  const err = (s: string) => (ctx.stderr ?? process.stderr).write(s);
-  const logger = { info: () => {}, warn: (o: object, msg?: string) => err(`warning: ${msg ?? ''} ${JSON.stringify(o)}\n`) };
+export function registerKbCommand(program: Command, ctx: CliContext): void {
+  const logger = { info: () => {}, warn: (o: object, msg?: string) => ctx.warn(`warning: ${msg ?? ''} ${JSON.stringify(o)}`) };
 
   const kb = program.command('kb').description('Knowledge base: build the index, search it');
 
@@ -36,13 +24,13 @@ export function registerKbCommand(program: Command, ctx: KbCommandContext): void
     .description('Re-index knowledge/ (incremental: only changed files are re-embedded)')
     .option('--full', 'Re-embed every file, ignoring the previous index')
     .action(async (opts: { full?: boolean }) => {
-      const cfg = config();
+      const cfg = ctx.loadConfig();
       const stats = await buildConfiguredIndex(cfg, { full: Boolean(opts.full), logger });
-      err(
+      ctx.warn(
         `Indexed ${stats.passages} passages (${stats.chunks} chunks) into ${cfg.knowledge.indexDir}: ` +
-          `${stats.embeddedFiles.length} file(s) embedded, ${stats.reusedFiles} unchanged, ${stats.removedFiles.length} removed, ${stats.ms.total} ms\n`,
+          `${stats.embeddedFiles.length} file(s) embedded, ${stats.reusedFiles} unchanged, ${stats.removedFiles.length} removed, ${stats.ms.total} ms`,
       );
-      out(`${JSON.stringify({ indexDir: cfg.knowledge.indexDir, ...stats })}\n`);
+      ctx.printJson({ indexDir: cfg.knowledge.indexDir, ...stats });
     });
 
   kb.command('search')
@@ -55,17 +43,17 @@ export function registerKbCommand(program: Command, ctx: KbCommandContext): void
         throw new ValidationError('Give either a query or --file <path> (one query per line)');
       }
       if (opts.file !== undefined && !fs.existsSync(opts.file)) throw new ValidationError(`--file ${opts.file} does not exist`);
-      const cfg = config();
+      const cfg = ctx.loadConfig();
       const base = await createKnowledgeBase(cfg, { logger });
       try {
         const search = async (q: string) => (q.trim() ? (await base.retriever.invoke(q, { k: opts.k })).map(publicHit) : []);
         if (query !== undefined) {
-          out(`${JSON.stringify(await search(query))}\n`);
+          ctx.printJson(await search(query));
           return;
         }
         const lines = readline.createInterface({ input: fs.createReadStream(opts.file!, 'utf8'), crlfDelay: Infinity });
         // A blank line still gets its (empty) array, so output line n always answers input line n.
-        for await (const line of lines) out(`${JSON.stringify(await search(line))}\n`);
+        for await (const line of lines) ctx.printJson(await search(line));
       } finally {
         await base.dispose();
       }
