@@ -171,6 +171,21 @@ describe('Moneta widget in a real browser', () => {
     expect(await w.launcher.getAttribute('aria-expanded')).toBe('false');
   });
 
+  it('shows when the visitor is offline and sends what they typed once back online', async () => {
+    await openWidget();
+    await w.send('hello');
+    await w.waitForBot(/I'm Moneta/);
+    const banner = page.getByRole('status').filter({ hasText: 'You are offline' });
+    await page.context().setOffline(true);
+    await banner.waitFor();
+    await w.send('thank you');
+    await w.waitForUser('thank you');
+    await page.context().setOffline(false);
+    await w.waitForBot(/You're welcome/);
+    await banner.waitFor({ state: 'hidden' });
+    expect(await page.locator('moneta-widget .connection').isHidden()).toBe(true);
+  });
+
   it('works as a full-screen panel at 360 px', async () => {
     await page.setViewportSize({ width: 360, height: 740 });
     await openWidget();

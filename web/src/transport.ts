@@ -53,7 +53,16 @@ export class ChatTransport {
   #kickTimer: ReturnType<typeof setTimeout> | undefined;
   #kicks = 0;
   readonly #onOnline = (): void => {
-    if (this.#socket && !this.#socket.connected) this.#socket.connect();
+    // Back online: try now instead of waiting out the current back-off delay (disconnect resets the Manager).
+    const socket = this.#socket;
+    if (!socket) return;
+    if (socket.connected) {
+      this.#setState(this.#ready ? 'online' : 'connecting'); // the connection survived the blip
+      return;
+    }
+    this.#setState('reconnecting');
+    socket.disconnect();
+    socket.connect();
   };
   readonly #onOffline = (): void => this.#setState('offline');
 
