@@ -64,6 +64,10 @@ export interface OptimizeOptions {
   frequency?: number;
   linkage?: LinkageMethod;
   totalValue?: number;
+  /** Short book as a fraction of totalValue for long/short allocations (default Σ|negative weights|). */
+  shortRatio?: number;
+  /** Reinvest short proceeds in the long book (PyPortfolioOpt greedy_portfolio(reinvest=True)). */
+  reinvest?: boolean;
   /** Asset-class constraints: column → class, and per-class lower/upper weight sums. */
   assetClasses?: { classOf: Record<string, string>; lower?: Record<string, number>; upper?: Record<string, number> };
 }
@@ -240,7 +244,10 @@ export function optimizePortfolio(options: OptimizeOptions): OptimizeResult {
   };
   if (options.totalValue !== undefined) {
     const latest = latestPrices(prices);
-    out.allocation = greedyAllocation(wDict, Object.fromEntries(columns.map((c, i) => [c, latest[i]!])), options.totalValue);
+    out.allocation = greedyAllocation(wDict, Object.fromEntries(columns.map((c, i) => [c, latest[i]!])), options.totalValue, {
+      ...(options.shortRatio !== undefined ? { shortRatio: options.shortRatio } : {}),
+      reinvest: options.reinvest ?? false,
+    });
   }
   return out;
 }

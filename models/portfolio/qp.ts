@@ -88,7 +88,7 @@ const EPS = 2.220446049250313e-16;
  * Throws PortfolioError('singular') if H is not positive definite and ('infeasible') if the constraints
  * cannot be satisfied together.
  */
-function solveQpDense(problem: QuadraticProgram, options: { maxIterations?: number; polish?: boolean } = {}): QpResult {
+export function solveQpDense(problem: QuadraticProgram, options: { maxIterations?: number; polish?: boolean } = {}): QpResult {
   const { H, c } = problem;
   const n = H.n;
   const eqs = problem.equalities ?? [];
@@ -538,6 +538,7 @@ export function solveQp(problem: QuadraticProgram, options: { maxIterations?: nu
     const ineqMult = new Float64Array(ineqs.length);
     sub.inequalityMultipliers.forEach((v, t) => (ineqMult[ineqMap[t]!] = v));
     const viol: Array<[number, number]> = [];
+    const heldGrad = new Float64Array(n);
     let gScale = 0;
     for (let i = 0; i < n; i++) gScale = Math.max(gScale, Math.abs(c[i]!), Math.abs(H.data[i * n + i]!));
     for (let i = 0; i < n; i++) {
@@ -550,12 +551,23 @@ export function solveQp(problem: QuadraticProgram, options: { maxIterations?: nu
         if (lam !== 0) g -= lam * coef(con, i);
       });
       if (g < -1e-12 * (1 + gScale)) viol.push([i, g]);
+      heldGrad[i] = g;
     }
     if (viol.length === 0) {
+      // The held variables' lower bounds are active: their multipliers are the reduced gradients.
+      ineqs.forEach((con, t) => {
+        if (con.kind === 'unit' && con.beta === 0 && con.index >= 0 && con.alpha > 0 && !inSet[con.index] && con.b / con.alpha === lower[con.index]) {
+          ineqMult[t] = Math.max(0, heldGrad[con.index]! / con.alpha);
+        }
+      });
       return {
         x,
         objective: objectiveValue(H, c, x),
-        activeInequalities: [...ineqMult.keys()].filter((t) => ineqMult[t]! > 0),
+        activeInequalities: [...ineqMult.keys()].filter((t) => {
+          const con = ineqs[t]!;
+          if (ineqMult[t]! > 0) return true;
+          return con.kind === 'unit' && con.beta === 0 && con.index >= 0 && !inSet[con.index] && con.alpha > 0;
+        }),
         equalityMultipliers: sub.equalityMultipliers,
         inequalityMultipliers: ineqMult,
         iterations: sub.iterations,

@@ -53,6 +53,8 @@ export function registerPortfolioCommand(program: Command, ctx: CliContext): voi
     .option('--frequency <n>', 'periods per year (default 252)')
     .option('--linkage <method>', 'HRP linkage: single|complete|average|weighted|centroid|median|ward (default single)')
     .option('--total-value <amount>', 'also allocate this amount into whole shares at the latest prices')
+    .option('--short-ratio <x>', 'short book as a fraction of --total-value (default: sum of negative weights)')
+    .option('--reinvest <bool>', 'reinvest short proceeds in the long book (default false)')
     .option('--columns <a,b,c>', 'use only these columns')
     .option('--asset-classes <json|path>', 'asset-class limits: {"classOf":{col:class},"lower":{class:x},"upper":{class:x}}')
     .action((raw: RawCliOptions) => {

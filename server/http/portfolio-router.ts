@@ -78,6 +78,8 @@ export const optimizeOptionsSchema = z
     frequency: num.optional(),
     linkage: z.enum(LINKAGE_METHODS).optional(),
     totalValue: num.optional(),
+    shortRatio: num.optional(),
+    reinvest: bool.optional(),
     columns: z.union([z.array(z.string()), z.string().transform((s) => s.split(',').map((c) => c.trim()).filter(Boolean))]).optional(),
     assetClasses: z
       .object({
