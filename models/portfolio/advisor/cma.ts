@@ -15,6 +15,7 @@
  *   risk-free rate + that excess return.
  */
 import { createHash } from 'node:crypto';
+import { BlackLittermanModel, marketImpliedPriorReturns } from '../black-litterman.ts';
 import { PortfolioError } from '../errors.ts';
 import type { PriceFrame } from '../frame.ts';
 import { matVec, solveDense, type SquareMatrix } from '../linalg.ts';
@@ -148,19 +149,6 @@ export function jamesSteinMeans(means: ArrayLike<number>, cov: SquareMatrix, per
   return { means: Float64Array.from(d, (v) => target + factor * v), factor, target };
 }
 
-/**
- * Black–Litterman market-implied excess returns π = δΣw (PyPortfolioOpt's `market_implied_prior_returns` without
- * the risk-free rate). Weights are normalised to sum to 1.
- */
-export function marketImpliedExcessReturns(cov: SquareMatrix, weights: ArrayLike<number>, riskAversion: number): Float64Array {
-  if (weights.length !== cov.n) throw new PortfolioError('invalid_input', 'market weights and covariance differ in size');
-  let total = 0;
-  for (let i = 0; i < weights.length; i++) total += weights[i]!;
-  if (!(total > 0)) throw new PortfolioError('invalid_input', 'market weights must have a positive sum');
-  const w = Float64Array.from(weights, (v) => v / total);
-  return Float64Array.from(matVec(cov, w), (v) => riskAversion * v);
-}
-
 /** True when `date` (YYYY-MM-DD) is the last weekday of its month (a month-end row of a complete month). */
 export function isLastWeekdayOfMonth(date: string): boolean {
   const d = new Date(`${date}T00:00:00Z`);
@@ -250,15 +238,19 @@ export function buildCma(monthly: PriceFrame, source: CmaSource, params: CmaPara
   const js = { factor: jsRisky.factor, means: new Float64Array(n) };
   risky.forEach((i, a) => (js.means[i] = jsRisky.means[a]!));
 
-  // Equilibrium prior.
+  // Equilibrium prior (the optimiser library's market_implied_prior_returns, in excess of the risk-free rate).
   const wMkt = Float64Array.from(frame.columns, (t) => params.marketWeights[t] ?? 0);
   const wSum = wMkt.reduce((a, b) => a + b, 0);
-  const pi = marketImpliedExcessReturns(cov, wMkt, params.riskAversion);
+  if (!(wSum > 0)) throw new PortfolioError('invalid_input', 'market weights must have a positive sum');
+  const pi = marketImpliedPriorReturns(wMkt, params.riskAversion, cov, 0);
   const wNorm = Float64Array.from(wMkt, (v) => v / wSum);
 
-  // Black–Litterman posterior with P = I, Q = μ_JS, Ω = Σ/Y  ⇒  μ = π + h(Q − π), h = τY/(1 + τY).
+  // Black–Litterman posterior (the library's model) with views on every asset: P = I, Q = annualised shrunk history,
+  // Ω = Σ/Y. Then τΣ(τΣ + Σ/Y)⁻¹ = h·I, so the posterior is the blend π + h(Q − π) with h = τY/(1 + τY).
   const h = (params.tau * years) / (1 + params.tau * years);
-  const posterior = Float64Array.from(pi, (p, i) => p + h * (12 * js.means[i]! - p));
+  const omega = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => cov.data[i * n + j]! / years));
+  const bl = new BlackLittermanModel(cov, { pi, Q: Array.from(js.means, (m) => 12 * m), omega, tau: params.tau, riskAversion: params.riskAversion });
+  const posterior = bl.blReturns();
   const expected = Float64Array.from(posterior, (v) => params.riskFreeRate + v);
 
   const marketVar = wNorm.reduce((s, wi, i) => s + wi * matVec(cov, wNorm)[i]!, 0);

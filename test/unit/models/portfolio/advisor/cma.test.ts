@@ -9,7 +9,6 @@ import {
   isLastWeekdayOfMonth,
   jamesSteinMeans,
   loadCma,
-  marketImpliedExcessReturns,
   type CmaFile,
 } from '../../../../../models/portfolio/advisor/cma.ts';
 import { ADVISOR_UNIVERSE } from '../../../../../models/portfolio/advisor/universe.ts';
@@ -46,15 +45,6 @@ describe('jamesSteinMeans', () => {
 
   it('rejects too few assets', () => {
     expect(() => jamesSteinMeans([0.1, 0.2, 0.3], squareFromRows([[1, 0, 0], [0, 1, 0], [0, 0, 1]]), 10)).toThrow(/at least 4/);
-  });
-});
-
-describe('marketImpliedExcessReturns', () => {
-  it('is δΣw with normalised weights (PyPortfolioOpt market_implied_prior_returns minus the risk-free rate)', () => {
-    const cov = squareFromRows([[0.04, 0.006], [0.006, 0.01]]);
-    const pi = marketImpliedExcessReturns(cov, [60, 40], 2.5);
-    expect(pi[0]).toBeCloseTo(2.5 * (0.04 * 0.6 + 0.006 * 0.4), 15);
-    expect(pi[1]).toBeCloseTo(2.5 * (0.006 * 0.6 + 0.01 * 0.4), 15);
   });
 });
 
@@ -110,6 +100,21 @@ describe('committed cma.json', () => {
       expect(a.posteriorExcess).toBeGreaterThanOrEqual(lo - 1e-9);
       expect(a.posteriorExcess).toBeLessThanOrEqual(hi + 1e-9);
     }
+  });
+
+  it('has the Black–Litterman posterior equal to the documented blend π + h(view − π), h = τY/(1 + τY)', () => {
+    const { tau } = committed.parameters;
+    const years = committed.provenance.window.years;
+    const h = (tau * years) / (1 + tau * years);
+    expect(committed.diagnostics.historyWeight).toBeCloseTo(h, 9);
+    for (const a of committed.assets) {
+      expect(a.posteriorExcess).toBeCloseTo(a.equilibriumExcess + h * (a.shrunkHistoricalExcess - a.equilibriumExcess), 8);
+      expect(a.expectedReturn).toBeCloseTo(committed.parameters.riskFreeRate + a.posteriorExcess, 8);
+    }
+    // The prior is δΣw: the market portfolio's own excess return is δ·σ²_m.
+    const w = committed.assets.map((a) => a.marketWeight);
+    const excess = committed.assets.reduce((s, a, i) => s + w[i]! * a.equilibriumExcess, 0);
+    expect(excess).toBeCloseTo(committed.parameters.riskAversion * committed.diagnostics.marketVolatility ** 2, 8);
   });
 
   it('rejects a hand-edited file', () => {
