@@ -60,6 +60,8 @@ export interface MonetaApp {
   io: MonetaIoServer;
   metrics: MonetaMetrics;
   readiness: Readiness;
+  /** The channel-independent chat core (benchmarks and in-process callers use it directly). */
+  chat: ChatCore;
   /** Listens on `port` (0 = any free port) and resolves with the bound port and a local URL. */
   start(port?: number, host?: string): Promise<{ port: number; url: string }>;
   /**
@@ -181,7 +183,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
       logger.info('stopped');
     })());
 
-  return { app, httpServer, io, metrics, readiness, start, close };
+  return { app, httpServer, io, metrics, readiness, chat: core, start, close };
 }
 
 /**
