@@ -12,13 +12,23 @@ export interface Bm25Hit {
 interface IndexedDoc {
   id: string;
   title: string;
+  /** The title again, analysed without dropping stop words (see TITLE_WORDS). */
+  titleWords: string;
   text: string;
   tags: string;
 }
 
 // Field boosts: a title states what the passage answers, so a title match counts double (tuned in bench/kb.ts).
-const FIELDS = ['title', 'text', 'tags'] as const;
-const BOOST = { title: 2, text: 1, tags: 1.5 };
+const FIELDS = ['title', 'titleWords', 'text', 'tags'] as const;
+const BOOST = { title: 2, titleWords: 1, text: 1, tags: 1.5 };
+
+/**
+ * Stop words are dropped everywhere except in `titleWords`, and kept in queries: so "what is", "how do I", "can I"
+ * match only passage titles, which are written as the question they answer. That lets "what does asset allocation
+ * mean" prefer "What is asset allocation?" over its sibling "Asset allocation mistakes" without letting function
+ * words match body text.
+ */
+const TITLE_WORDS = 'titleWords';
 
 /**
  * Why MiniSearch: it is already a dependency, has no dependencies of its own, implements BM25+ (Lv & Zhai 2011)
@@ -30,12 +40,18 @@ const MINISEARCH_OPTIONS: Options<IndexedDoc> = {
   storeFields: [],
   idField: 'id',
   tokenize: (text) => words(text),
-  processTerm: (term) => (STOP_WORDS.has(term) ? null : stem(term)),
+  processTerm: (term, field) => (field !== TITLE_WORDS && STOP_WORDS.has(term) ? null : stem(term)),
+  searchOptions: { processTerm: (term) => stem(term) },
 };
 
-/** Fuzzy distance for a query term: none for short terms (too many false friends), 1 edit for longer ones. */
-function fuzzy(term: string): number | boolean {
-  return term.length >= 6 ? 1 : false;
+/** Query-time BM25 settings (defaults tuned in bench/kb.ts). */
+export interface Bm25QueryOptions {
+  /** Per-field boosts. */
+  boost?: { title?: number; titleWords?: number; text?: number; tags?: number };
+  /** Minimum term length for a 1-edit fuzzy match (typos); 0 disables fuzzy matching. Default 6. */
+  fuzzyMinLength?: number;
+  /** BM25 parameters (MiniSearch defaults k=1.2, b=0.7, d=0.5). */
+  bm25?: { k: number; b: number; d: number };
 }
 
 /** Passage-level BM25 index with the document frequencies needed for query coverage. */
@@ -79,10 +95,12 @@ export class Bm25Index {
   }
 
   /** Passages matching any query term, best first. `accept` restricts to passage ids it returns true for. */
-  query(text: string, limit: number, accept?: (passageId: string) => boolean): Bm25Hit[] {
+  query(text: string, limit: number, accept?: (passageId: string) => boolean, params: Bm25QueryOptions = {}): Bm25Hit[] {
+    const fuzzyMin = params.fuzzyMinLength ?? 6;
     const options: SearchOptions = {
-      boost: BOOST,
-      fuzzy: (term) => fuzzy(term),
+      boost: { ...BOOST, ...params.boost },
+      fuzzy: (term) => (fuzzyMin > 0 && term.length >= fuzzyMin ? 1 : false),
+      ...(params.bm25 ? { bm25: params.bm25 } : {}),
       prefix: false,
       combineWith: 'OR',
       ...(accept ? { filter: (r) => accept(String(r.id)) } : {}),
@@ -126,5 +144,5 @@ export class Bm25Index {
 }
 
 function toDoc(p: Passage): IndexedDoc {
-  return { id: p.id, title: p.title, text: stripMarkdown(p.text), tags: p.metadata.tags.join(' ') };
+  return { id: p.id, title: p.title, titleWords: p.title, text: stripMarkdown(p.text), tags: p.metadata.tags.join(' ') };
 }

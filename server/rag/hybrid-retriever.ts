@@ -1,5 +1,6 @@
 /** Hybrid retrieval: dense (HNSW) + BM25 fused by reciprocal rank fusion, intent-aware boost, metadata filters. */
 import type { Embedder } from '../nlu/types.ts';
+import type { Bm25QueryOptions } from './bm25-index.ts';
 import type { KnowledgeIndex } from './knowledge-index.ts';
 import type { Passage } from './ingest.ts';
 import type { KnowledgeHit, RetrieveOptions, Retriever } from './types.ts';
@@ -21,6 +22,8 @@ export interface HybridRetrieverOptions {
   candidates?: number;
   /** Weight of the dense cosine (vs BM25 query coverage) in a hit's `relevance`. */
   relevanceDenseWeight?: number;
+  /** BM25 query settings. */
+  bm25?: Bm25QueryOptions;
 }
 
 /** Extra options of {@link HybridRetriever.invoke} beyond the Retriever contract. */
@@ -99,6 +102,7 @@ export class HybridRetriever implements Retriever {
       intentWeight: 1,
       candidates: 50,
       relevanceDenseWeight: 0.5,
+      bm25: {},
       ...options,
     };
   }
@@ -137,7 +141,7 @@ export class HybridRetriever implements Retriever {
 
     if (mode !== 'bm25') addList(await this.denseList(qv, candidates, accept), this.options.denseWeight, 'dense');
     if (mode !== 'dense') {
-      const hits = idx.bm25.query(text, candidates, accept);
+      const hits = idx.bm25.query(text, candidates, accept, this.options.bm25);
       addList(
         hits.map((h) => h.id),
         this.options.bm25Weight,
