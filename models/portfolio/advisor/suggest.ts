@@ -242,7 +242,7 @@ export class PortfolioAdvisor {
     }
     const w = this.tidy(weights);
     const perf = portfolioPerformance(w, this.mu, this.cov, this.cma.file.parameters.riskFreeRate);
-    const groups = Object.fromEntries(GROUPS.map((grp) => [grp, w.reduce((s, x, i) => s + (this.classOf[i] === grp ? x : 0), 0)])) as Record<AssetGroup, number>;
+    const groups = Object.fromEntries(GROUPS.map((grp) => [grp, round4(w.reduce((s, x, i) => s + (this.classOf[i] === grp ? x : 0), 0))])) as Record<AssetGroup, number>;
     const allocation = this.universe
       .map((a, i) => ({ assetClass: a.name, ticker: a.ticker, weight: w[i]!, assetClassId: a.id, group: a.group }))
       .filter((line) => line.weight > 0)
@@ -380,9 +380,14 @@ export function describeMix(groups: Record<AssetGroup, number>): string {
   return listWords(parts);
 }
 
+/** A name for the middle of a sentence: "High-yield bonds" → "high-yield bonds", but "US stocks" stays. */
+export function inSentence(name: string): string {
+  return /^[A-Z][a-z]/.test(name) ? `${name.charAt(0).toLowerCase()}${name.slice(1)}` : name;
+}
+
 /** The plain-language rationale: why this mix for this score, what the numbers mean, and that they are estimates. */
 export function buildRationale(s: PortfolioSuggestion): string {
-  const top = s.allocation.slice(0, 3).map((a) => `${a.assetClass} (${Math.round(100 * a.weight)}%)`);
+  const top = s.allocation.slice(0, 3).map((a) => `${inSentence(a.assetClass)} (${Math.round(100 * a.weight)}%)`);
   const why =
     s.riskScore <= 3
       ? 'Most of it is in bonds and cash, which have fallen much less than stocks in bad years, with a small share of stocks for some growth.'
@@ -397,7 +402,7 @@ export function buildRationale(s: PortfolioSuggestion): string {
   const profile = s.riskProfile ? `${s.riskProfile.explanation} ` : '';
   const guard = `At this score we keep at least ${pct(s.guardrails.minDefensive, 0)} in bonds and cash and at most ${pct(s.guardrails.maxEquity, 0)} in stocks, and no single asset class above ${pct(Math.max(...Object.values(s.guardrails.maxPerAssetClass)), 0)}.`;
   const lines = [
-    `**Why this mix.** ${profile}A risk score of ${s.riskScore} out of 10 (${s.riskLabel}) points to about ${describeMix(s.groups)}. ${why} ` +
+    `**Why this mix.** ${profile}${s.riskProfile ? 'That score' : `A risk score of ${s.riskScore} out of 10`} (${s.riskLabel}) points to about ${describeMix(s.groups)}. ${why} ` +
       `The largest parts are ${listWords(top)}. Among the mixes our guardrails allow, it aims for the highest estimated return at about ${pct(s.guardrails.targetVolatility)} volatility. ${guard}`,
     `**What the numbers mean.** The expected return of ${pct(s.expectedReturn)} a year is a long-run average estimate, not a promise. ` +
       `The volatility of ${pct(s.volatility)} says how much single years have varied: in roughly two years out of three the return could land between ${pct(lo)} and ${pct(hi)}, and worse years happen. ` +

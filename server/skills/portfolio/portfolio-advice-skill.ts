@@ -4,7 +4,7 @@
  * (the same fields as `POST /api/v1/portfolio/suggest`).
  */
 import { scoreRiskProfile, validateRiskAnswers } from '../../../models/portfolio/advisor/risk-profile.ts';
-import { describeMix, formatMoney, type PortfolioAdvisor, type PortfolioSuggestion } from '../../../models/portfolio/advisor/suggest.ts';
+import { describeMix, formatMoney, inSentence, type PortfolioAdvisor, type PortfolioSuggestion } from '../../../models/portfolio/advisor/suggest.ts';
 import type { BotMessage } from '../../contracts/chat-protocol.ts';
 import { ValidationError } from '../../errors.ts';
 import { customMessage, quickReply, textMessage } from '../../response/render.ts';
@@ -21,7 +21,7 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 /** The chat summary of a suggestion: score, mix in words, expected return and volatility, outcome range. */
 export function summarizeSuggestion(s: PortfolioSuggestion): string {
-  const top = s.allocation.slice(0, 3).map((a) => `${a.assetClass} ${Math.round(100 * a.weight)}%`);
+  const top = s.allocation.slice(0, 3).map((a) => `${inSentence(a.assetClass)} ${Math.round(100 * a.weight)}%`);
   const money = (v: number) => formatMoney(v, s.currency);
   const amount = s.amountAssumed ? `an example ${money(s.amount)}` : money(s.amount);
   const limited =
