@@ -20,6 +20,8 @@ export interface TrackerState {
   fallbackCount: number;
   /** Text of the last bot text message, if any. */
   lastBotText: string | undefined;
+  /** The last question the bot asked: a form question's text, or a bot text ending in "?" (for contextual yes/no). */
+  lastBotQuestion: string | undefined;
   /** Number of user messages so far. */
   userTurns: number;
   /** Whether the bot has said anything yet (a new conversation gets a greeting when the widget opens). */
@@ -33,6 +35,7 @@ export function deriveState(events: readonly SessionEvent[]): TrackerState {
     activeForm: undefined,
     fallbackCount: 0,
     lastBotText: undefined,
+    lastBotQuestion: undefined,
     userTurns: 0,
     botHasSpoken: false,
   };
@@ -75,9 +78,14 @@ export function deriveState(events: readonly SessionEvent[]): TrackerState {
 }
 
 function trackBotMessage(state: TrackerState, message: BotMessage): void {
-  if ('text' in message) state.lastBotText = message.text;
-  if ('custom' in message && message.custom.type === 'form_question' && state.activeForm) {
+  if ('text' in message) {
+    state.lastBotText = message.text;
+    if (/\?\s*$/.test(message.text)) state.lastBotQuestion = message.text;
+  }
+  if ('custom' in message && message.custom.type === 'form_question') {
+    // The text right before a form_question event is its question, even when it does not end in "?".
+    if (state.lastBotText !== undefined) state.lastBotQuestion = state.lastBotText;
     const q = message.custom as FormQuestionPayload;
-    if (q.form === state.activeForm.name) state.activeForm.requestedSlot = q.slot;
+    if (state.activeForm && q.form === state.activeForm.name) state.activeForm.requestedSlot = q.slot;
   }
 }

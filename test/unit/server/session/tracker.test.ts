@@ -10,7 +10,7 @@ const q = (form: string, slot: string): SessionEvent => ({ type: 'bot_uttered', 
 
 describe('deriveState', () => {
   it('starts empty', () => {
-    expect(deriveState([])).toEqual({ slots: {}, activeForm: undefined, fallbackCount: 0, lastBotText: undefined, userTurns: 0, botHasSpoken: false });
+    expect(deriveState([])).toEqual({ slots: {}, activeForm: undefined, fallbackCount: 0, lastBotText: undefined, lastBotQuestion: undefined, userTurns: 0, botHasSpoken: false });
   });
 
   it('tracks the active form, its filled slots and the requested slot', () => {
@@ -27,6 +27,7 @@ describe('deriveState', () => {
     expect(state.activeForm).toEqual({ name: 'loan', filled: { amount: 5000 }, requestedSlot: 'duration' });
     expect(state.slots).toEqual({ amount: 5000 });
     expect(state.lastBotText).toBe('How long?');
+    expect(state.lastBotQuestion).toBe('How long?');
     expect(state.userTurns).toBe(2);
     expect(state.botHasSpoken).toBe(true);
   });
@@ -40,6 +41,11 @@ describe('deriveState', () => {
     expect(deriveState(events).activeForm).toBeUndefined();
     expect(deriveState(events).slots).toEqual({ amount: 5000 });
     expect(deriveState([...events, { type: 'form_started', at: 2, form: 'loan' }]).activeForm?.filled).toEqual({});
+  });
+
+  it('remembers the last question, including form questions without a question mark', () => {
+    expect(deriveState([b('Shall I continue?'), b('Here is a fact.')]).lastBotQuestion).toBe('Shall I continue?');
+    expect(deriveState([b('Tell me your postcode'), q('f', 'postcode'), b('Noted.')]).lastBotQuestion).toBe('Tell me your postcode');
   });
 
   it('counts consecutive fallback turns and resets after an understood turn', () => {
