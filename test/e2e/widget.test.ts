@@ -246,6 +246,49 @@ describe('Moneta widget in a real browser', () => {
     expect(await page.locator('moneta-widget img').count()).toBe(0);
   });
 
+  it('runs the real risk-profile questionnaire to a portfolio card with donut and efficient frontier', async () => {
+    await openWidget();
+    await w.send('hello');
+    await w.quickReplies.filter({ hasText: 'Suggest a portfolio' }).click();
+    const card = page.getByRole('region', { name: 'Suggested portfolio' });
+    const question = page.locator('moneta-widget .form-question');
+    // Answer whatever the form asks, using the control the widget shows for it, until the result card arrives.
+    let answered = 0;
+    for (; answered < 20; answered++) {
+      await page.locator('moneta-widget .form-question, moneta-widget .portfolio-card').first().waitFor({ state: 'attached' });
+      if ((await card.count()) > 0) break;
+      const slot = await question.getAttribute('data-slot');
+      const input = await question.getAttribute('data-input');
+      const users = await w.userBubbles.count();
+      if (input === 'number') {
+        const field = question.getByRole('spinbutton');
+        const min = Number((await field.getAttribute('min')) ?? 1);
+        const max = Number((await field.getAttribute('max')) ?? 1e9);
+        const value = slot === 'amount' ? 20000 : Math.min(max, Math.max(min, 10));
+        await field.fill(String(value));
+        await field.press('Enter');
+      } else if (input === 'choice') {
+        await w.quickReplies.nth(1).click(); // a middle-of-the-road answer
+      } else {
+        await w.send('skip');
+      }
+      await expect.poll(() => w.userBubbles.count()).toBe(users + 1);
+    }
+    expect(answered).toBeGreaterThanOrEqual(6); // the brief asks for 6–10 questions
+    await card.waitFor();
+    expect(await card.locator('h3').textContent()).toMatch(/risk score \d+\/10/);
+    const slices = card.getByRole('img', { name: /^Allocation donut: / }).locator('svg path.ct-slice-donut');
+    await slices.first().waitFor();
+    expect(await slices.count()).toBe(await card.locator('.legend li').count());
+    expect(await card.locator('.stats').innerText()).toMatch(/Expected return\s+\d+\.\d% a year[\s\S]*Volatility\s+\d+\.\d% a year/);
+    expect(await card.locator('.outcomes-title').textContent()).toContain('20,000');
+    expect(await card.locator('.outcome-range dd').count()).toBe(3);
+    const frontier = card.getByRole('img', { name: /Efficient frontier chart; suggested portfolio at/ });
+    await frontier.locator('.frontier-line path.ct-line').waitFor();
+    expect(await frontier.locator('.frontier-chosen .ct-point').count()).toBe(1);
+    expect(await card.locator('.disclaimer').textContent()).toMatch(/\S/);
+  });
+
   it('renders credit-assessment and portfolio cards with charts, and ignores unknown or malformed payloads', async () => {
     await openWidget();
     await w.send('hello');

@@ -2,8 +2,8 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { AutoScaleAxis, LineChart, PieChart, type ChartistChart } from '../chartist-subset.js';
 
-/** Number of distinct series colours defined in the stylesheet (`--moneta-series-0` …); more slices cycle. */
-export const PALETTE_SIZE = 10;
+/** Number of distinct series colours defined in the stylesheet (`--moneta-series-0` … `-11`); more slices cycle. */
+export const PALETTE_SIZE = 12;
 
 /** Formats a fraction as a percentage with one decimal, e.g. 0.0612 → "6.1%". */
 export const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}%`;

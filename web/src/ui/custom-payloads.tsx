@@ -243,12 +243,15 @@ function CreditCard(props: { p: CreditAssessmentPayload }) {
         </>
       ) : null}
       <p class="meta">
-        Model: {isStr(p.model) ? p.model : '?'} {isStr(p.modelVersion) ? `v${p.modelVersion.replace(/^v/, '')}` : ''}
+        Model: {isStr(p.model) ? p.model : '?'} {isStr(p.modelVersion) ? versionLabel(p.modelVersion) : ''}
       </p>
       {isStr(p.disclaimer) ? <p class="disclaimer">{p.disclaimer}</p> : null}
     </section>
   );
 }
+
+/** "1.2.0" → "v1.2.0"; other version strings (e.g. "cma@2025-08.1") as they are. */
+const versionLabel = (v: string): string => (/^\d/.test(v) ? `v${v}` : v);
 
 const asFrontierPoint = (v: unknown): FrontierPoint | undefined =>
   isObj(v) && isNum(v.volatility) && isNum(v.expectedReturn)
@@ -277,7 +280,14 @@ function PortfolioCard(props: { p: PortfolioPayload }) {
   const allocText = allocation.map((a) => `${pct(a.weight, 0)} ${a.assetClass}`).join(', ');
   return (
     <section class="card portfolio-card" aria-label="Suggested portfolio">
-      <h3>Suggested portfolio{isNum(p.riskScore) ? <span class="risk-score"> · risk score {p.riskScore}/10</span> : null}</h3>
+      <h3>
+        Suggested portfolio
+        {isNum(p.riskScore) ? (
+          <span class="risk-score">
+            {' '}· risk score {p.riskScore}/10{isStr(p.riskLabel) && p.riskLabel ? ` (${p.riskLabel})` : ''}
+          </span>
+        ) : null}
+      </h3>
       {allocation.length > 0 ? (
         <div class="allocation">
           <DonutChart weights={allocation.map((a) => a.weight)} label={`Allocation donut: ${allocText}`} />
@@ -307,7 +317,7 @@ function PortfolioCard(props: { p: PortfolioPayload }) {
         <div class="outcomes">
           <p class="outcomes-title">
             Range of outcomes{horizon !== undefined ? ` after ${horizon} years` : ''}
-            {amount !== undefined ? ` for ${money.format(amount)}` : ''}
+            {amount !== undefined ? ` for ${p.amountAssumed === true ? 'an example ' : ''}${money.format(amount)}` : ''}
           </p>
           <dl class="outcome-range">
             <div class="o-low"><dt>Poor (5%)</dt><dd>{fmtOutcome(outcomes.p5)}</dd></div>
@@ -324,6 +334,11 @@ function PortfolioCard(props: { p: PortfolioPayload }) {
         />
       ) : null}
       {isStr(p.rationale) && p.rationale ? <div class="rationale"><MarkdownView text={p.rationale} /></div> : null}
+      {isStr(p.model) ? (
+        <p class="meta">
+          Model: {p.model} {isStr(p.modelVersion) ? versionLabel(p.modelVersion) : ''}
+        </p>
+      ) : null}
       {isStr(p.disclaimer) ? <p class="disclaimer">{p.disclaimer}</p> : null}
     </section>
   );
