@@ -8,6 +8,7 @@ import { loadConfig, type MonetaConfig, type MonetaConfigInput } from '../config
 import { isMonetaError } from '../errors.ts';
 import { startServer } from '../start-server.ts';
 import { registerKbCommand } from './kb.ts';
+import { registerNluCommand } from './nlu.ts';
 import { registerPortfolioCommand } from './portfolio.ts';
 
 /** What feature command modules get: config loading (env + overrides) and the output helpers. */
@@ -31,7 +32,7 @@ const ctx: CliContext = {
 
 /** Feature command registrations: add one line per feature (`registerNluCommand`, `registerKbCommand`, …). */
 const FEATURE_COMMANDS: RegisterCommand[] = [
-  // registerNluCommand,
+  registerNluCommand,
   registerKbCommand,
   // registerCreditCommand,
   registerPortfolioCommand,
