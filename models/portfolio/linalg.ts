@@ -126,19 +126,52 @@ export function solveDense(mIn: Float64Array, bIn: Float64Array, m: number): Flo
   return x;
 }
 
-/** Inverse of a square matrix via LU with partial pivoting (numpy.linalg.inv equivalent); `undefined` if singular. */
+/** Inverse of a square matrix by Gauss–Jordan elimination with partial pivoting (numpy.linalg.inv equivalent); `undefined` if singular. */
 export function inverse(a: SquareMatrix): SquareMatrix | undefined {
   const { n } = a;
-  const out = new Float64Array(n * n);
-  const e = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    e.fill(0);
-    e[j] = 1;
-    const col = solveDense(a.data, e, n);
-    if (!col) return undefined;
-    for (let i = 0; i < n; i++) out[i * n + j] = col[i]!;
+  const m = Float64Array.from(a.data);
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) inv[i * n + i] = 1;
+  let scale = 0;
+  for (let i = 0; i < m.length; i++) scale = Math.max(scale, Math.abs(m[i]!));
+  const tiny = 1e-14 * (scale || 1);
+  for (let k = 0; k < n; k++) {
+    let p = k;
+    let best = Math.abs(m[k * n + k]!);
+    for (let i = k + 1; i < n; i++) {
+      const v = Math.abs(m[i * n + k]!);
+      if (v > best) {
+        best = v;
+        p = i;
+      }
+    }
+    if (!(best > tiny)) return undefined;
+    if (p !== k) {
+      for (let j = 0; j < n; j++) {
+        let t = m[k * n + j]!;
+        m[k * n + j] = m[p * n + j]!;
+        m[p * n + j] = t;
+        t = inv[k * n + j]!;
+        inv[k * n + j] = inv[p * n + j]!;
+        inv[p * n + j] = t;
+      }
+    }
+    const piv = m[k * n + k]!;
+    for (let j = 0; j < n; j++) {
+      m[k * n + j] = m[k * n + j]! / piv;
+      inv[k * n + j] = inv[k * n + j]! / piv;
+    }
+    for (let i = 0; i < n; i++) {
+      if (i === k) continue;
+      const f = m[i * n + k]!;
+      if (f === 0) continue;
+      for (let j = 0; j < n; j++) {
+        m[i * n + j] = m[i * n + j]! - f * m[k * n + j]!;
+        inv[i * n + j] = inv[i * n + j]! - f * inv[k * n + j]!;
+      }
+    }
   }
-  return { n, data: out };
+  return { n, data: inv };
 }
 
 /** Eigen-decomposition of a symmetric matrix: ascending eigenvalues and the eigenvectors as columns (row-major). */
