@@ -13,7 +13,7 @@ import { HashedNgramEmbedder } from '../server/rag/hashed-ngram-embedder.ts';
 import { HybridRetriever, type HybridHit, type RetrievalMode } from '../server/rag/hybrid-retriever.ts';
 import { buildKnowledgeIndex, type KnowledgeIndex } from '../server/rag/knowledge-index.ts';
 import { BruteForceVectorIndex } from '../server/rag/vector-index.ts';
-import { createEmbedder } from '../server/rag/knowledge-base.ts';
+import { createEmbedder, tuningFor } from '../server/rag/knowledge-base.ts';
 
 interface Question {
   id: string;
@@ -153,6 +153,8 @@ async function benchEmbedder(name: string, embedder: Embedder, questions: Questi
     index = (await buildKnowledgeIndex({ knowledgeDir, indexDir, embedder })).index;
 
     const answerable = questions.filter((q) => q.relevant.length > 0);
+    const tuning = tuningFor(embedder.modelId);
+    const minScore = config.knowledge.minScore ?? tuning.minScore;
     const modes: Array<[string, RetrievalMode, boolean]> = [
       ['dense', 'dense', false],
       ['bm25', 'bm25', false],
@@ -162,7 +164,7 @@ async function benchEmbedder(name: string, embedder: Embedder, questions: Questi
     const retrieval: Record<string, Record<string, RankMetrics>> = {};
     const hybridTop: Array<{ q: Question; top: number; correct: boolean }> = [];
     for (const [label, mode, useIntent] of modes) {
-      const retriever = new HybridRetriever(index, embedder, { mode });
+      const retriever = new HybridRetriever(index, embedder, { mode, relevanceDenseWeight: tuning.relevanceDenseWeight });
       const rankings: Array<{ q: Question; ids: string[] }> = [];
       for (const q of questions) {
         const hits: HybridHit[] = await retriever.invoke(q.question, { k: 10, ...(useIntent && q.intent ? { intent: q.intent } : {}) });
@@ -183,7 +185,7 @@ async function benchEmbedder(name: string, embedder: Embedder, questions: Questi
     const cv = [idkMetrics(even, tuneThreshold(odd)), idkMetrics(odd, tuneThreshold(even))];
     const idk = {
       unanswerable: questions.filter((q) => q.relevant.length === 0).length,
-      configured: idkMetrics(hybridTop, config.knowledge.minScore),
+      configured: idkMetrics(hybridTop, minScore),
       tuned: idkMetrics(hybridTop, tuned),
       crossValidated: {
         precision: r3(mean(cv.map((m) => m.precision))),
@@ -194,7 +196,7 @@ async function benchEmbedder(name: string, embedder: Embedder, questions: Questi
     };
 
     // Latency: 3 passes over all questions after a warm-up pass; brute-force dense search as the same-run baseline.
-    const retriever = new HybridRetriever(index, embedder);
+    const retriever = new HybridRetriever(index, embedder, { relevanceDenseWeight: tuning.relevanceDenseWeight });
     for (const q of questions) await retriever.invoke(q.question, { k: 5 });
     const lat: number[] = [];
     const embedLat: number[] = [];
@@ -274,7 +276,6 @@ async function main(): Promise<void> {
     machine: { cpus: os.cpus().length, node: process.version },
     questions: { total: questions.length, sets },
     defaultEmbedder: results.at(-1)!.embedder.name,
-    configuredMinScore: config.knowledge.minScore,
     results,
   };
   const out = path.join(PROJECT_ROOT, 'bench', 'results', 'kb.json');

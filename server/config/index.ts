@@ -109,8 +109,11 @@ export const configSchema = z.object({
     .object({
       dir: z.string().default(path.join(PROJECT_ROOT, 'knowledge')),
       indexDir: z.string().default(path.join(PROJECT_ROOT, 'knowledge', '.index')),
-      /** Below this top-hit relevance (0..1) the knowledge skill says it does not know (tuned by bench/kb.ts). */
-      minScore: z.coerce.number().min(0).max(1).default(0.3),
+      /**
+       * Below this top-hit score (0..1) the knowledge skill says it does not know. Unset = the value tuned for the
+       * active embedder by bench/kb.ts (see server/rag/knowledge-base.ts).
+       */
+      minScore: z.coerce.number().min(0).max(1).optional(),
       /** Sentence embedder for dense retrieval: `auto` = Moneta's transformer encoder when its files exist, else hashed n-grams. */
       embedder: z.enum(['auto', 'transformer', 'hashed']).default('auto'),
       /** At start-up, when the index does not match knowledge/ or the embedder: rebuild it, warn and serve it, or fail. */

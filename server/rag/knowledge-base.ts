@@ -15,9 +15,28 @@ import {
 } from './knowledge-index.ts';
 import type { KnowledgeHit, RetrieveOptions, Retriever } from './types.ts';
 
+/**
+ * Retrieval settings tuned per embedder family with `npm run bench:kb` (figures in docs/knowledge.md). The score's
+ * scale depends on the embedder (cosines of hashed n-grams run lower than a trained encoder's), so the "I don't know"
+ * threshold and the weight of the dense cosine in the score are tuned for each.
+ */
+export const TUNED_FOR_EMBEDDER: Array<{ prefix: string; minScore: number; relevanceDenseWeight: number }> = [
+  // Hashed n-grams: the best chunk cosine alone separated unanswerable questions best (IDK F1 0.62 vs 0.34 for the
+  // 50/50 blend with BM25 coverage); 0.12 was the F1-optimal threshold.
+  { prefix: 'hashed-ngram', minScore: 0.12, relevanceDenseWeight: 1 },
+];
+const FALLBACK_TUNING = { minScore: 0.3, relevanceDenseWeight: 0.5 };
+
+/** The tuned settings for an embedder (by model id prefix), or conservative defaults for an unknown one. */
+export function tuningFor(modelId: string): { minScore: number; relevanceDenseWeight: number } {
+  return TUNED_FOR_EMBEDDER.find((t) => modelId.startsWith(t.prefix)) ?? FALLBACK_TUNING;
+}
+
 /** The knowledge base as the rest of the server sees it. */
 export interface KnowledgeBase {
   embedder: Embedder;
+  /** The "I don't know" threshold in force: `config.knowledge.minScore`, else the embedder's tuned value. */
+  minScore: number;
   index: KnowledgeIndex;
   retriever: HybridRetriever;
   /** How the index was obtained at start-up, and why it was rebuilt if it was. */
@@ -73,9 +92,11 @@ export async function createKnowledgeBase(config: MonetaConfig, options: CreateK
     options.logger?.warn({ err: (error as Error).message }, 'knowledge files are invalid; serving the previous index');
     opened = { index: previous, status: 'stale', reasons: [(error as Error).message] };
   }
-  const retriever = new HybridRetriever(opened.index, embedder, options.retriever);
+  const tuning = tuningFor(embedder.modelId);
+  const retriever = new HybridRetriever(opened.index, embedder, { relevanceDenseWeight: tuning.relevanceDenseWeight, ...options.retriever });
   return {
     embedder,
+    minScore: config.knowledge.minScore ?? tuning.minScore,
     index: opened.index,
     retriever,
     status: opened.status,

@@ -36,8 +36,8 @@ export interface KnowledgeSkillOptions {
   knowledge: KnowledgeBase | Promise<KnowledgeBase>;
   /** Customer-service intents to answer; default: those declared by the passages (needs a loaded base). */
   intents?: readonly string[];
-  /** Below this top-hit score the skill says it does not know (`config.knowledge.minScore`). */
-  minScore: number;
+  /** Below this top-hit score the skill says it does not know; default: the knowledge base's (tuned) `minScore`. */
+  minScore?: number;
   /** Optional LLM answerer; when absent, or when it returns nothing grounded, the answer is extractive. */
   generator?: GenerativeAnswerer;
   /** Passages retrieved per question. Default 4. */
@@ -84,11 +84,12 @@ export class KnowledgeSkill implements Skill {
       ...(boost ? { intent: boost, intentConfidence: ctx.parse.intent.confidence } : {}),
     });
     const top = hits[0];
-    if (!top || top.score < this.options.minScore) return this.dontKnow(hits, ctx.now);
-    return this.answer(kb, question, hits, ctx.now, ctx.signal);
+    const minScore = this.options.minScore ?? kb.minScore;
+    if (!top || top.score < minScore) return this.dontKnow(hits, minScore, ctx.now);
+    return this.answer(kb, question, hits, minScore, ctx.now, ctx.signal);
   }
 
-  private async answer(kb: KnowledgeBase, question: string, hits: HybridHit[], now: number, signal?: AbortSignal): Promise<SkillResult> {
+  private async answer(kb: KnowledgeBase, question: string, hits: HybridHit[], minScore: number, now: number, signal?: AbortSignal): Promise<SkillResult> {
     let text: string | undefined;
     let sources: Array<{ id: string; title: string }> = [];
     if (this.options.generator) {
@@ -104,13 +105,13 @@ export class KnowledgeSkill implements Skill {
       text = extractive.text;
       sources = extractive.sources;
     }
-    if (!text || !sources.length) return this.dontKnow(hits, now);
+    if (!text || !sources.length) return this.dontKnow(hits, minScore, now);
 
     const educational = sources.some((s) => ['investing', 'credit'].includes(String(kb.index.byId.get(s.id)?.metadata.topic)));
     const disclaimer = educational && !/not financial advice/i.test(text) ? ` ${KNOWLEDGE_TEXTS.disclaimer}` : '';
     const scoreOf = new Map(hits.map((h) => [h.id, h.score]));
     const cited = new Set(sources.map((s) => s.id));
-    const related = hits.filter((h) => !cited.has(h.id) && h.score >= this.options.minScore).slice(0, 2);
+    const related = hits.filter((h) => !cited.has(h.id) && h.score >= minScore).slice(0, 2);
     const replies: BotMessage[] = [
       textMessage(`${text}${disclaimer}\n\n${KNOWLEDGE_TEXTS.source(sources.map((s) => s.title))}`),
       customMessage({ type: 'citations', sources: sources.map((s) => ({ ...s, score: scoreOf.get(s.id) ?? 0 })) }),
@@ -122,9 +123,9 @@ export class KnowledgeSkill implements Skill {
     return { events: [], replies };
   }
 
-  private dontKnow(hits: HybridHit[], now: number): SkillResult {
+  private dontKnow(hits: HybridHit[], minScore: number, now: number): SkillResult {
     // Near misses: not good enough to answer from, but worth offering as a guess the customer can confirm.
-    const near = hits.filter((h) => h.score >= this.options.minScore * 0.6).slice(0, 2);
+    const near = hits.filter((h) => h.score >= minScore * 0.6).slice(0, 2);
     return {
       events: [{ type: 'fallback', at: now, reason: 'knowledge_not_found' }],
       replies: [
@@ -163,7 +164,7 @@ export function createKnowledgeSkill(
   return new KnowledgeSkill({
     knowledge: knowledge.ready,
     intents: knowledge.intents,
-    minScore: config.knowledge.minScore,
+    ...(config.knowledge.minScore !== undefined ? { minScore: config.knowledge.minScore } : {}),
     ...(model ? { generator: new GenerativeAnswerer(model) } : {}),
     ...(logger ? { onGeneratorError: (error: unknown) => logger.warn({ err: (error as Error).message }, 'LLM answer failed; answering extractively') } : {}),
   });

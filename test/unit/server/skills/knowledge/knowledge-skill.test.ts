@@ -14,7 +14,6 @@ import { OpenAiCompatibleChatModel } from '../../../../../server/skills/knowledg
 import type { SkillContext } from '../../../../../server/skills/skill.ts';
 
 const FIXTURE = path.resolve(import.meta.dirname, '../../../../fixtures/knowledge');
-const MIN_SCORE = 0.3;
 let work: string;
 let kb: KnowledgeBase;
 
@@ -50,7 +49,7 @@ function expectAnswerShape(replies: BotMessage[]): { answer: string; sources: Ci
 }
 
 describe('KnowledgeSkill (extractive)', () => {
-  const skill = () => new KnowledgeSkill({ knowledge: kb, minScore: MIN_SCORE });
+  const skill = () => new KnowledgeSkill({ knowledge: kb });
 
   it('answers financial_education and every intent the passages declare', () => {
     expect([...skill().intents].sort()).toEqual(
@@ -107,7 +106,7 @@ describe('KnowledgeSkill (extractive)', () => {
 
 describe('KnowledgeSkill (generative, LangChain fake chat model)', () => {
   const withModel = (responses: string[]) =>
-    new KnowledgeSkill({ knowledge: kb, minScore: MIN_SCORE, generator: new GenerativeAnswerer(new FakeListChatModel({ responses })) });
+    new KnowledgeSkill({ knowledge: kb, generator: new GenerativeAnswerer(new FakeListChatModel({ responses })) });
 
   it('uses the model answer, strips the id markers and keeps the citations it made', async () => {
     const skill = withModel([
@@ -144,7 +143,7 @@ describe('KnowledgeSkill (generative, LangChain fake chat model)', () => {
   it('falls back to the extractive answer when the model call fails', async () => {
     const failing = new OpenAiCompatibleChatModel({ baseUrl: 'http://127.0.0.1:9/v1', model: 'm', fetch: async () => new Response('down', { status: 503 }) });
     const errors: unknown[] = [];
-    const skill = new KnowledgeSkill({ knowledge: kb, minScore: MIN_SCORE, generator: new GenerativeAnswerer(failing), onGeneratorError: (e) => errors.push(e) });
+    const skill = new KnowledgeSkill({ knowledge: kb, generator: new GenerativeAnswerer(failing), onGeneratorError: (e) => errors.push(e) });
     const { replies } = await skill.run(ctx('why do bond prices drop when interest rates rise?'));
     expectAnswerShape(replies);
     expect(errors).toHaveLength(1);
