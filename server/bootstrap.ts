@@ -2,7 +2,6 @@
  * Builds Moneta's default dependencies from the config: session store, NLU pipeline, skills, feature routers, hand-off.
  * Feature engineers: construct your skill / router in the marked places below (minimal edits; others edit this too).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Router } from 'express';
 import type { AppDeps } from './app.ts';
@@ -33,12 +32,6 @@ import type { Skill } from './skills/skill.ts';
 export function buildSessionStore(config: MonetaConfig): SessionStore {
   if (config.session.store === 'memory') return new MemorySessionStore();
   return new SqliteSessionStore({ file: path.resolve(config.dataDir, 'sessions.sqlite') });
-}
-
-/** The BANKING77 labels from the data set (for the knowledge placeholder); empty when the data set is absent. */
-function banking77Labels(config: MonetaConfig): string[] {
-  const file = path.join(config.datasetsDir, 'banking77', 'categories.json');
-  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as string[]) : [];
 }
 
 /** Builds everything `createApp` needs. Slow loads go into `loading`; /healthz turns OK once they all resolve. */
