@@ -90,6 +90,13 @@ describe('forms', () => {
     ]);
   });
 
+  it('prefills slots named in a Rasa-style trigger and asks the next question', async () => {
+    const log: SessionEvent[] = [];
+    const steps = await turn(log, '/credit_risk_assessment{"amount": "5000", "housing": "tenant", "bogus": 1}');
+    expect(questionSlot(steps)).toBe('duration');
+    expect(deriveState(log).activeForm?.filled).toEqual({ amount: 5000, housing: 'rent' });
+  });
+
   it('fills slots, skips questions whose askIf is false, and completes with the owning skill', async () => {
     const log: SessionEvent[] = [];
     await turn(log, '/credit_risk_assessment');
