@@ -1,4 +1,6 @@
 /** Start-up wiring of retrieval: pick the embedder, open (or rebuild) the persisted index, make the retriever. */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { MonetaConfig } from '../config/index.ts';
 import { ConfigError, isMonetaError } from '../errors.ts';
 import type { Embedder } from '../nlu/types.ts';
@@ -48,16 +50,29 @@ export interface KnowledgeBase {
   dispose(): Promise<void>;
 }
 
+/** True when the NLU model folder has the ONNX file for the configured dtype. */
+export function transformerModelPresent(config: MonetaConfig): boolean {
+  const file = config.nlu.dtype === 'q8' ? 'model_quantized.onnx' : 'model.onnx';
+  return fs.existsSync(path.join(config.nlu.modelDir, 'onnx', file)) && fs.existsSync(path.join(config.nlu.modelDir, 'tokenizer.json'));
+}
+
 /**
- * The sentence embedder named by `config.knowledge.embedder`. `auto` uses Moneta's transformer sentence encoder
- * when its model files exist and otherwise the hashed n-gram embedder.
+ * The sentence embedder named by `config.knowledge.embedder`: `transformer` is Moneta's own sentence encoder (the
+ * NLU model folder, `config.nlu.modelDir`); `hashed` the hashed n-gram embedder; `auto` the transformer when its
+ * model files exist, else hashed n-grams (a fresh checkout before `npm run train:intent`, or a trimmed install).
  */
 export async function createEmbedder(config: MonetaConfig): Promise<Embedder> {
   const choice = config.knowledge.embedder;
-  if (choice === 'hashed' || choice === 'auto') return new HashedNgramEmbedder();
-  throw new ConfigError(
-    'MONETA_KNOWLEDGE_EMBEDDER=transformer, but the transformer sentence encoder is not available in this build; use auto or hashed',
-  );
+  if (choice === 'hashed') return new HashedNgramEmbedder();
+  if (!transformerModelPresent(config)) {
+    if (choice === 'auto') return new HashedNgramEmbedder();
+    throw new ConfigError(
+      `MONETA_KNOWLEDGE_EMBEDDER=transformer, but there is no model in ${config.nlu.modelDir} (onnx/${config.nlu.dtype === 'q8' ? 'model_quantized' : 'model'}.onnx + tokenizer.json). Train it, point MONETA_INTENT_MODEL_DIR at it, or use auto/hashed.`,
+    );
+  }
+  // Loaded lazily so the hashed path never pays for importing onnxruntime.
+  const { TransformerEmbedder } = await import('../nlu/transformer-embedder.ts');
+  return TransformerEmbedder.load(config.nlu.modelDir, { dtype: config.nlu.dtype });
 }
 
 /** Options for {@link createKnowledgeBase}. */

@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../../server/config/index.ts';
+import { ConfigError } from '../../../../server/errors.ts';
+import { HashedNgramEmbedder } from '../../../../server/rag/hashed-ngram-embedder.ts';
+import { createEmbedder, createKnowledgeBase, startKnowledgeBase } from '../../../../server/rag/knowledge-base.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../../../..');
+const FIXTURE = path.join(ROOT, 'test/fixtures/knowledge');
+// The NLU's tiny test model (untrained weights, real ONNX + tokenizer): enough to exercise the transformer path.
+const TINY_MODEL = path.join(ROOT, 'test/fixtures/tiny-intent-model');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'moneta-kbase-'));
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+const config = (knowledge: Record<string, unknown>, nlu: Record<string, unknown> = {}) =>
+  loadConfig({}, { knowledge: { dir: FIXTURE, indexDir: path.join(work, `i-${Math.random()}`), ...knowledge }, nlu });
+
+describe('embedder choice', () => {
+  it('uses hashed n-grams when asked, or on auto when there is no transformer model', async () => {
+    expect(await createEmbedder(config({ embedder: 'hashed' }))).toBeInstanceOf(HashedNgramEmbedder);
+    expect(await createEmbedder(config({ embedder: 'auto' }, { modelDir: path.join(work, 'none') }))).toBeInstanceOf(HashedNgramEmbedder);
+  });
+
+  it('fails with a fix-it message when the transformer is required but missing', async () => {
+    await expect(createEmbedder(config({ embedder: 'transformer' }, { modelDir: path.join(work, 'none') }))).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it('indexes and searches with the transformer sentence encoder when its model is there', async () => {
+    const kb = await createKnowledgeBase(config({ embedder: 'auto' }, { modelDir: TINY_MODEL }));
+    try {
+      expect(kb.embedder).not.toBeInstanceOf(HashedNgramEmbedder);
+      expect(kb.index.manifest.embedder.modelId).toBe(kb.embedder.modelId);
+      const hits = await kb.retriever.invoke('my card was stolen', { k: 3 });
+      expect(hits).toHaveLength(3);
+      expect(new Set(hits.map((h) => h.id)).size).toBe(3);
+    } finally {
+      await kb.dispose();
+    }
+  });
+});
+
+describe('background start', () => {
+  it('knows the intents at once and answers searches once loaded', async () => {
+    const service = startKnowledgeBase(config({ embedder: 'hashed' }));
+    expect(service.intents).toEqual(['card_arrival', 'card_delivery_estimate', 'exchange_rate', 'lost_or_stolen_card']);
+    const hits = await service.retriever.invoke('weekend exchange rate', { k: 1 });
+    expect(hits[0]!.id).toBe('fx-exchange-rate');
+    await service.dispose();
+  });
+
+  it('serves the previous index when a knowledge file becomes malformed', async () => {
+    const dir = path.join(work, 'kb-copy');
+    fs.cpSync(FIXTURE, dir, { recursive: true });
+    const indexDir = path.join(work, 'kb-copy-index');
+    const cfg = loadConfig({}, { knowledge: { dir, indexDir, embedder: 'hashed' } });
+    await (await createKnowledgeBase(cfg)).dispose();
+    fs.writeFileSync(path.join(dir, 'banking/broken.md'), '---\nid: [\n---\nbody\n');
+    const warnings: string[] = [];
+    const kb = await createKnowledgeBase(cfg, { logger: { info: () => {}, warn: (_o, msg) => warnings.push(msg ?? '') } });
+    expect(kb.status).toBe('stale');
+    expect(kb.index.passages).toHaveLength(6);
+    expect(warnings.join()).toMatch(/serving the previous index/);
+  });
+});
