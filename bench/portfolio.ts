@@ -103,6 +103,8 @@ function run(p: Problem): Float64Array {
   }
 }
 
+const LOAD_AT_START = os.loadavg().map((v) => +v.toFixed(2));
+
 function main(): void {
   const problems: Problem[] = [];
   for (const n of SIZES) {
@@ -132,20 +134,27 @@ function main(): void {
   }
 
   // Ours: warm up, then time each run.
-  const ours = new Map<string, { w: Float64Array; times: number[] }>();
+  const ours = new Map<string, { w: Float64Array; times: number[]; cpu: number[] }>();
   for (const p of problems) {
     // Warm up the JIT on this problem before timing.
     for (let k = 0; k < Math.min(20, p.reps); k++) run(p);
     const times: number[] = [];
+    const cpu: number[] = [];
     let w: Float64Array = new Float64Array(0);
     for (let k = 0; k < p.reps; k++) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       w = run(p);
       times.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpu.push((c.user + c.system) / 1000);
     }
-    ours.set(p.id, { w, times });
+    ours.set(p.id, { w, times, cpu });
     const s = [...times].sort((a, b) => a - b);
-    process.stderr.write(`${p.id.padEnd(28)} p50 ${pct(s, 50).toFixed(3)} ms  p99 ${pct(s, 99).toFixed(3)} ms  (${p.reps} runs)\n`);
+    const sc = [...cpu].sort((a, b) => a - b);
+    process.stderr.write(
+      `${p.id.padEnd(28)} wall p50 ${pct(s, 50).toFixed(3)} ms  p99 ${pct(s, 99).toFixed(3)} ms | cpu p50 ${pct(sc, 50).toFixed(3)} ms  p99 ${pct(sc, 99).toFixed(3)} ms  (${p.reps} runs)\n`,
+    );
   }
 
   // cvxopt on the same problems (CLA rows compare with cvxopt's exact min-vol / max-Sharpe at r_f = 0).
@@ -197,6 +206,8 @@ function main(): void {
       runs: p.reps,
       p50Ms: +pct(s, 50).toFixed(4),
       p99Ms: +pct(s, 99).toFixed(4),
+      cpuP50Ms: +pct([...o.cpu].sort((a, b) => a - b), 50).toFixed(4),
+      cpuP99Ms: +pct([...o.cpu].sort((a, b) => a - b), 99).toFixed(4),
       sumWeights: +Array.from(o.w).reduce((a, b) => a + b, 0).toFixed(12),
     };
     const c = cvx?.[p.id];
@@ -233,9 +244,9 @@ function main(): void {
   };
   const result = {
     generatedAt: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadAverageAtStart: LOAD_AT_START },
     method:
-      'Seeded 4-factor covariance (annualised), long-only with a per-asset cap (0.35 for 20 assets, 0.10 otherwise), r_f = 0.02, risk aversion 2; efficient-return target halfway between min-vol return and max return; efficient-risk target 1.25 × min volatility. Timings exclude process start; baselines run in their own processes on identical inputs.',
+      'Seeded 4-factor covariance (annualised), long-only with a per-asset cap (0.35 for 20 assets, 0.10 otherwise), r_f = 0.02, risk aversion 2; efficient-return target halfway between min-vol return and max return; efficient-risk target 1.25 × min volatility. Timings exclude process start; baselines run in their own processes on identical inputs. Wall-clock p50/p99 plus this process\'s CPU time (process.cpuUsage), since on a shared 2-core machine p99 wall times include time spent descheduled.',
     targets,
     rows,
   };

@@ -103,8 +103,8 @@ export class CriticalLineAlgorithm {
       w1 = onesF.map(() => 0);
     } else {
       const g3 = CriticalLineAlgorithm.sumv(wB);
-      const g4m = covarFInv.map((row) => covarFB[0]!.map((_, j) => row.reduce((s, x, k) => s + x * covarFB[k]![j]!, 0)));
-      w1 = CriticalLineAlgorithm.mv(g4m, wB);
+      // (Σ_F⁻¹ Σ_FB) w_B computed as Σ_F⁻¹ (Σ_FB w_B): same value up to rounding, O(f·b) instead of O(f²·b).
+      w1 = CriticalLineAlgorithm.mv(covarFInv, CriticalLineAlgorithm.mv(covarFB, wB));
       const g4 = CriticalLineAlgorithm.sumv(w1);
       g = (-lam * g1) / g2 + (1 - g3 + g4) / g2;
     }
@@ -132,8 +132,7 @@ export class CriticalLineAlgorithm {
     else b = bi;
     if (wB === null || covarFB === null) return { lam: (c4[i]! - c1 * b) / c, bi: b };
     const l1 = CriticalLineAlgorithm.sumv(wB);
-    const l2m = covarFInv.map((row) => covarFB[0]!.map((_, j) => row.reduce((s, x, k) => s + x * covarFB[k]![j]!, 0)));
-    const l3 = CriticalLineAlgorithm.mv(l2m, wB);
+    const l3 = CriticalLineAlgorithm.mv(covarFInv, CriticalLineAlgorithm.mv(covarFB, wB));
     const l2 = CriticalLineAlgorithm.sumv(l3);
     return { lam: ((1 - l1 + l2) * c4[i]! - c1 * (b + l3[i]!)) / c, bi: b };
   }
