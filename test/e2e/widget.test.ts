@@ -81,11 +81,15 @@ describe('Moneta widget in a real browser', () => {
 
     const before = await w.log.locator('.msg').allInnerTexts();
     await page.reload();
-    await w.launcher.click();
-    await w.dialog.waitFor({ state: 'visible' });
+    await w.dialog.waitFor({ state: 'visible' }); // the panel stays open across page loads in this tab
     await w.waitForBot(/Ask me about your cards/);
     expect(await w.log.locator('.msg').allInnerTexts()).toEqual(before);
     expect(await w.storedSessionId()).toBe(sessionId);
+
+    // Closed, the launcher does not count the restored transcript as new messages.
+    await page.keyboard.press('Escape');
+    expect(await w.launcher.getAttribute('aria-label')).toBe('Open chat: Moneta Assistant');
+    await w.launcher.click();
 
     // The server resumed the same conversation: a new message lands in the same session.
     await w.send('thank you');
@@ -171,7 +175,7 @@ describe('Moneta widget in a real browser', () => {
     expect(await w.launcher.getAttribute('aria-expanded')).toBe('false');
   });
 
-  it('shows when the visitor is offline and sends what they typed once back online', async () => {
+  it('shows when the visitor is offline, sends what they typed once back online, and badges unread replies', async () => {
     await openWidget();
     await w.send('hello');
     await w.waitForBot(/I'm Moneta/);
@@ -180,8 +184,15 @@ describe('Moneta widget in a real browser', () => {
     await banner.waitFor();
     await w.send('thank you');
     await w.waitForUser('thank you');
+    // Close the panel: the reply, which can only arrive once back online, shows as unread on the launcher.
+    await page.keyboard.press('Escape');
+    await w.dialog.waitFor({ state: 'hidden' });
     await page.context().setOffline(false);
+    await expect.poll(() => w.launcher.getAttribute('aria-label'), { timeout: 15_000 }).toBe('Open chat: Moneta Assistant (1 new message)');
+    expect(await w.launcher.locator('.badge').textContent()).toBe('1');
+    await w.launcher.click();
     await w.waitForBot(/You're welcome/);
+    expect(await w.launcher.locator('.badge').count()).toBe(0);
     await banner.waitFor({ state: 'hidden' });
     expect(await page.locator('moneta-widget .connection').isHidden()).toBe(true);
   });
@@ -233,7 +244,6 @@ describe('Moneta widget in a real browser', () => {
       localStorage.setItem(key, JSON.stringify(rec));
     }, sessionId);
     await page.reload();
-    await w.launcher.click();
     const hostile = await w.waitForBot('<b>tag</b>');
     expect(await hostile.locator('strong').allInnerTexts()).toEqual(['bold']);
     expect(await hostile.locator('b, img, script').count()).toBe(0);
@@ -322,7 +332,6 @@ describe('Moneta widget in a real browser', () => {
       localStorage.setItem(key, JSON.stringify(rec));
     }, [credit, portfolio, { type: 'mystery_widget', foo: 1 }, { type: 'portfolio', allocation: 'oops', outcomes: null }, { type: 'citations', sources: [{ id: 'inv-etf', title: 'What is an ETF?' }] }, { type: 'handoff', reason: 'You asked for a person.' }]);
     await page.reload();
-    await w.launcher.click();
 
     const creditCard = page.getByRole('region', { name: 'Credit risk estimate' });
     await creditCard.waitFor();

@@ -79,7 +79,19 @@ export function mount(overrides: Partial<WidgetOptions> = {}): MonetaWidget {
       controller.send(options.initPayload, options.initPayload, { silent: true });
     }
   };
-  render(<App controller={controller} options={options} onFirstOpen={onFirstOpen} />, mountPoint);
+  // The panel stays open across the site's page loads (per tab: sessionStorage), unless the tag says data-open.
+  const openKey = `moneta:${options.server}:open`;
+  const remembered = readSessionFlag(openKey);
+  render(
+    <App
+      controller={controller}
+      options={options}
+      onFirstOpen={onFirstOpen}
+      initiallyOpen={options.open || remembered}
+      onOpenChange={(open) => writeSessionFlag(openKey, open)}
+    />,
+    mountPoint,
+  );
   // Time to first render, read by the browser test (performance.getEntriesByName).
   performance.mark('moneta:first-render');
   controller.start();
@@ -94,6 +106,23 @@ export function mount(overrides: Partial<WidgetOptions> = {}): MonetaWidget {
       host.remove();
     },
   };
+}
+
+function readSessionFlag(key: string): boolean {
+  try {
+    return sessionStorage.getItem(key) === '1';
+  } catch {
+    return false;
+  }
+}
+
+function writeSessionFlag(key: string, value: boolean): void {
+  try {
+    if (value) sessionStorage.setItem(key, '1');
+    else sessionStorage.removeItem(key);
+  } catch {
+    // storage unavailable: the panel simply starts closed next time
+  }
 }
 
 function autoMount(): void {

@@ -39,14 +39,23 @@ export interface AppProps {
   options: WidgetOptions;
   /** Called the first time the panel opens (used for the optional init payload). */
   onFirstOpen?: () => void;
+  /** Whether the panel starts open (default `options.open`); the loader restores it across page loads. */
+  initiallyOpen?: boolean;
+  /** Called when the panel opens or closes. */
+  onOpenChange?: (open: boolean) => void;
 }
 
 /** Root component of the widget (rendered inside the shadow root). */
 export function App(props: AppProps) {
   const { controller, options } = props;
   const state = useChatState(controller);
-  const [open, setOpen] = useState(options.open);
+  const [open, setOpen] = useState(props.initiallyOpen ?? options.open);
   const [draft, setDraft] = useState('');
+  // Bot messages that arrived while the panel was closed, for the launcher's badge.
+  const botCount = state.entries.filter((e) => e.from === 'bot' && 'text' in e.message).length;
+  const seenCount = useRef(botCount); // a restored transcript is not "new"
+  if (open) seenCount.current = botCount;
+  const unread = open ? 0 : Math.max(0, botCount - seenCount.current);
   const launcherRef = useRef<HTMLButtonElement>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const logRef = useRef<HTMLDivElement>(null);
@@ -65,8 +74,17 @@ export function App(props: AppProps) {
     } else if (wasOpen.current) {
       launcherRef.current?.focus();
     }
+    if (wasOpen.current !== open) props.onOpenChange?.(open);
     wasOpen.current = open;
   }, [open]);
+
+  // The message box grows with its content (Shift+Enter for new lines), up to the stylesheet's max-height.
+  useLayoutEffect(() => {
+    const el = inputRef.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${el.scrollHeight + 2}px`;
+  }, [draft]);
 
   // Keep the newest message in view while the reader is at the bottom — also when content grows later
   // (Chartist draws charts asynchronously) — but never yank the view while they scroll back through history.
@@ -210,11 +228,16 @@ export function App(props: AppProps) {
         ref={launcherRef}
         type="button"
         class="launcher"
-        aria-label={open ? 'Close chat' : `Open chat: ${options.title}`}
+        aria-label={
+          open
+            ? 'Close chat'
+            : `Open chat: ${options.title}${unread > 0 ? ` (${unread} new message${unread === 1 ? '' : 's'})` : ''}`
+        }
         aria-expanded={open ? 'true' : 'false'}
         aria-controls={panelId}
         onClick={() => setOpen(!open)}
       >
+        {unread > 0 ? <span class="badge" aria-hidden="true">{unread > 9 ? '9+' : unread}</span> : null}
         {open ? (
           <svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true" focusable="false">
             <path d="M6 6l12 12M18 6L6 18" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" />
