@@ -43,6 +43,7 @@ export interface AppDeps {
   dispose?: () => Promise<void>;
 }
 
+/** Options for `createApp`. */
 export interface CreateAppOptions extends AppDeps {
   config: MonetaConfig;
   logger: MonetaLogger;

@@ -4,6 +4,7 @@ import { buildDefaultDeps } from './bootstrap.ts';
 import type { MonetaConfig } from './config/index.ts';
 import { createLogger, type MonetaLogger } from './observability/logger.ts';
 
+/** Options for `startServer`. */
 export interface StartServerOptions {
   logger?: MonetaLogger;
   /** Install SIGINT/SIGTERM handlers that shut down gracefully and exit. Default true. */

@@ -29,6 +29,7 @@ export interface IncomingMessage {
 /** The result of one message: replies to send, or an error (conversation state unchanged). */
 export type TurnOutcome = { replies: BotMessage[]; error?: undefined } | { replies?: undefined; error: MonetaError };
 
+/** Options for the `ChatCore` constructor. */
 export interface ChatCoreOptions {
   processor: MessageProcessor;
   lock: KeyedLock;

@@ -5,6 +5,7 @@ import { toRestReplies } from '../response/render.ts';
 import { isWellFormedSender } from '../session/session-id.ts';
 import type { ChatCore } from './handle-message.ts';
 
+/** Options for `createRestWebhookRouter`. */
 export interface RestChannelOptions {
   core: ChatCore;
 }

@@ -14,6 +14,7 @@ import type { ChatCore, TurnOutcome } from './handle-message.ts';
 export type MonetaIoServer = Server<ClientToServerEvents, ServerToClientEvents>;
 type MonetaSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
+/** Options for `attachSocketIoChannel`. */
 export interface SocketIoChannelOptions {
   core: ChatCore;
   logger: Logger;

@@ -44,6 +44,7 @@ export function buildTranscript(events: readonly SessionEvent[]): TranscriptEntr
   return out;
 }
 
+/** Options for the `WebhookHandoffNotifier` constructor. */
 export interface WebhookHandoffNotifierOptions {
   url: string;
   /** Give up after this long, so a slow agent system cannot stall the chat. Default 5 s. */

@@ -16,6 +16,7 @@ export const OUT_OF_SCOPE_INTENT = 'out_of_scope';
 /** Intents that never interrupt a form: in a form they are (failed) answers, not requests. */
 const NON_INTERRUPTING = new Set(['affirm', 'deny', OUT_OF_SCOPE_INTENT]);
 
+/** Options for the `RulePolicy` constructor. */
 export interface RulePolicyOptions {
   skills: readonly Skill[];
   /** Below this top confidence the message goes to the fallback (`config.nlu.fallbackThreshold`). */

@@ -22,6 +22,7 @@ export interface Clock {
 /** The system clock. */
 export const systemClock: Clock = { now: () => Date.now() };
 
+/** Options for the `MessageProcessor` constructor. */
 export interface MessageProcessorOptions {
   store: SessionStore;
   nlu: NluPipeline;

@@ -30,6 +30,7 @@ interface BaseSlotOptions<T> {
 /** How a number answer is read: a plain number, or a value with a unit the entity parsers understand. */
 export type NumberKind = 'number' | 'amount' | 'duration' | 'age' | 'percentage' | 'count';
 
+/** Options for `numberSlot`. */
 export interface NumberSlotOptions extends BaseSlotOptions<number> {
   min?: number;
   max?: number;
@@ -130,6 +131,7 @@ export interface ChoiceOption {
   synonyms?: string[];
 }
 
+/** Options for `choiceSlot`. */
 export interface ChoiceSlotOptions extends BaseSlotOptions<string> {
   options: ChoiceOption[];
 }
@@ -213,6 +215,7 @@ export function choiceSlot(options: ChoiceSlotOptions): FormSlot<string> {
   };
 }
 
+/** Options for `yesNoSlot`. */
 export interface YesNoSlotOptions extends BaseSlotOptions<boolean> {
   yesTitle?: string;
   noTitle?: string;
@@ -239,6 +242,7 @@ export function yesNoSlot(options: YesNoSlotOptions): FormSlot<boolean> {
   };
 }
 
+/** Options for `textSlot`. */
 export interface TextSlotOptions extends BaseSlotOptions<string> {
   minLength?: number;
   maxLength?: number;

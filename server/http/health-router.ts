@@ -7,6 +7,7 @@ export interface Readiness {
   status: 'starting' | 'ok' | 'failed' | 'stopping';
 }
 
+/** Options for `createHealthRouter`. */
 export interface HealthRouterOptions {
   readiness: Readiness;
   metrics: MonetaMetrics;

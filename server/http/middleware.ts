@@ -48,6 +48,7 @@ function fromBodyParser(error: unknown): MonetaError | undefined {
   }
 }
 
+/** Options for `errorHandler`. */
 export interface ErrorHandlerOptions {
   logger: Logger;
   metrics: MonetaMetrics;

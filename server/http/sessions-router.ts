@@ -6,6 +6,7 @@ import type { ChatCore } from '../channels/handle-message.ts';
 import { isWellFormedSender } from '../session/session-id.ts';
 import type { SessionStore } from '../session/types.ts';
 
+/** Options for `createSessionsRouter`. */
 export interface SessionsRouterOptions {
   store: SessionStore;
   core: ChatCore;

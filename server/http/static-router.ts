@@ -4,6 +4,7 @@ import path from 'node:path';
 import express, { type Router } from 'express';
 import { PROJECT_ROOT } from '../config/index.ts';
 
+/** Options for `createStaticRouter`. */
 export interface StaticRouterOptions {
   /** Checkout root holding web/ and node_modules/ (default: the project root). */
   root?: string;

@@ -72,6 +72,7 @@ export const DEFAULT_KEYWORD_TABLE: KeywordTable = {
   card_payment_fee_charged: [r(/\b(fee|charged|charge)\b.*\bcard payment\b|\bcard payment\b.*\b(fee|charged)\b/, 2)],
 };
 
+/** Options for the `KeywordIntentClassifier` constructor. */
 export interface KeywordIntentClassifierOptions {
   table?: KeywordTable;
   /**

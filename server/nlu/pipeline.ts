@@ -17,6 +17,7 @@ export interface NluStage {
   dispose?(): Promise<void>;
 }
 
+/** Options for the `StagedNluPipeline` constructor. */
 export interface NluPipelineOptions {
   classifier: IntentClassifier;
   /** Entity extractors, run on every non-trigger message; their entities are merged and sorted by position. */

@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
+/** The pino logger type, re-exported so callers need not import pino. */
 export type { Logger } from 'pino';
 
 /** Log keys whose values are personal data: they are replaced by a short salted hash (ids) or removed (text). */
@@ -11,6 +12,7 @@ const REMOVED_KEYS = ['text', 'message', 'userText', 'transcript', 'answer'] as 
 /** Redaction paths at the top level and one level down (pino's redact paths are explicit, `*` is one level). */
 const redactPaths = [...HASHED_KEYS, ...REMOVED_KEYS].flatMap((k) => [k, `*.${k}`]);
 
+/** Options for `createLogger`. */
 export interface CreateLoggerOptions {
   level?: LoggerOptions['level'];
   /** Salt for id hashes. Default: random per process, so hashes cannot be linked across restarts or deployments. */

@@ -15,6 +15,7 @@ export interface MonetaMetrics {
   stageDuration: Histogram<'stage'>;
 }
 
+/** Options for `createMetrics`. */
 export interface CreateMetricsOptions {
   /** Also collect Node process metrics (CPU, memory, event-loop lag). Default true. */
   collectDefault?: boolean;

@@ -13,6 +13,7 @@ export const CAPABILITY_BUTTONS: readonly QuickReply[] = [
 /** Capability buttons plus a way to reach a person (offered after repeated misunderstandings). */
 export const FALLBACK_BUTTONS: readonly QuickReply[] = [...CAPABILITY_BUTTONS, quickReply('Talk to a person', '/human_handoff')];
 
+/** Fixed user-facing texts of the platform. */
 export const TEXTS = {
   greeting:
     "Hi, I'm Moneta, your bank's virtual assistant. I can help with your cards and account, explain money topics, estimate your credit risk or suggest an investment portfolio. What would you like to do?",

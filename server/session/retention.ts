@@ -4,6 +4,7 @@ import type { SessionStore } from './types.ts';
 
 const DAY_MS = 86_400_000;
 
+/** Options for `startRetentionJob`. */
 export interface RetentionJobOptions {
   store: SessionStore;
   /** Sessions idle longer than this are deleted. 0 disables the job (keep forever). */

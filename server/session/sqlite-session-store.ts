@@ -28,6 +28,7 @@ interface SessionRow {
   event_count: number;
 }
 
+/** Options for the `SqliteSessionStore` constructor. */
 export interface SqliteSessionStoreOptions {
   /** Database file path; its directory is created if missing. `:memory:` works for throwaway stores. */
   file: string;
