@@ -325,12 +325,16 @@ describe('Moneta widget in a real browser', () => {
       chosen: { volatility: 0.104, expectedReturn: 0.058 },
       rationale: 'A **balanced** mix for a 10-year horizon.', disclaimer: 'Not personal investment advice.',
     };
-    await page.evaluate((customs) => {
+    const tooFast = 'You are sending messages too quickly; please wait a moment.';
+    await page.evaluate(({ customs, tooFast }) => {
       const key = Object.keys(localStorage).find((k) => k.endsWith(':history')) as string;
       const rec = JSON.parse(localStorage.getItem(key) as string) as { entries: unknown[] };
       for (const custom of customs) rec.entries.push({ from: 'bot', at: Date.now(), message: { custom } });
+      // An error arrives as a text (for clients that ignore custom) plus its error payload.
+      rec.entries.push({ from: 'bot', at: Date.now(), message: { text: tooFast } });
+      rec.entries.push({ from: 'bot', at: Date.now(), message: { custom: { type: 'error', code: 'rate_limited', message: tooFast } } });
       localStorage.setItem(key, JSON.stringify(rec));
-    }, [credit, portfolio, { type: 'mystery_widget', foo: 1 }, { type: 'portfolio', allocation: 'oops', outcomes: null }, { type: 'citations', sources: [{ id: 'inv-etf', title: 'What is an ETF?' }] }, { type: 'handoff', reason: 'You asked for a person.' }]);
+    }, { customs: [credit, portfolio, { type: 'mystery_widget', foo: 1 }, { type: 'portfolio', allocation: 'oops', outcomes: null }, { type: 'handoff', reason: 'You asked for a person.' }], tooFast });
     await page.reload();
 
     const creditCard = page.getByRole('region', { name: 'Credit risk estimate' });
@@ -360,8 +364,26 @@ describe('Moneta widget in a real browser', () => {
     await expect.poll(async () => Number(await point.getAttribute('x1')), { timeout: 10_000 }).toBeGreaterThan(120);
     expect(await frontier.locator('.frontier-line path.ct-line').count()).toBe(1);
     expect(await card.locator('.rationale strong').textContent()).toBe('balanced');
-    expect(await page.getByRole('complementary', { name: 'Sources' }).locator('li').allInnerTexts()).toEqual(['What is an ETF?']);
-    expect(await page.locator('moneta-widget .notice.handoff').textContent()).toContain('You asked for a person.');
+    expect(await page.locator('moneta-widget .notice.handoff').textContent()).toBe('Handing you over to a person. You asked for a person.');
+    // The error shows once, as a notice (its text twin is not repeated as a bubble).
+    expect(await page.locator('moneta-widget .notice.error').textContent()).toBe(`⚠ Error: ${tooFast}`);
+    expect(await w.botBubbles.filter({ hasText: tooFast }).count()).toBe(0);
+  });
+
+  it('answers a knowledge question with its sources, and shows a hand-off notice', async () => {
+    await openWidget();
+    await w.send('What is an ETF?');
+    await w.waitForBot(/exchange-traded fund/i);
+    const sources = page.getByRole('complementary', { name: 'Sources' }).last();
+    await sources.waitFor();
+    const titles = await sources.locator('li').allInnerTexts();
+    expect(titles.length).toBeGreaterThan(0);
+    expect(titles.join(' ')).toMatch(/ETF/);
+    await w.send('I want to talk to a human');
+    const notice = page.locator('moneta-widget .notice.handoff');
+    await notice.waitFor();
+    // No hand-off webhook is configured in this test server, so nobody can join.
+    expect(await notice.textContent()).toBe('No colleague available right now. You asked to talk to a person.');
   });
 
   it('keeps its styles inside the shadow root, and the page styles out', async () => {

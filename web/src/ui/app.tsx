@@ -4,7 +4,7 @@ import type { BotMessage, QuickReply } from '../../../server/contracts/chat-prot
 import type { ChatController, ChatState, KeyedEntry } from '../chat-controller.ts';
 import { safeHref } from '../markdown.ts';
 import type { WidgetOptions } from '../options.ts';
-import { CustomView } from './custom-payloads.tsx';
+import { CustomView, isTextOfError } from './custom-payloads.tsx';
 import { MarkdownView } from './markdown-view.tsx';
 
 /** Longest message the composer accepts (the server's default limit, CONTRACTS / issue 2). */
@@ -182,6 +182,7 @@ export function App(props: AppProps) {
             <Entry
               key={entry.key}
               entry={entry}
+              next={state.entries[index + 1]}
               active={turnStart !== -1 && index >= turnStart}
               turnHasQuickReplies={quickReplies.length > 0}
               onAnswer={send}
@@ -254,6 +255,7 @@ export function App(props: AppProps) {
 
 function Entry(props: {
   entry: KeyedEntry;
+  next: KeyedEntry | undefined;
   active: boolean;
   turnHasQuickReplies: boolean;
   onAnswer: (payload: string, display: string) => void;
@@ -270,6 +272,7 @@ function Entry(props: {
   if (entry.from === 'system') {
     return <p class="msg system">{entry.text}</p>;
   }
+  if (props.next?.from === 'bot' && isTextOfError(entry.message, props.next.message)) return null;
   return <BotEntry message={entry.message} {...props} />;
 }
 

@@ -175,11 +175,26 @@ function Citations(props: { p: CitationsPayload }) {
   );
 }
 
-function Handoff(props: { p: HandoffPayload }) {
+/** Known hand-off reason codes in words; free-text reasons are shown as they are. */
+const HANDOFF_REASONS: Record<string, string> = {
+  user_request: 'You asked to talk to a person.',
+  fallback: "I couldn't understand, so I offered a person.",
+  knowledge_not_found: "I didn't have an answer to that.",
+};
+
+function Handoff(props: { p: HandoffPayload & { status?: unknown } }) {
+  const { reason, status } = props.p;
+  const headline =
+    status === 'sent'
+      ? 'Conversation passed to our team'
+      : status === 'failed' || status === 'unavailable'
+        ? 'No colleague available right now'
+        : 'Handing you over to a person';
+  const why = isStr(reason) ? (HANDOFF_REASONS[reason] ?? (/\s/.test(reason) ? reason : '')) : '';
   return (
-    <div class="notice handoff">
-      <strong>Handing you over to a person.</strong>
-      {isStr(props.p.reason) && props.p.reason ? <span> {props.p.reason}</span> : null}
+    <div class="notice handoff" data-status={isStr(status) ? status : undefined}>
+      <strong>{headline}.</strong>
+      {why ? <span> {why}</span> : null}
     </div>
   );
 }
@@ -187,10 +202,21 @@ function Handoff(props: { p: HandoffPayload }) {
 function ErrorNotice(props: { p: ErrorPayload }) {
   return (
     <div class="notice error" data-code={String(props.p.code)}>
-      <strong>Sorry — </strong>
-      {isStr(props.p.message) ? props.p.message : 'something went wrong.'}
+      <span aria-hidden="true">⚠ </span>
+      <span class="sr-only">Error: </span>
+      {isStr(props.p.message) ? props.p.message : 'Something went wrong.'}
     </div>
   );
+}
+
+/**
+ * True when `message` is the text twin of an error payload that follows it (the server sends the text for clients
+ * that ignore `custom`); the widget then shows only the error notice.
+ */
+export function isTextOfError(message: unknown, next: unknown): boolean {
+  const text = isObj(message) && isStr(message.text) ? message.text : undefined;
+  const custom = isObj(next) && isObj(next.custom) ? next.custom : undefined;
+  return text !== undefined && custom?.type === 'error' && custom.message === text;
 }
 
 /** Maps a risk band name to a colour class (`low` / `medium` / `high`), whatever the model calls its bands. */
