@@ -150,10 +150,11 @@ async function benchEmbedder(
   const indexDir = path.join(work, 'index');
   try {
     // Build times: full (fresh directory) ×3, then incremental after editing one file ×3.
+    const chunking = tuningFor(embedder.modelId).chunking;
     const full: number[] = [];
     let index!: KnowledgeIndex;
     for (let i = 0; i < 3; i++) {
-      const r = await buildKnowledgeIndex({ knowledgeDir, indexDir, embedder, full: true });
+      const r = await buildKnowledgeIndex({ knowledgeDir, indexDir, embedder, chunking, full: true });
       full.push(r.stats.ms.total);
       index = r.index;
     }
@@ -162,16 +163,16 @@ async function benchEmbedder(
     const target = path.join(knowledgeDir, index.manifest.files[0]!.path);
     for (let i = 0; i < 3; i++) {
       fs.appendFileSync(target, `\nEdited for the benchmark (${i}).\n`);
-      const r = await buildKnowledgeIndex({ knowledgeDir, indexDir, embedder });
+      const r = await buildKnowledgeIndex({ knowledgeDir, indexDir, embedder, chunking });
       if (r.stats.embeddedFiles.length !== 1) throw new Error(`incremental build re-embedded ${r.stats.embeddedFiles.length} files`);
       incremental.push(r.stats.ms.total);
-      noop.push((await buildKnowledgeIndex({ knowledgeDir, indexDir, embedder })).stats.ms.total);
+      noop.push((await buildKnowledgeIndex({ knowledgeDir, indexDir, embedder, chunking })).stats.ms.total);
     }
-    index = (await buildKnowledgeIndex({ knowledgeDir, indexDir, embedder })).index;
+    index = (await buildKnowledgeIndex({ knowledgeDir, indexDir, embedder, chunking })).index;
     // Start-up with a current index on disk: hash the sources, compare, load (what `npm start` does).
     const load: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await timeIt(() => openKnowledgeIndex({ knowledgeDir, indexDir, embedder }));
+      const r = await timeIt(() => openKnowledgeIndex({ knowledgeDir, indexDir, embedder, chunking }));
       if (r.value.status !== 'loaded') throw new Error(`expected a fresh index, got ${r.value.status}`);
       load.push(r.ms);
     }

@@ -6,7 +6,7 @@ import { ConfigError, isMonetaError } from '../errors.ts';
 import type { Embedder } from '../nlu/types.ts';
 import { HashedNgramEmbedder } from './hashed-ngram-embedder.ts';
 import { HybridRetriever, type HybridRetrieverOptions } from './hybrid-retriever.ts';
-import { parsePassage, readKnowledgeFiles } from './ingest.ts';
+import { DEFAULT_CHUNKING, parsePassage, readKnowledgeFiles, type ChunkingOptions } from './ingest.ts';
 import {
   buildKnowledgeIndex,
   loadKnowledgeIndex,
@@ -22,15 +22,21 @@ import type { KnowledgeHit, RetrieveOptions, Retriever } from './types.ts';
  * scale depends on the embedder (cosines of hashed n-grams run lower than a trained encoder's), so the "I don't know"
  * threshold and the weight of the dense cosine in the score are tuned for each.
  */
-export const TUNED_FOR_EMBEDDER: Array<{ prefix: string; minScore: number; relevanceDenseWeight: number }> = [
+export interface EmbedderTuning {
+  minScore: number;
+  relevanceDenseWeight: number;
+  chunking: ChunkingOptions;
+}
+
+export const TUNED_FOR_EMBEDDER: Array<{ prefix: string } & EmbedderTuning> = [
   // Hashed n-grams: the best chunk cosine alone separated unanswerable questions best (IDK F1 0.62 vs 0.34 for the
-  // 50/50 blend with BM25 coverage); 0.12 was the F1-optimal threshold.
-  { prefix: 'hashed-ngram', minScore: 0.12, relevanceDenseWeight: 1 },
+  // 50/50 blend with BM25 coverage); 0.12 was the F1-optimal threshold. A title vector lowered recall@1.
+  { prefix: 'hashed-ngram', minScore: 0.12, relevanceDenseWeight: 1, chunking: DEFAULT_CHUNKING },
 ];
-const FALLBACK_TUNING = { minScore: 0.3, relevanceDenseWeight: 0.5 };
+const FALLBACK_TUNING: EmbedderTuning = { minScore: 0.3, relevanceDenseWeight: 0.5, chunking: DEFAULT_CHUNKING };
 
 /** The tuned settings for an embedder (by model id prefix), or conservative defaults for an unknown one. */
-export function tuningFor(modelId: string): { minScore: number; relevanceDenseWeight: number } {
+export function tuningFor(modelId: string): EmbedderTuning {
   return TUNED_FOR_EMBEDDER.find((t) => modelId.startsWith(t.prefix)) ?? FALLBACK_TUNING;
 }
 
@@ -95,6 +101,7 @@ export async function createKnowledgeBase(config: MonetaConfig, options: CreateK
     knowledgeDir: config.knowledge.dir,
     indexDir: config.knowledge.indexDir,
     embedder,
+    chunking: tuningFor(embedder.modelId).chunking,
     onStale: config.knowledge.onStale,
     ...(options.logger ? { logger: options.logger } : {}),
   };
@@ -135,6 +142,7 @@ export async function buildConfiguredIndex(
       knowledgeDir: config.knowledge.dir,
       indexDir: config.knowledge.indexDir,
       embedder,
+      chunking: tuningFor(embedder.modelId).chunking,
       ...(options.full ? { full: true } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });

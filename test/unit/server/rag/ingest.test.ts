@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MonetaError } from '../../../../server/errors.ts';
-import { parsePassage, parsePassages, readKnowledgeFiles, splitPassage } from '../../../../server/rag/ingest.ts';
+import { chunkEmbeddingText, parsePassage, parsePassages, readKnowledgeFiles, splitPassage } from '../../../../server/rag/ingest.ts';
 
 const FIXTURE = path.resolve(import.meta.dirname, '../../../fixtures/knowledge');
 
@@ -82,5 +82,13 @@ describe('knowledge ingestion', () => {
       expect(c).toMatchObject({ passageId: 'ok-one', title: 'A title', index: i });
       expect(c.text.length).toBeLessThanOrEqual(900);
     }
+  });
+
+  it('adds a title-only chunk first when asked', async () => {
+    const { passage } = parsePassage('x.md', file(GOOD));
+    const chunks = await splitPassage(passage!, { chunkSize: 900, chunkOverlap: 150, titleVector: true });
+    expect(chunks[0]).toEqual({ passageId: 'ok-one', title: 'A title', index: -1, text: '' });
+    expect(chunkEmbeddingText(chunks[0]!)).toBe('A title');
+    expect(chunkEmbeddingText(chunks[1]!)).toMatch(/^A title\nA passage body/);
   });
 });
