@@ -1,10 +1,10 @@
 /** Starts the real Moneta app (default dependencies, SQLite session store in a temp dir) on a free port for browser tests. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createApp, type MonetaApp } from '../../../server/app.ts';
 import { buildDefaultDeps } from '../../../server/bootstrap.ts';
-import { loadConfig, type MonetaConfigInput } from '../../../server/config/index.ts';
+import { loadConfig, PROJECT_ROOT, type MonetaConfigInput } from '../../../server/config/index.ts';
 import { createSilentLogger } from '../../../server/observability/logger.ts';
 import type { Skill } from '../../../server/skills/skill.ts';
 
@@ -38,8 +38,14 @@ export interface StartMonetaOptions {
 export async function startMoneta(options: StartMonetaOptions = {}): Promise<TestServer> {
   const overrides = options.config ?? {};
   const dir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'moneta-e2e-'));
+  // A private copy of the knowledge index: several test files start servers at once, and a stale or missing shared
+  // index would otherwise be rebuilt by all of them into the same directory.
+  const indexDir = path.join(dir, 'knowledge-index');
+  const shared = path.join(PROJECT_ROOT, 'knowledge', '.index');
+  if (!existsSync(indexDir) && existsSync(path.join(shared, 'manifest.json'))) cpSync(shared, indexDir, { recursive: true });
   const config = loadConfig({}, {
     ...overrides,
+    knowledge: { indexDir, ...(overrides.knowledge ?? {}) },
     dataDir: dir,
     server: { port: 0, host: '127.0.0.1', shutdownGraceMs: 2000, ...(overrides.server ?? {}) },
     log: { level: 'silent' },
