@@ -323,15 +323,34 @@ function writeIndex(indexDir: string, index: KnowledgeIndex): void {
     fs.writeFileSync(path.join(tmp, FILES.bm25), index.bm25.toJSON());
     // The manifest goes last: a directory without one is never taken for a complete index.
     fs.writeFileSync(path.join(tmp, FILES.manifest), `${JSON.stringify(index.manifest, null, 2)}\n`);
-    const old = `${tmp}.old`;
-    const hadOld = fs.existsSync(indexDir);
-    if (hadOld) fs.renameSync(indexDir, old);
-    fs.renameSync(tmp, indexDir);
-    if (hadOld) fs.rmSync(old, { recursive: true, force: true });
+    swapIn(tmp, indexDir, index.manifest.fingerprint);
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
+}
+
+const errCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
+
+/**
+ * Moves the freshly written `tmp` directory to `indexDir`. Several processes may build the same index at once (test
+ * workers, replicas starting together): builds are deterministic, so when another process has just put an index
+ * with the same fingerprint in place, ours is simply discarded instead of failing.
+ */
+function swapIn(tmp: string, indexDir: string, fingerprint: string): void {
+  const old = `${tmp}.old`;
+  try {
+    fs.renameSync(indexDir, old);
+  } catch (e) {
+    if (errCode(e) !== 'ENOENT') throw e;
+  }
+  try {
+    fs.renameSync(tmp, indexDir);
+  } catch (e) {
+    if (!['ENOTEMPTY', 'EEXIST'].includes(errCode(e) ?? '') || readManifest(indexDir)?.fingerprint !== fingerprint) throw e;
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  fs.rmSync(old, { recursive: true, force: true });
 }
 
 /** Loads a written index without checking it against the sources (see {@link openKnowledgeIndex}). */
@@ -386,7 +405,15 @@ export async function openKnowledgeIndex(
   const files = readKnowledgeFiles(options.knowledgeDir);
   const manifest = readManifest(options.indexDir);
   const reasons = staleReasons(manifest, options, files);
-  if (reasons.length === 0) return { index: loadKnowledgeIndex(options.indexDir), status: 'loaded', reasons };
+  if (reasons.length === 0) {
+    try {
+      return { index: loadKnowledgeIndex(options.indexDir), status: 'loaded', reasons };
+    } catch {
+      // Another process may be swapping in a new index this very moment: wait briefly and read again.
+      await new Promise((r) => setTimeout(r, 100));
+      return { index: loadKnowledgeIndex(options.indexDir), status: 'loaded', reasons };
+    }
+  }
   const sameEmbedder = manifest?.embedder.modelId === options.embedder.modelId;
   if (onStale === 'fail') {
     throw new ConfigError(
