@@ -82,11 +82,13 @@ describe('Moneta widget in a real browser', () => {
     const before = await w.log.locator('.msg').allInnerTexts();
     await page.reload();
     await w.dialog.waitFor({ state: 'visible' }); // the panel stays open across page loads in this tab
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('BODY'); // without taking the page's focus
     await w.waitForBot(/Ask me about your cards/);
     expect(await w.log.locator('.msg').allInnerTexts()).toEqual(before);
     expect(await w.storedSessionId()).toBe(sessionId);
 
     // Closed, the launcher does not count the restored transcript as new messages.
+    await w.input.focus();
     await page.keyboard.press('Escape');
     expect(await w.launcher.getAttribute('aria-label')).toBe('Open chat: Moneta Assistant');
     await w.launcher.click();

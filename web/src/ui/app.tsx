@@ -63,10 +63,14 @@ export function App(props: AppProps) {
   const openedOnce = useRef(false);
   const wasOpen = useRef(open);
 
-  // Focus management: the input on open, the launcher again on close (WAI-ARIA dialog pattern).
+  // Focus management: the input on open, the launcher again on close (WAI-ARIA dialog pattern). A panel that starts
+  // open (data-open, or restored on the next page) does not take focus from the host page on load.
+  const mounted = useRef(false);
   useEffect(() => {
+    const userAction = mounted.current;
+    mounted.current = true;
     if (open) {
-      inputRef.current?.focus();
+      if (userAction) inputRef.current?.focus();
       if (!openedOnce.current) {
         openedOnce.current = true;
         props.onFirstOpen?.();
