@@ -28,6 +28,7 @@ export interface EmbedderTuning {
   chunking: ChunkingOptions;
 }
 
+/** Tuned settings by embedder `modelId` prefix (first match wins). */
 export const TUNED_FOR_EMBEDDER: Array<{ prefix: string } & EmbedderTuning> = [
   // Hashed n-grams: the best chunk cosine alone separated unanswerable questions best (IDK F1 0.62 vs 0.34 for the
   // 50/50 blend with BM25 coverage); 0.12 was the F1-optimal threshold. A title vector lowered recall@1.

@@ -29,6 +29,7 @@ export interface VectorIndex {
   size(): number;
 }
 
+/** Options of {@link Retriever.invoke}. */
 export interface RetrieveOptions {
   k?: number;
   /** Intent of the question, for the intent-aware boost. */
@@ -36,6 +37,7 @@ export interface RetrieveOptions {
   filter?: Record<string, unknown>;
 }
 
+/** Finds the passages that answer a question, best first (LangChain's retriever shape). */
 export interface Retriever {
   invoke(query: string, options?: RetrieveOptions): Promise<KnowledgeHit[]>;
 }
