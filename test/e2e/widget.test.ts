@@ -199,6 +199,29 @@ describe('Moneta widget in a real browser', () => {
     expect(await page.locator('moneta-widget .connection').isHidden()).toBe(true);
   });
 
+  it('erases the conversation on the server and the device, then starts a new one', async () => {
+    await openWidget();
+    await w.send('hello');
+    await w.waitForBot(/I'm Moneta/);
+    const oldId = await w.storedSessionId();
+    await w.dialog.getByRole('button', { name: 'Delete this conversation' }).click();
+    const confirm = w.dialog.getByRole('group', { name: /Delete this conversation from this device/ });
+    await confirm.waitFor();
+    await page.keyboard.press('Escape'); // backs out of the confirmation, the panel stays open
+    await confirm.waitFor({ state: 'hidden' });
+    expect(await w.dialog.isVisible()).toBe(true);
+    await w.dialog.getByRole('button', { name: 'Delete this conversation' }).click();
+    await expect.poll(() => page.evaluate(() => document.querySelector('moneta-widget')?.shadowRoot?.activeElement?.textContent)).toBe('Delete');
+    await page.keyboard.press('Enter');
+    await page.locator('moneta-widget .msg.system', { hasText: 'Conversation deleted' }).waitFor();
+    expect(await w.userBubbles.count()).toBe(0);
+    await expect.poll(() => w.storedSessionId()).not.toBe(oldId);
+    expect(await w.storedSessionId()).toMatch(/\S+/);
+    expect((await fetch(`${server.url}/api/v1/sessions/${oldId}/messages`)).status).toBe(404);
+    await w.send('hello');
+    await w.waitForBot(/I'm Moneta/);
+  });
+
   it('works as a full-screen panel at 360 px', async () => {
     await page.setViewportSize({ width: 360, height: 740 });
     await openWidget();

@@ -60,6 +60,9 @@ export function withButtonTitles(entries: readonly ServerHistoryEntry[]): Transc
   });
 }
 
+/** Text shown after the visitor erased the conversation. */
+export const ERASED_NOTE = 'Conversation deleted from this device and from our server. You can start a new one.';
+
 /** Text shown when the server starts a new conversation although the client asked to resume one. */
 export const NEW_CONVERSATION_NOTE = 'Your earlier conversation could not be resumed, so a new one has started.';
 
@@ -134,6 +137,31 @@ export class ChatController {
     if (!options.silent) this.#append({ from: 'user', text: display.trim() || text, at: this.#now() });
     this.#setTyping(true);
     this.#transport.send(text);
+  }
+
+  /**
+   * Erases the conversation — on the server (`DELETE /api/v1/sessions/:id`, the right to erase) and on this device —
+   * and starts a new one. Resolves false, changing nothing, if the server could not be reached or refused.
+   */
+  async erase(): Promise<boolean> {
+    const id = this.#state.sessionId;
+    if (id !== undefined && this.#server && this.#fetch) {
+      try {
+        const res = await this.#fetch(`${this.#server}/api/v1/sessions/${encodeURIComponent(id)}`, {
+          method: 'DELETE',
+          credentials: 'omit',
+        });
+        if (!res.ok && res.status !== 404) return false; // 404: already gone (expired or erased elsewhere)
+      } catch {
+        return false;
+      }
+    }
+    clearTimeout(this.#typingTimer);
+    this.#appends += 1; // cancels a history reconcile in flight
+    this.#state = { ...this.#state, entries: [], typing: false, sessionId: undefined };
+    this.#transport.newSession();
+    this.#append({ from: 'system', text: ERASED_NOTE, at: this.#now() });
+    return true;
   }
 
   #onSession(id: string, resumed: boolean): void {

@@ -144,6 +144,22 @@ export class ChatTransport {
     this.#flush();
   }
 
+  /**
+   * Starts over with a new session: forgets the stored id, drops queued messages and reconnects, so the next
+   * `session_request` carries `null` and the server opens a fresh conversation.
+   */
+  newSession(): void {
+    this.#opts.storage.clear();
+    this.#outbox = [];
+    this.#sessionId = undefined;
+    this.#ready = false;
+    const socket = this.#socket;
+    if (!socket) return;
+    this.#setState('connecting');
+    socket.disconnect();
+    socket.connect();
+  }
+
   /** Closes the connection and drops queued messages. */
   stop(): void {
     clearTimeout(this.#kickTimer);

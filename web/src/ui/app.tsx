@@ -51,6 +51,21 @@ export function App(props: AppProps) {
   const state = useChatState(controller);
   const [open, setOpen] = useState(props.initiallyOpen ?? options.open);
   const [draft, setDraft] = useState('');
+  const [confirmErase, setConfirmErase] = useState(false);
+  const [eraseFailed, setEraseFailed] = useState(false);
+  const eraseRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirmErase) eraseRef.current?.focus();
+    else setEraseFailed(false);
+  }, [confirmErase]);
+  const erase = async () => {
+    if (await controller.erase()) {
+      setConfirmErase(false);
+      inputRef.current?.focus();
+    } else {
+      setEraseFailed(true);
+    }
+  };
   // Bot messages that arrived while the panel was closed, for the launcher's badge.
   const botCount = state.entries.filter((e) => e.from === 'bot' && 'text' in e.message).length;
   const seenCount = useRef(botCount); // a restored transcript is not "new"
@@ -146,7 +161,8 @@ export function App(props: AppProps) {
         onKeyDown={(e) => {
           if (e.key === 'Escape') {
             e.stopPropagation();
-            setOpen(false);
+            if (confirmErase) setConfirmErase(false); // Esc backs out of the confirmation first
+            else setOpen(false);
           }
         }}
       >
@@ -156,12 +172,39 @@ export function App(props: AppProps) {
             {options.subtitle ? <p class="subtitle">{options.subtitle}</p> : null}
           </div>
           <span class={`status-dot ${state.connection}`} role="img" aria-label={STATUS_TEXT[state.connection]} />
+          <button
+            type="button"
+            class="icon-btn erase"
+            aria-label="Delete this conversation"
+            aria-expanded={confirmErase ? 'true' : 'false'}
+            onClick={() => setConfirmErase(!confirmErase)}
+          >
+            <svg viewBox="0 0 24 24" width="19" height="19" aria-hidden="true" focusable="false">
+              <path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" />
+            </svg>
+          </button>
           <button type="button" class="icon-btn close" aria-label="Close chat" onClick={() => setOpen(false)}>
             <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
               <path d="M6 6l12 12M18 6L6 18" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" />
             </svg>
           </button>
         </header>
+        {confirmErase ? (
+          <div class="erase-confirm" role="group" aria-labelledby="moneta-erase-text">
+            <p id="moneta-erase-text">
+              Delete this conversation from this device and from our server? This cannot be undone.
+            </p>
+            {eraseFailed ? <p class="field-error" role="alert">Could not delete it just now. Please try again.</p> : null}
+            <div class="erase-actions">
+              <button type="button" class="btn-primary" ref={eraseRef} onClick={() => void erase()}>
+                Delete
+              </button>
+              <button type="button" class="chip" onClick={() => setConfirmErase(false)}>
+                Cancel
+              </button>
+            </div>
+          </div>
+        ) : null}
         <div class={`connection ${statusVisible ? '' : 'hidden'}`} role="status">
           {statusVisible ? STATUS_TEXT[state.connection] : ''}
         </div>
