@@ -47,7 +47,7 @@ function dot(a: readonly number[], b: readonly number[]): number {
 export async function extractAnswer(
   question: string,
   hits: readonly KnowledgeHit[],
-  deps: { embedder: Embedder; bm25: Bm25Index },
+  deps: { embedder: Embedder; bm25: Bm25Index; topicOf?: (passageId: string) => unknown },
   options: ExtractOptions = {},
 ): Promise<ExtractiveAnswer> {
   const maxSentences = options.maxSentences ?? 3;
@@ -55,7 +55,12 @@ export async function extractAnswer(
   const keepRatio = options.keepRatio ?? 0.6;
   const top = hits[0];
   if (!top) return { sentences: [], text: '', sources: [] };
-  const passages = hits.slice(0, 2).filter((h, i) => i === 0 || h.score >= (options.secondPassageRatio ?? 0.9) * top.score);
+  // A second passage may contribute when nearly as relevant and on the same topic (a customer-service passage
+  // should not leak into an answer about credit reports, and vice versa).
+  const topic = (h: KnowledgeHit): unknown => deps.topicOf?.(h.id);
+  const passages = hits
+    .slice(0, 2)
+    .filter((h, i) => i === 0 || (h.score >= (options.secondPassageRatio ?? 0.9) * top.score && topic(h) === topic(top)));
 
   const candidates: Array<Omit<ScoredSentence, 'score'>> = [];
   for (const p of passages) {

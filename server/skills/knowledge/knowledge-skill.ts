@@ -101,7 +101,11 @@ export class KnowledgeSkill implements Skill {
       }
     }
     if (text === undefined) {
-      const extractive = await extractAnswer(question, hits, { embedder: kb.embedder, bm25: kb.index.bm25 });
+      const extractive = await extractAnswer(question, hits, {
+        embedder: kb.embedder,
+        bm25: kb.index.bm25,
+        topicOf: (id) => kb.index.byId.get(id)?.metadata.topic,
+      });
       text = extractive.text;
       sources = extractive.sources;
     }
