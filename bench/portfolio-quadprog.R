@@ -14,5 +14,5 @@ for (line in lines) {
   t0 <- proc.time()[["elapsed"]]
   for (r in seq_len(reps)) sol <- solve.QP(2 * cov, rep(0, n), Amat, bvec, meq = 1)
   mean_ms <- (proc.time()[["elapsed"]] - t0) * 1000 / reps
-  cat(id, paste(format(sol$solution, digits = 17), collapse = ","), mean_ms, "\n")
+  cat(id, paste(sprintf("%.17g", sol$solution), collapse = ","), sprintf("%.6f", mean_ms), "\n")
 }

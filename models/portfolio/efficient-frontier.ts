@@ -6,7 +6,7 @@
  */
 import { PortfolioError } from './errors.ts';
 import { dot, matVec, pinvSum, quadForm, type SquareMatrix } from './linalg.ts';
-import { constraint, solveQp, type LinearConstraint, type QpResult } from './qp.ts';
+import { constraint, solveOnActiveSet, solveQp, type LinearConstraint, type QpResult } from './qp.ts';
 
 /** Expected return, volatility and Sharpe ratio of a portfolio. */
 export interface Performance {
@@ -338,6 +338,47 @@ export class EfficientFrontier {
       if (hi > 1e12) return this.result(wHi, rf); // the risk limit never binds (γ = 0: maximum return)
       wHi = solveAt(hi);
       fHi = vol(wHi) - targetVolatility;
+    }
+    if (this.gamma === 0) {
+      // Parametric steps: with γ = 0 the Hessian does not depend on θ, so on a fixed active set the solution is
+      // affine in θ, w(θ) = w₀ + θd, and vol(θ)² is a quadratic with an exact root. Jump to the root predicted by
+      // the active set at the low end of the bracket (or else at the high end, or else bisect), confirm with a
+      // full QP, and shrink the bracket — a safeguarded homotopy that usually ends in a few QP solves.
+      const H = this.hessian(1, 0);
+      const zero = new Float64Array(n);
+      const negMu = Float64Array.from(mu, (v) => -v);
+      const qpAt = (t: number) => this.solve(H, Float64Array.from(mu, (v) => -t * v), eq, rows);
+      const rootOn = (active: number[]): number => {
+        const x0 = solveOnActiveSet({ H, c: zero, equalities: eq, inequalities: rows }, active);
+        const x1 = solveOnActiveSet({ H, c: negMu, equalities: eq, inequalities: rows }, active);
+        if (!x0 || !x1) return NaN;
+        const dir = Float64Array.from(x1, (v, i) => v - x0[i]!);
+        const Sd = matVec(this.cov, dir);
+        const A = quadForm(this.cov, x0);
+        const B = dot(x0, Sd);
+        const C = dot(dir, Sd);
+        const disc = B * B - C * (A - targetVolatility ** 2);
+        return C > 0 && disc >= 0 ? (-B + Math.sqrt(disc)) / C : NaN;
+      };
+      let loActive = qpAt(lo).activeInequalities;
+      let hiActive = qpAt(hi).activeInequalities;
+      for (let iter = 0; iter < 40 && hi - lo > 1e-15 * hi; iter++) {
+        let next = rootOn(loActive);
+        if (!(next > lo && next < hi)) next = rootOn(hiActive);
+        if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+        const res = qpAt(next);
+        const f = vol(res.x) - targetVolatility;
+        if (Math.abs(f) <= 1e-13 * targetVolatility) return this.result(res.x, rf);
+        if (f < 0) {
+          lo = next;
+          fLo = f;
+          loActive = res.activeInequalities;
+        } else {
+          hi = next;
+          fHi = f;
+          hiActive = res.activeInequalities;
+        }
+      }
     }
     const theta = brent((t) => vol(solveAt(t)) - targetVolatility, lo, hi, fLo, fHi);
     return this.result(solveAt(theta), rf);

@@ -384,30 +384,63 @@ function polish(problem: QuadraticProgram, res: QpResult): QpResult | undefined 
   const n = H.n;
   const eqs = problem.equalities ?? [];
   const ineqs = problem.inequalities ?? [];
+  const kkt = kktOnActiveSet(problem, res.activeInequalities);
+  if (!kkt) return undefined;
+  const { x, multipliers, generalIsInequality } = kkt;
+  // Feasibility and agreement checks.
+  let sx = 0;
+  let scale = 1;
+  for (let i = 0; i < n; i++) {
+    sx += x[i]!;
+    scale = Math.max(scale, Math.abs(x[i]!));
+    if (!Number.isFinite(x[i]!) || Math.abs(x[i]! - res.x[i]!) > 1e-7 * scale) return undefined;
+  }
+  for (const con of eqs) if (Math.abs(rowDot(con, x, sx) - con.b) > 1e-10 * (1 + Math.abs(con.b))) return undefined;
+  for (const con of ineqs) if (rowDot(con, x, sx) - con.b < -1e-10 * (1 + Math.abs(con.b))) return undefined;
+  for (let g = 0; g < multipliers.length; g++) if (generalIsInequality[g] && multipliers[g]! < -1e-9) return undefined;
+  return { ...res, x, objective: objectiveValue(H, c, x), polished: true };
+}
+
+/**
+ * The KKT solution of `problem` with the given inequality rows held active (as equalities): variables held by
+ * an active simple bound are fixed there, the free block and the general rows' multipliers come from one
+ * pivoted linear solve. Not checked for feasibility — callers do that.
+ */
+function kktOnActiveSet(
+  problem: QuadraticProgram,
+  activeInequalities: number[],
+): { x: Float64Array; multipliers: Float64Array; generalIsInequality: boolean[] } | undefined {
+  const { H, c } = problem;
+  const n = H.n;
+  const eqs = problem.equalities ?? [];
+  const ineqs = problem.inequalities ?? [];
   const fixed = new Float64Array(n).fill(NaN);
   const general: LinearConstraint[] = [...eqs];
-  for (const k of res.activeInequalities) {
+  const generalIsInequality: boolean[] = eqs.map(() => false);
+  for (const k of activeInequalities) {
     const con = ineqs[k]!;
     if (con.kind === 'unit' && con.beta === 0 && con.index >= 0 && con.alpha !== 0) fixed[con.index] = con.b / con.alpha;
-    else general.push(con);
+    else {
+      general.push(con);
+      generalIsInequality.push(true);
+    }
   }
   const free: number[] = [];
   for (let i = 0; i < n; i++) if (Number.isNaN(fixed[i]!)) free.push(i);
   const nf = free.length;
   const mg = general.length;
   const size = nf + mg;
-  if (size === 0) return undefined;
+  const x = new Float64Array(n);
+  for (let j = 0; j < n; j++) x[j] = Number.isNaN(fixed[j]!) ? 0 : fixed[j]!;
+  if (size === 0) return { x, multipliers: new Float64Array(0), generalIsInequality };
   const K = new Float64Array(size * size);
   const rhs = new Float64Array(size);
-  const xFixedContribution = (i: number): number => {
-    let s = 0;
-    for (let j = 0; j < n; j++) if (!Number.isNaN(fixed[j]!)) s += H.data[i * n + j]! * fixed[j]!;
-    return s;
-  };
   for (let a = 0; a < nf; a++) {
     const i = free[a]!;
+    let fixedPart = 0;
+    for (let j = 0; j < n; j++) if (!Number.isNaN(fixed[j]!)) fixedPart += H.data[i * n + j]! * fixed[j]!;
     for (let b = 0; b < nf; b++) K[a * size + b] = H.data[i * n + free[b]!]!;
-    rhs[a] = -c[i]! - xFixedContribution(i);
+    rhs[a] = -c[i]! - fixedPart;
   }
   for (let g = 0; g < mg; g++) {
     const row = rowDense(general[g]!, n);
@@ -422,21 +455,16 @@ function polish(problem: QuadraticProgram, res: QpResult): QpResult | undefined 
   }
   const sol = solveDense(K, rhs, size);
   if (!sol) return undefined;
-  const x = new Float64Array(n);
-  for (let j = 0; j < n; j++) x[j] = Number.isNaN(fixed[j]!) ? 0 : fixed[j]!;
   for (let a = 0; a < nf; a++) x[free[a]!] = sol[a]!;
-  // Feasibility and agreement checks.
-  let sx = 0;
-  let scale = 1;
-  for (let i = 0; i < n; i++) {
-    sx += x[i]!;
-    scale = Math.max(scale, Math.abs(x[i]!));
-    if (!Number.isFinite(x[i]!) || Math.abs(x[i]! - res.x[i]!) > 1e-7 * scale) return undefined;
-  }
-  for (const con of eqs) if (Math.abs(rowDot(con, x, sx) - con.b) > 1e-10 * (1 + Math.abs(con.b))) return undefined;
-  for (const con of ineqs) if (rowDot(con, x, sx) - con.b < -1e-10 * (1 + Math.abs(con.b))) return undefined;
-  for (let g = eqs.length; g < mg; g++) if (sol[nf + g]! < -1e-9) return undefined;
-  return { ...res, x, objective: objectiveValue(H, c, x), polished: true };
+  return { x, multipliers: sol.subarray(nf), generalIsInequality };
+}
+
+/**
+ * Solution of `problem` restricted to an active set (inequality indices held with equality), or undefined if
+ * that KKT system is singular. Used for parametric steps along the frontier (efficient risk).
+ */
+export function solveOnActiveSet(problem: QuadraticProgram, activeInequalities: number[]): Float64Array | undefined {
+  return kktOnActiveSet(problem, activeInequalities)?.x;
 }
 
 /** Coefficient of variable i in a constraint row. */
