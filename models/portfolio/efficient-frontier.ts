@@ -491,3 +491,8 @@ export function brent(f: (x: number) => number, a: number, b: number, fa = f(a),
   }
   return b;
 }
+
+/** Factory form of `new EfficientFrontier(mu, cov, options)`, e.g. `efficientFrontier(mu, S).efficientRisk(0.12)`. */
+export function efficientFrontier(mu: ArrayLike<number> | undefined, cov: SquareMatrix, options: EfficientFrontierOptions = {}): EfficientFrontier {
+  return new EfficientFrontier(mu, cov, options);
+}
