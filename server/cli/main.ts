@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { loadConfig, type MonetaConfig, type MonetaConfigInput } from '../config/index.ts';
 import { isMonetaError } from '../errors.ts';
 import { startServer } from '../start-server.ts';
+import { registerCreditCommand } from './credit.ts';
 import { registerKbCommand } from './kb.ts';
 import { registerNluCommand } from './nlu.ts';
 import { registerPortfolioCommand } from './portfolio.ts';
@@ -34,7 +35,7 @@ const ctx: CliContext = {
 const FEATURE_COMMANDS: RegisterCommand[] = [
   registerNluCommand,
   registerKbCommand,
-  // registerCreditCommand,
+  registerCreditCommand,
   registerPortfolioCommand,
 ];
 
