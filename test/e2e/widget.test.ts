@@ -337,6 +337,13 @@ describe('Moneta widget in a real browser', () => {
         { feature: 'savings', effect: 'decreases_risk', text: 'Savings of over 1,000 lower it.' },
       ],
       disclaimer: 'An indicative estimate, not a lending decision.',
+      riskBandExplanation: 'Medium: between 10% and 30%.',
+      bands: [
+        { name: 'low', from: 0, to: 0.1, description: '' },
+        { name: 'medium', from: 0.1, to: 0.3, description: '' },
+        { name: 'high', from: 0.3, to: 1, description: '' },
+      ],
+      assumptions: ['Amounts are converted to Deutsche Mark at 1 DM = 0.51 EUR.'],
     };
     const portfolio = {
       type: 'portfolio', riskScore: 6, amount: 20000, horizonYears: 10,
@@ -366,7 +373,13 @@ describe('Moneta widget in a real browser', () => {
     await creditCard.waitFor();
     expect(await creditCard.locator('.pd-value').textContent()).toBe('18.0%');
     expect(await creditCard.locator('.band-badge').textContent()).toBe('Risk band: medium');
-    await creditCard.getByRole('img', { name: /probability of default 18\.0%, risk band medium/ }).locator('svg path.ct-slice-donut').first().waitFor();
+    // The gauge: the low band filled, the medium band filled up to 18% and faded beyond, the high band faded.
+    const gauge = creditCard.getByRole('img', { name: /probability of default 18\.0%, risk band medium; bands: low 0%–10%, medium 10%–30%, high 30%–100%/ });
+    await gauge.locator('svg path.ct-slice-donut').first().waitFor();
+    expect(await gauge.locator('.gauge-fill path').count()).toBe(2);
+    expect(await gauge.locator('.gauge-rest path').count()).toBe(2);
+    expect(await creditCard.locator('.band-explanation').textContent()).toBe('Medium: between 10% and 30%.');
+    expect(await creditCard.getByRole('list', { name: 'Assumptions' }).textContent()).toContain('Deutsche Mark');
     // Up/down markers, with the direction spelled out for screen readers.
     expect(await creditCard.locator('.reasons li').allTextContents()).toEqual([
       '▲Increases risk: A 48-month duration raises the estimate.',

@@ -1,6 +1,9 @@
 /** Chartist-backed chart components (donut, gauge, frontier scatter) with text alternatives for screen readers. */
 import { useEffect, useRef } from 'preact/hooks';
 import { AutoScaleAxis, LineChart, PieChart, type ChartistChart } from '../chartist-subset.js';
+import { gaugeSegments, type GaugeBand } from './gauge.ts';
+
+export type { GaugeBand } from './gauge.ts';
 
 /** Number of distinct series colours defined in the stylesheet (`--moneta-series-0` … `-11`); more slices cycle. */
 export const PALETTE_SIZE = 12;
@@ -58,24 +61,19 @@ export function DonutChart(props: ChartProps & { weights: number[]; size?: numbe
   return <div ref={ref} class={`chart donut ${props.className ?? ''}`} role="img" aria-label={props.label} />;
 }
 
-/** Half-donut gauge of a value in [0, 1]; the filled arc takes the colour class `fillClass`. */
-export function GaugeChart(props: ChartProps & { value: number; fillClass: string }) {
-  const v = Math.min(1, Math.max(0, props.value));
+/** Half-donut gauge of a value in [0, 1], optionally over coloured risk bands (see {@link gaugeSegments}). */
+export function GaugeChart(props: ChartProps & { value: number; fillClass: string; bands?: readonly GaugeBand[] }) {
+  const segments = gaugeSegments(props.value, props.bands ?? [], props.fillClass);
   const ref = useChart(
     (el) =>
       new PieChart(
         el,
-        {
-          series: [
-            { value: v, className: `gauge-fill ${props.fillClass}` },
-            { value: 1 - v, className: 'gauge-rest' },
-          ],
-        },
+        { series: segments },
         // total = 2 × the sum draws half a circle; startAngle 270 starts it on the left (Chartist's gauge recipe).
         // The square chart's lower, empty half is clipped by the stylesheet (.chart.gauge).
         { donut: true, donutWidth: 18, startAngle: 270, total: 2, showLabel: false, width: 150, height: 150, chartPadding: 2 },
       ),
-    [v, props.fillClass],
+    [JSON.stringify(segments)],
   );
   return <div ref={ref} class={`chart gauge ${props.className ?? ''}`} role="img" aria-label={props.label} />;
 }

@@ -10,7 +10,7 @@ import type {
   HandoffPayload,
   PortfolioPayload,
 } from '../../../server/contracts/chat-protocol.ts';
-import { DonutChart, FrontierChart, GaugeChart, PALETTE_SIZE, pct, type FrontierPoint } from './charts.tsx';
+import { DonutChart, FrontierChart, GaugeChart, PALETTE_SIZE, pct, type FrontierPoint, type GaugeBand } from './charts.tsx';
 import { MarkdownView } from './markdown-view.tsx';
 
 /** Sends an answer: `payload` goes to the bot, `display` becomes the user's bubble. */
@@ -234,6 +234,12 @@ function CreditCard(props: { p: CreditAssessmentPayload }) {
   const band = isStr(p.riskBand) ? p.riskBand : 'unknown';
   const cls = bandClass(band);
   const reasons = Array.isArray(p.reasons) ? p.reasons.filter((r) => isObj(r) && isStr(r.text)) : [];
+  // The model's own bands ({ name, from, to, description }), when the payload carries them, colour the gauge.
+  const bands: GaugeBand[] = (Array.isArray(p.bands) ? p.bands : [])
+    .filter((b): b is { name: string; from: number; to: number } => isObj(b) && isStr(b.name) && isNum(b.from) && isNum(b.to))
+    .map((b) => ({ from: b.from, to: b.to, tone: bandClass(b.name) }));
+  const bandRanges = bands.length > 0 ? `; bands: ${bands.map((b) => `${b.tone} ${pct(b.from, 0)}–${pct(b.to, 0)}`).join(', ')}` : '';
+  const assumptions = Array.isArray(p.assumptions) ? p.assumptions.filter(isStr) : [];
   return (
     <section class="card credit-card" aria-label="Credit risk estimate">
       <h3>Credit risk estimate</h3>
@@ -242,7 +248,8 @@ function CreditCard(props: { p: CreditAssessmentPayload }) {
           <GaugeChart
             value={pd}
             fillClass={`band-${cls}`}
-            label={`Gauge: estimated probability of default ${pct(pd)}, risk band ${band}`}
+            bands={bands}
+            label={`Gauge: estimated probability of default ${pct(pd)}, risk band ${band}${bandRanges}`}
           />
           <div class="gauge-text">
             <p class="pd-value">{pct(pd)}</p>
@@ -251,6 +258,7 @@ function CreditCard(props: { p: CreditAssessmentPayload }) {
           </div>
         </div>
       ) : null}
+      {isStr(p.riskBandExplanation) && p.riskBandExplanation ? <p class="band-explanation">{p.riskBandExplanation}</p> : null}
       {reasons.length > 0 ? (
         <>
           <h4>What drove this estimate</h4>
@@ -267,6 +275,11 @@ function CreditCard(props: { p: CreditAssessmentPayload }) {
             })}
           </ul>
         </>
+      ) : null}
+      {assumptions.length > 0 ? (
+        <ul class="assumptions" aria-label="Assumptions">
+          {assumptions.map((a, i) => <li key={i}>{a}</li>)}
+        </ul>
       ) : null}
       <p class="meta">
         Model: {isStr(p.model) ? p.model : '?'} {isStr(p.modelVersion) ? versionLabel(p.modelVersion) : ''}
