@@ -460,6 +460,21 @@ describe('Moneta widget in a real browser', () => {
     expect(probe).toEqual({ position: 'static', borderRadius: '0px', background: 'rgba(0, 0, 0, 0)' });
   });
 
+  it('sends the optional init payload once, invisibly, when a new visitor first opens the panel', async () => {
+    await page.goto(`${server.url}/`);
+    await w.launcher.waitFor();
+    // Re-mount through the public API with options a bank would put on the tag (data-init-payload, data-title).
+    await page.evaluate(() => {
+      const win = window as unknown as { __monetaWidget: { unmount(): void }; MonetaWidget: { mount(o: object): unknown } };
+      win.__monetaWidget.unmount();
+      win.MonetaWidget.mount({ initPayload: '/greet', title: 'Ask Moneta' });
+    });
+    await w.launcher.click();
+    await page.getByRole('dialog', { name: 'Ask Moneta' }).waitFor();
+    await w.waitForBot(/I'm Moneta/);
+    expect(await w.userBubbles.count()).toBe(0);
+  });
+
   it('is themable through CSS custom properties', async () => {
     await page.goto(`${server.url}/`);
     await page.addStyleTag({ content: ':root { --moneta-primary: rgb(120, 20, 90); --moneta-radius: 4px; }' });
