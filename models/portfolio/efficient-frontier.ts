@@ -389,7 +389,8 @@ export class EfficientFrontier {
    * maximum-return end, equally spaced in target return (efficientReturn at each).
    */
   frontier(points = 20, opts: { riskFreeRate?: number } = {}): OptimisationResult[] {
-    const mu = this.requireMu();
+    this.requireMu();
+    if (!(points >= 2)) throw new PortfolioError('invalid_input', 'frontier needs at least 2 points', { field: 'points' });
     const minVol = this.minVolatility(opts);
     const rMin = minVol.performance.expectedReturn;
     const rMax = this.maxReturn();
@@ -398,13 +399,7 @@ export class EfficientFrontier {
       const target = rMin + ((rMax - rMin) * k) / (points - 1);
       out.push(this.efficientReturn(k === points - 1 ? target - 1e-12 * Math.abs(target) : target, opts));
     }
-    void mu;
     return out;
-  }
-
-  /** Gradient-based KKT residual helper for tests: Σw (annualised covariance times weights). */
-  covTimes(w: ArrayLike<number>): Float64Array {
-    return matVec(this.cov, w);
   }
 }
 

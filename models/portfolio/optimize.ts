@@ -17,7 +17,9 @@ import { expCov, ledoitWolf, oracleApproximating, pairwiseCorrMatrix, pairwiseCo
 /** Library name and version stamped on every result. */
 export const OPTIMIZER_MODEL = { name: 'moneta-portfolio-optimizer', version: '1.0.0', reference: 'PyPortfolioOpt 1.5' } as const;
 
+/** Expected-return models (CLI `--returns`). */
 export const RETURN_MODELS = ['mean', 'ema', 'capm'] as const;
+/** Risk models (CLI `--risk`). */
 export const RISK_MODELS = [
   'sample',
   'semicovariance',
@@ -27,6 +29,7 @@ export const RISK_MODELS = [
   'ledoit-wolf-constant-correlation',
   'oracle-approximating',
 ] as const;
+/** Objectives (CLI `--objective`). */
 export const OBJECTIVES = [
   'min-volatility',
   'max-sharpe',
@@ -37,8 +40,11 @@ export const OBJECTIVES = [
   'cla-max-sharpe',
   'cla-min-volatility',
 ] as const;
+/** One of RETURN_MODELS. */
 export type ReturnModel = (typeof RETURN_MODELS)[number];
+/** One of RISK_MODELS. */
 export type RiskModel = (typeof RISK_MODELS)[number];
+/** One of OBJECTIVES. */
 export type Objective = (typeof OBJECTIVES)[number];
 
 /** Options of `optimizePortfolio` (the CLI flags of CONTRACTS §6, camelCased). */
