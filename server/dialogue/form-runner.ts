@@ -9,6 +9,7 @@ import { customMessage, quickReply, textMessage } from '../response/render.ts';
 import type { SessionEvent } from '../session/types.ts';
 import type { Skill } from '../skills/skill.ts';
 import type { FormSlot, FormSpec, SlotParse } from './forms.ts';
+import { prefillAcknowledgement, prefillFromMessage } from './prefill.ts';
 import { slotLabel } from './slots.ts';
 import type { PlanStep, TurnInput } from './types.ts';
 
@@ -112,21 +113,30 @@ function formatValue(slot: FormSlot, value: unknown): string {
 
 /** Runs forms: starting, continuing with an answer, re-asking, completing. Stateless: state comes from the tracker. */
 export class FormRunner {
-  /** Starts `form`: intro, then the first question. Trigger entities named like slots (`/intent{"age": 40}`) prefill them. */
+  /**
+   * Starts `form`: intro, then the first unanswered question. Trigger entities named like slots (`/intent{"age": 40}`)
+   * prefill them silently (a client chose them); entities of the message a slot declares in `prefill` ("borrow 5,000
+   * euros for 2 years") prefill it too, acknowledged before the first question ("Got it: amount 5,000 EUR, …").
+   */
   start(form: RegisteredForm, input: TurnInput): PlanStep[] {
     const { spec } = form;
     const events: SessionEvent[] = [{ type: 'form_started', at: input.now, form: spec.name }];
     const filled: Record<string, unknown> = {};
+    const set = (slot: FormSlot, value: unknown): void => {
+      filled[slot.name] = value;
+      events.push({ type: 'slot_set', at: input.now, name: slot.name, value, form: spec.name });
+    };
     for (const entity of input.parse.entities.filter((e) => e.extractor === 'trigger')) {
       const slot = spec.slots.find((s) => s.name === entity.entity);
       if (!slot) continue;
       const parsed = slot.parse(String(entity.value), { entities: [], filled });
-      if (parsed.ok) {
-        filled[slot.name] = parsed.value;
-        events.push({ type: 'slot_set', at: input.now, name: slot.name, value: parsed.value, form: spec.name });
-      }
+      if (parsed.ok) set(slot, parsed.value);
     }
-    return [{ kind: 'reply', events, replies: [textMessage(spec.intro)] }, ...this.advance(form, filled, input.now)];
+    const prefilled = prefillFromMessage(spec, input.parse.text, input.parse.entities, filled);
+    for (const { slot, value } of prefilled.filled) set(slot, value);
+    const acknowledgement = prefillAcknowledgement(prefilled);
+    const replies = [textMessage(spec.intro), ...(acknowledgement ? [textMessage(acknowledgement)] : [])];
+    return [{ kind: 'reply', events, replies }, ...this.advance(form, filled, input.now)];
   }
 
   /** Offers the user's message to the active form (see FormOutcome). */

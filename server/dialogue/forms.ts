@@ -6,14 +6,40 @@
 import type { FormInput } from '../contracts/chat-protocol.ts';
 import type { Entity } from '../nlu/types.ts';
 
-/** A parsed answer, or a short reason it does not fit (shown before the question is asked again). */
-export type SlotParse<T = unknown> = { ok: true; value: T } | { ok: false; error: string };
+/**
+ * A parsed answer, or a short reason it does not fit (shown before the question is asked again). `expected` states the
+ * allowed values as a phrase ("between 4 and 72 months") when the answer was understood but out of range, so other
+ * messages can name the constraint ("I noted 500 months, but the duration must be between 4 and 72 months.").
+ */
+export type SlotParse<T = unknown> = { ok: true; value: T } | { ok: false; error: string; expected?: string };
 
 export interface SlotParseContext {
   /** Entities the NLU found in the answer. */
   entities: Entity[];
   /** Slots filled so far (for cross-field checks). */
   filled: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * How a bare number (a `number` entity: no unit, no currency) may fill a slot from the starting message; by default it
+ * never does, since "24" alone could be months, years, euros or a count.
+ * - `'money'`: the message's only bare number that reads like a sum of money: at least 100 and not a year
+ *   ("I have 20,000 to invest"; not "I have 2 kids", not "retiring in 2040", not "300 or 500");
+ * - `{ before }`: a bare number right before one of these words, plural "s" optional ("2 dependants", "3 credits").
+ */
+export type BareNumberRule = 'money' | { before: readonly string[] };
+
+/**
+ * Which entities of the message that starts a form may fill a slot before its question is asked (Rasa's
+ * `from_entity` slot mapping). The entity's own words are run through the slot's parser, so range and format checks
+ * are the slot's; an out-of-range value is not kept but mentioned. An entity that two slots could take, or a slot
+ * offered two different values, is left alone (the question is asked instead).
+ */
+export interface SlotPrefill {
+  /** Entity types the slot takes, best first (`amount`, `duration`, `age`, `percentage`, `count`…; see nlu/types.ts). */
+  entities: readonly string[];
+  /** Whether (and how) a bare number may fill the slot too. */
+  bareNumber?: BareNumberRule;
 }
 
 export interface FormSlot<T = unknown> {
@@ -32,6 +58,8 @@ export interface FormSlot<T = unknown> {
   aliases?: string[];
   /** Renders a stored value for confirmations ("duration: 24 months"). */
   format?(value: T): string;
+  /** Entities of the form's starting message that may answer this question in advance (see SlotPrefill). */
+  prefill?: SlotPrefill;
 }
 
 export interface FormSpec {

@@ -12,7 +12,7 @@ import {
   parsePercentage,
   parseYesNo,
 } from '../nlu/entities/index.ts';
-import type { FormSlot, SlotParse, SlotParseContext } from './forms.ts';
+import type { FormSlot, SlotParse, SlotParseContext, SlotPrefill } from './forms.ts';
 
 /** Fields every slot declaration shares. */
 interface BaseSlotOptions<T> {
@@ -25,6 +25,11 @@ interface BaseSlotOptions<T> {
   /** Replaces the built-in parser entirely. */
   parse?: (answer: string, ctx: SlotParseContext) => SlotParse<T>;
   format?: (value: T) => string;
+  /**
+   * Entities of the form's starting message that may fill this slot before it is asked ("I'd like to borrow 5,000
+   * euros for 2 years"); `false` turns a default mapping off. Default: by `kind` for `numberSlot`, none otherwise.
+   */
+  prefill?: SlotPrefill | false;
 }
 
 /** How a number answer is read: a plain number, or a value with a unit the entity parsers understand. */
@@ -47,7 +52,29 @@ export interface NumberSlotOptions extends BaseSlotOptions<number> {
 }
 
 const ok = <T>(value: T): SlotParse<T> => ({ ok: true, value });
-const fail = (error: string): SlotParse<never> => ({ ok: false, error });
+const fail = (error: string, expected?: string): SlotParse<never> => (expected ? { ok: false, error, expected } : { ok: false, error });
+
+/**
+ * The natural prefill mapping of each number kind: the entity the extractor gives for that kind of value. A plain
+ * `number` slot has none (a bare "24" could be anything); an `amount` also takes a lone bare number that reads like
+ * money ("I have 20,000 to invest"); a `count` a number right before its unit or name ("2 dependants").
+ */
+export function defaultPrefill(kind: NumberKind, nouns: readonly string[] = []): SlotPrefill | undefined {
+  switch (kind) {
+    case 'amount':
+      return { entities: ['amount'], bareNumber: 'money' };
+    case 'duration':
+      return { entities: ['duration'] };
+    case 'age':
+      return { entities: ['age'] };
+    case 'percentage':
+      return { entities: ['percentage'] };
+    case 'count':
+      return nouns.length ? { entities: ['count'], bareNumber: { before: nouns } } : { entities: ['count'] };
+    default:
+      return undefined;
+  }
+}
 
 function rangeText(min: number | undefined, max: number | undefined, unit: string | undefined): string {
   const u = unit ? ` ${unit}` : '';
@@ -100,10 +127,12 @@ export function numberSlot(options: NumberSlotOptions): FormSlot<number> {
       }
       if (integer && !Number.isInteger(value)) return fail(`Please give a whole number${range ? ` ${range}` : ''}.`);
       if ((options.min !== undefined && value < options.min) || (options.max !== undefined && value > options.max)) {
-        return fail(`That is out of range: please give a number ${range}.`);
+        return fail(`That is out of range: please give a number ${range}.`, range.replace(/^of /, ''));
       }
       return ok(value);
     });
+  const aliases = withNameAlias(options.name, options.aliases);
+  const prefill = options.prefill === false ? undefined : (options.prefill ?? defaultPrefill(kind, [...(options.unit ? [options.unit] : []), ...aliases]));
   return {
     name: options.name,
     question: options.question,
@@ -116,9 +145,10 @@ export function numberSlot(options: NumberSlotOptions): FormSlot<number> {
       ...(options.step !== undefined ? { step: options.step } : integer ? { step: 1 } : {}),
     },
     parse,
-    aliases: withNameAlias(options.name, options.aliases),
+    aliases,
     format: options.format ?? ((v) => `${fmt(v)}${options.unit ? ` ${options.unit}` : ''}`),
     ...(options.askIf ? { askIf: options.askIf } : {}),
+    ...(prefill ? { prefill } : {}),
   };
 }
 
@@ -212,6 +242,7 @@ export function choiceSlot(options: ChoiceSlotOptions): FormSlot<string> {
     aliases: withNameAlias(options.name, options.aliases),
     format: options.format ?? ((v) => choices.find((c) => c.payload === v)?.title ?? String(v)),
     ...(options.askIf ? { askIf: options.askIf } : {}),
+    ...(options.prefill ? { prefill: options.prefill } : {}),
   };
 }
 
@@ -239,6 +270,7 @@ export function yesNoSlot(options: YesNoSlotOptions): FormSlot<boolean> {
     aliases: withNameAlias(options.name, options.aliases),
     format: options.format ?? ((v) => (v ? yes : no)),
     ...(options.askIf ? { askIf: options.askIf } : {}),
+    ...(options.prefill ? { prefill: options.prefill } : {}),
   };
 }
 
@@ -272,6 +304,7 @@ export function textSlot(options: TextSlotOptions): FormSlot<string> {
     aliases: withNameAlias(options.name, options.aliases),
     format: options.format ?? ((v) => v),
     ...(options.askIf ? { askIf: options.askIf } : {}),
+    ...(options.prefill ? { prefill: options.prefill } : {}),
   };
 }
 

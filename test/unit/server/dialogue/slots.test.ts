@@ -26,13 +26,32 @@ describe('numberSlot', () => {
   });
 
   it.each([
-    [age, 'banana', 'I need a number between 18 and 100 years here.'],
-    [age, '12', 'That is out of range: please give a number between 18 and 100 years.'],
-    [duration, '100 months', 'That is out of range: please give a number between 4 and 72 months.'],
-    [duration, '2.5', 'Please give a whole number between 4 and 72 months.'],
-    [plain, 'between 20 and 30', 'Please give just one number.'],
-  ])('%#: rejects %j with a short explanation', (slot, answer, error) => {
-    expect(slot.parse(answer, ctx)).toEqual({ ok: false, error });
+    [age, 'banana', 'I need a number between 18 and 100 years here.', undefined],
+    [age, '12', 'That is out of range: please give a number between 18 and 100 years.', 'between 18 and 100 years'],
+    [duration, '100 months', 'That is out of range: please give a number between 4 and 72 months.', 'between 4 and 72 months'],
+    [duration, '2.5', 'Please give a whole number between 4 and 72 months.', undefined],
+    [plain, 'between 20 and 30', 'Please give just one number.', undefined],
+    [numberSlot({ name: 'deposit', kind: 'amount', min: 500, unit: 'EUR', question: 'Deposit?', why: 'Test.' }), '200', 'That is out of range: please give a number of at least 500 EUR.', 'at least 500 EUR'],
+  ])('%#: rejects %j with a short explanation (and the allowed range when it is a range problem)', (slot, answer, error, expected) => {
+    expect(slot.parse(answer, ctx)).toEqual(expected ? { ok: false, error, expected } : { ok: false, error });
+  });
+
+  it.each([
+    ['amount', { entities: ['amount'], bareNumber: 'money' }],
+    ['duration', { entities: ['duration'] }],
+    ['age', { entities: ['age'] }],
+    ['percentage', { entities: ['percentage'] }],
+    ['count', { entities: ['count'], bareNumber: { before: ['dependants', 'people'] } }],
+    ['number', undefined],
+  ] as const)('maps a %s slot to its natural entity by default', (kind, prefill) => {
+    const slot = numberSlot({ name: 'people', kind, unit: kind === 'count' ? 'dependants' : undefined, question: '?', why: '.' });
+    expect(slot.prefill).toEqual(prefill);
+  });
+
+  it('lets a declaration replace or turn off the default mapping', () => {
+    expect(numberSlot({ name: 'x', kind: 'amount', prefill: false, question: '?', why: '.' }).prefill).toBeUndefined();
+    expect(numberSlot({ name: 'x', kind: 'number', prefill: { entities: ['percentage'] }, question: '?', why: '.' }).prefill).toEqual({ entities: ['percentage'] });
+    expect(choiceSlot({ name: 'c', options: [{ title: 'A', payload: 'a' }], question: '?', why: '.' }).prefill).toBeUndefined();
   });
 
   it('describes its input for rich clients', () => {
