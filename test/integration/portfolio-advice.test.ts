@@ -67,7 +67,8 @@ const texts = (replies: RestReply[]) => replies.filter((r) => r.text).map((r) =>
 describe('risk_profile form over the REST webhook', () => {
   it('asks, explains, re-asks, accepts a correction and ends with the portfolio payload', async () => {
     const sender = `portfolio-rest-${Date.now()}`;
-    let r = await webhook(sender, 'I have 20,000 to invest — what should I do?');
+    // No amount in the opening message: one in it would be prefilled (see test/integration/form-prefill.test.ts).
+    let r = await webhook(sender, 'I have some money to invest — what should I do?');
     expect(texts(r)[0]).toMatch(/9 short questions/);
     expect(asked(r)).toMatchObject({ form: 'risk_profile', slot: 'goal', input: { type: 'choice' } });
     const goalText = r.find((x) => x.buttons)!;

@@ -61,6 +61,8 @@ function slotFor(q: RiskQuestion): FormSlot {
       unit: q.unit,
       parse: (answer) => parseHorizonYears(answer, q.min, q.max),
       format: (v) => `${v} ${v === 1 ? 'year' : 'years'}`,
+      // "I have 20,000 to invest for 15 years" answers this before it is asked (a duration, never a bare number).
+      prefill: { entities: ['duration'] },
     }) as FormSlot;
   }
   return choiceSlot({
@@ -83,6 +85,8 @@ const amountSlot: FormSlot<AmountAnswer> = {
   input: { type: 'number', min: 1 },
   parse: (answer) => parseAmountAnswer(answer),
   aliases: ['amount', 'investment amount', 'sum'],
+  // Taken from the message that starts the form ("I have 20,000 to invest"): an amount, or a lone bare number ≥ 100.
+  prefill: { entities: ['amount'], bareNumber: 'money' },
   format: (v) => (v ? `${Math.round(v.value).toLocaleString('en-US')}${v.currency ? ` ${v.currency}` : ''}` : 'not given'),
 };
 
