@@ -312,7 +312,8 @@ export class EfficientFrontier {
       return this.solve(H, Float64Array.from(mu, (v) => -theta * v), eq, rows).x;
     };
     const vol = (w: Float64Array): number => Math.sqrt(quadForm(this.cov, w));
-    const w0 = solveAt(0);
+    const res0 = this.solve(this.hessian(1, 0), new Float64Array(n), eq, rows);
+    const w0 = res0.x;
     const v0 = vol(w0);
     if (v0 > targetVolatility * (1 + 1e-12)) {
       throw new PortfolioError('infeasible', `no portfolio within the constraints has volatility ≤ ${targetVolatility} (minimum ${v0.toFixed(6)})`, {
@@ -326,24 +327,11 @@ export class EfficientFrontier {
       const wf = this.solve(H, Float64Array.from(mu, (v) => -v), eq, rows).x;
       if (vol(wf) <= targetVolatility) return this.result(wf, rf);
     }
-    let lo = 0;
-    let fLo = v0 - targetVolatility;
-    let hi = 1;
-    let wHi = solveAt(hi);
-    let fHi = vol(wHi) - targetVolatility;
-    while (fHi < 0) {
-      lo = hi;
-      fLo = fHi;
-      hi *= 4;
-      if (hi > 1e12) return this.result(wHi, rf); // the risk limit never binds (γ = 0: maximum return)
-      wHi = solveAt(hi);
-      fHi = vol(wHi) - targetVolatility;
-    }
     if (this.gamma === 0) {
       // Parametric steps: with γ = 0 the Hessian does not depend on θ, so on a fixed active set the solution is
       // affine in θ, w(θ) = w₀ + θd, and vol(θ)² is a quadratic with an exact root. Jump to the root predicted by
-      // the active set at the low end of the bracket (or else at the high end, or else bisect), confirm with a
-      // full QP, and shrink the bracket — a safeguarded homotopy that usually ends in a few QP solves.
+      // the active set at the low end of the bracket (or else at the high end, or else bisect / expand), confirm
+      // with a full QP, and shrink the bracket — a safeguarded homotopy that usually ends in a few QP solves.
       const H = this.hessian(1, 0);
       const zero = new Float64Array(n);
       const negMu = Float64Array.from(mu, (v) => -v);
@@ -360,13 +348,20 @@ export class EfficientFrontier {
         const disc = B * B - C * (A - targetVolatility ** 2);
         return C > 0 && disc >= 0 ? (-B + Math.sqrt(disc)) / C : NaN;
       };
-      let loActive = qpAt(lo).activeInequalities;
-      let hiActive = qpAt(hi).activeInequalities;
-      for (let iter = 0; iter < 40 && hi - lo > 1e-15 * hi; iter++) {
+      let lo = 0;
+      let fLo = v0 - targetVolatility;
+      let hi = Infinity;
+      let fHi = NaN;
+      let loActive = res0.activeInequalities;
+      let hiActive: number[] | undefined;
+      let last = w0;
+      for (let iter = 0; iter < 60 && (hi === Infinity || hi - lo > 1e-15 * hi); iter++) {
         let next = rootOn(loActive);
-        if (!(next > lo && next < hi)) next = rootOn(hiActive);
-        if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+        if (!(next > lo && next < hi) && hiActive) next = rootOn(hiActive);
+        if (!(next > lo && next < hi)) next = hi === Infinity ? (lo === 0 ? 1 : lo * 4) : 0.5 * (lo + hi);
+        if (next > 1e12) return this.result(last, rf); // the risk limit never binds: maximum return
         const res = qpAt(next);
+        last = res.x;
         const f = vol(res.x) - targetVolatility;
         if (Math.abs(f) <= 1e-13 * targetVolatility) return this.result(res.x, rf);
         if (f < 0) {
@@ -379,6 +374,22 @@ export class EfficientFrontier {
           hiActive = res.activeInequalities;
         }
       }
+      if (hi === Infinity) return this.result(last, rf);
+      const theta = brent((t) => vol(solveAt(t)) - targetVolatility, lo, hi, fLo, fHi);
+      return this.result(solveAt(theta), rf);
+    }
+    let lo = 0;
+    let fLo = v0 - targetVolatility;
+    let hi = 1;
+    let wHi = solveAt(hi);
+    let fHi = vol(wHi) - targetVolatility;
+    while (fHi < 0) {
+      lo = hi;
+      fLo = fHi;
+      hi *= 4;
+      if (hi > 1e12) return this.result(wHi, rf); // the risk limit never binds
+      wHi = solveAt(hi);
+      fHi = vol(wHi) - targetVolatility;
     }
     const theta = brent((t) => vol(solveAt(t)) - targetVolatility, lo, hi, fLo, fHi);
     return this.result(solveAt(theta), rf);
