@@ -29,12 +29,17 @@ export interface EnsembleNetwork {
 class Scratch {
   readonly pre: Float64Array[][];
   readonly act: Float64Array[][];
-  readonly grad: Float64Array;
+  /** Two ping-pong buffers for backpropagated gradients, each as wide as the widest layer. */
+  readonly up: Float64Array;
+  readonly down: Float64Array;
+  readonly dz: Float64Array;
   constructor(net: EnsembleNetwork) {
     this.pre = net.members.map((m) => m.layers.map((l) => new Float64Array(l.units)));
     this.act = net.members.map((m) => m.layers.map((l) => new Float64Array(l.units)));
     const widest = Math.max(net.inputs, ...net.members.flatMap((m) => m.layers.map((l) => l.units)));
-    this.grad = new Float64Array(widest * 2);
+    this.up = new Float64Array(widest);
+    this.down = new Float64Array(widest);
+    this.dz = new Float64Array(widest);
   }
 }
 
@@ -89,20 +94,24 @@ export function ensembleLogitWithGradient(net: EnsembleNetwork, x: ArrayLike<num
     const pre = s.pre[k]!;
     sum += forwardMember(member, x, pre, s.act[k]!);
     // Backward: start from d(logit)/d(output) = 1/K.
-    let upstream = new Float64Array([scale]);
+    let upstream = s.up;
+    let downstream = s.down;
+    upstream[0] = scale;
     for (let l = member.layers.length - 1; l >= 0; l--) {
       const layer = member.layers[l]!;
       const { inputs, units, kernel } = layer;
-      const dz = new Float64Array(units);
-      for (let u = 0; u < units; u++) dz[u] = layer.activation === 'relu' && !(pre[l]![u]! > 0) ? 0 : upstream[u]!;
-      const down = new Float64Array(inputs);
+      const dz = s.dz;
+      const z = pre[l]!;
+      for (let u = 0; u < units; u++) dz[u] = layer.activation === 'relu' && !(z[u]! > 0) ? 0 : upstream[u]!;
       for (let i = 0; i < inputs; i++) {
         const row = i * units;
         let g = 0;
         for (let u = 0; u < units; u++) g += kernel[row + u]! * dz[u]!;
-        down[i] = g;
+        downstream[i] = g;
       }
-      upstream = down;
+      const swap = upstream;
+      upstream = downstream;
+      downstream = swap;
     }
     for (let i = 0; i < net.inputs; i++) gradOut[i] = gradOut[i]! + upstream[i]!;
   }
