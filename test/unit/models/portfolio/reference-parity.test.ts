@@ -5,13 +5,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parsePriceCsv } from '../../../../models/portfolio/frame.ts';
-import { squareFromRows, type SquareMatrix } from '../../../../models/portfolio/linalg.ts';
+import { squareFromRows, symmetricEigen, type SquareMatrix } from '../../../../models/portfolio/linalg.ts';
 import { capmReturn, emaHistoricalReturn, meanHistoricalReturn, returnsFromPrices } from '../../../../models/portfolio/returns.ts';
 import { expCov, ledoitWolf, oracleApproximating, sampleCov, semicovariance } from '../../../../models/portfolio/risk-models.ts';
 import { EfficientFrontier } from '../../../../models/portfolio/efficient-frontier.ts';
 import { LINKAGE_METHODS } from '../../../../models/portfolio/linkage.ts';
 import { hrpWeights } from '../../../../models/portfolio/hrp.ts';
-import { pairwiseCorrMatrix, pairwiseCovMatrix } from '../../../../models/portfolio/risk-models.ts';
+import { fixNonPositiveSemidefinite, pairwiseCorrMatrix, pairwiseCovMatrix } from '../../../../models/portfolio/risk-models.ts';
 import { optimizePortfolio } from '../../../../models/portfolio/optimize.ts';
 import { BlackLittermanModel, marketImpliedPriorReturns, marketImpliedRiskAversion } from '../../../../models/portfolio/black-litterman.ts';
 import { greedyAllocation } from '../../../../models/portfolio/discrete-allocation.ts';
@@ -185,5 +185,16 @@ describe('critical line algorithm', () => {
   it('max Sharpe (r_f = 0 inside CLA) equals the QP optimum to golden-section accuracy', () => {
     const cla = new CriticalLineAlgorithm(mu, S, { lower: new Float64Array(n), upper: new Float64Array(n).fill(1) });
     expectClose(cla.maxSharpe(), ref.opt.max_sharpe_rf0.w, 1e-7);
+  });
+});
+
+describe('fix_nonpositive_semidefinite (numpy eigh parity)', () => {
+  it('clips negative eigenvalues of a non-PSD matrix (spectral)', () => {
+    const bad = squareFromRows(ref.psd_fix.input);
+    const fixed = fixNonPositiveSemidefinite(bad);
+    expect(fixed.fixed).toBe(true);
+    expectClose(fixed.matrix.data, (ref.psd_fix.fixed as number[][]).flat(), 1e-12);
+    // The repaired matrix is PSD up to rounding (its smallest eigenvalue is ~0, as with numpy).
+    for (const q of symmetricEigen(fixed.matrix).values) expect(q).toBeGreaterThan(-1e-12);
   });
 });
