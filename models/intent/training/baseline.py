@@ -60,12 +60,19 @@ def main():
     t0 = time.time()
     P = m.predict_proba(texts)
     batch_s = time.time() - t0
-    # single-message latency, as a user would see it
+    # single-message latency, as a user would see it, and throughput in batches of 32
     lat = []
     for t in texts[:300]:
         t1 = time.perf_counter()
         m.predict_proba([t])
         lat.append((time.perf_counter() - t1) * 1000)
+    t1 = time.perf_counter()
+    n32 = 0
+    for k in range(0, min(len(texts), 640), 32):
+        m.predict_proba(texts[k:k + 32])
+        n32 += len(texts[k:k + 32])
+    per_s_32 = n32 / (time.perf_counter() - t1)
+    import resource
     pred = np.array(m.classes_)[P.argmax(1)]
     acc = float(np.mean(pred == np.array([r["intent"] for r in va])))
     print(json.dumps({"val_accuracy": acc, "fit_seconds": fit_s}), file=sys.stderr)
@@ -76,6 +83,10 @@ def main():
         Path(args.out).write_text(json.dumps({
             "labels": m.classes_, "probs": np.round(P, 6).tolist(), "fit_seconds": fit_s,
             "batch_seconds": batch_s, "latency_ms": lat, "pickled_bytes": size, "n_parameters": m.n_parameters(),
+            "throughput_batch32_per_s": per_s_32,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "val_intents": [r["intent"] for r in va], "val_sources": [r["source"] for r in va],
+            "val_texts": texts,
         }))
 
 

@@ -89,7 +89,8 @@ class Encoder(nn.Module):
 
     def mlm_logits(self, h):
         z = self.mlm_ln(F.gelu(self.mlm_dense(h)))
-        return z @ self.word.weight.t() + self.mlm_bias
+        # scaled: GloVe-initialised rows have norms near 10, so unscaled dot products saturate the softmax
+        return z @ self.word.weight.t() / math.sqrt(self.word.embedding_dim) + self.mlm_bias
 
 
 class ExportWrapper(nn.Module):

@@ -34,6 +34,7 @@ DEFAULTS = dict(
     seed=13, max_len=64, extra_glove=8000, n_pieces=1500, emb_dim=100, hidden=128, layers=2, heads=4, ffn=256,
     dropout=0.1, mlm_epochs=0, mlm_lr=1e-3, mlm_prob=0.15, epochs=12, batch=64, lr=8e-4, emb_lr_mult=0.3,
     weight_decay=0.01, warmup=0.06, label_smoothing=0.1, contrastive_weight=0.5, temperature=0.05,
+    kb_pairs_weight=0.0, kb_every=8,
     punct_drop=0.3, token_drop=0.05, ensemble=1, glove=True, max_fpr=0.04,
 )
 
@@ -72,6 +73,23 @@ def knowledge_texts() -> list[str]:
     return out
 
 
+def knowledge_pairs() -> list[tuple[str, str]]:
+    """(title, body) of each knowledge passage: titles are customer questions, so these are question<->passage pairs
+    for the contrastive loss (knowledge/eval/ question sets are never used for training)."""
+    pairs = []
+    for p in sorted(glob.glob(str(REPO / "knowledge" / "**" / "*.md"), recursive=True)):
+        if "/eval/" in p:
+            continue
+        text = Path(p).read_text(encoding="utf-8")
+        m = re.match(r"^---\n(.*?)\n---\n(.*)$", text, flags=re.S)
+        if not m:
+            continue
+        t = re.search(r"^title:\s*(.+)$", m.group(1), flags=re.M)
+        if t:
+            pairs.append((t.group(1).strip().strip('"').strip("'"), m.group(2).strip()))
+    return pairs
+
+
 class Batcher:
     def __init__(self, tok: wp.WordPiece, punct_ids: set[int], cfg):
         self.tok, self.punct, self.cfg = tok, punct_ids, cfg
@@ -91,7 +109,7 @@ class Batcher:
             body = [i for i in body if i not in self.punct] or body
         if self.cfg["token_drop"] > 0 and len(body) > 3:
             body = [i for i in body if rng.random() >= self.cfg["token_drop"]] or body
-        return [wp.CLS] + body + [wp.SEP]
+        return ([wp.CLS] + body + [wp.SEP])[: self.tok.max_len]
 
 
 def mlm_mask(ids, mask, vocab_size, prob, gen):
@@ -202,6 +220,10 @@ def finetune(model, train_rows, labels, tok, cfg, log, val_eval=None):
     total = 1
     rng = random.Random(cfg["seed"] + 1)
     step = 0
+    kb = knowledge_pairs() if cfg["kb_pairs_weight"] > 0 else []
+    kb_seqs = [(tok.encode(q), tok.encode(p)) for q, p in kb]
+    if kb:
+        log(f"  knowledge question<->passage pairs: {len(kb)}")
     for ep in range(cfg["epochs"]):
         model.train()
         # Batches of (anchor, positive) pairs: two utterances of the same intent, so every example is seen once per
@@ -243,6 +265,15 @@ def finetune(model, train_rows, labels, tok, cfg, log, val_eval=None):
                     tgt = torch.arange(n)
                     lc = (F.cross_entropy(sim[keep], tgt[keep]) + F.cross_entropy(sim.t()[keep], tgt[keep])) / 2
                 loss = loss + cfg["contrastive_weight"] * lc
+            if kb_seqs and step % cfg["kb_every"] == 0:
+                sample = rng.sample(kb_seqs, min(32, len(kb_seqs)))
+                qi, qm = b.pad([q for q, _ in sample])
+                pi, pm = b.pad([p for _, p in sample])
+                zq = F.normalize(model(qi, qm)[1], dim=-1)
+                zp = F.normalize(model(pi, pm)[1], dim=-1)
+                sim = zq @ zp.t() / cfg["temperature"]
+                tgt = torch.arange(len(sample))
+                loss = loss + cfg["kb_pairs_weight"] * (F.cross_entropy(sim, tgt) + F.cross_entropy(sim.t(), tgt)) / 2
             schedule(opt, step, total, cfg["warmup"])
             opt.zero_grad()
             loss.backward()
@@ -277,6 +308,7 @@ def main():
     ap.add_argument("--config", default="{}", help="JSON overrides of DEFAULTS")
     ap.add_argument("--name", default="final")
     ap.add_argument("--no-export", action="store_true")
+    ap.add_argument("--from-checkpoint", help="re-evaluate/re-export a saved run (.train-cache/experiments/<name>.pt)")
     args = ap.parse_args()
     cfg = {**DEFAULTS, **json.loads(args.config)}
     # 1 thread by default: on a shared 2-core machine OpenMP spin-waiting made 2 threads ~6x SLOWER (measured).
@@ -312,7 +344,15 @@ def main():
         return float((lg.argmax(1) == val_y).mean())
 
     members = []
-    for e in range(cfg["ensemble"]):
+    if args.from_checkpoint:
+        ck = torch.load(cache / "experiments" / f"{args.from_checkpoint}.pt")
+        assert ck["vocab"] == vocab and ck["labels"] == labels, "checkpoint vocabulary/labels differ from this data"
+        cfg = {**ck["cfg"], **json.loads(args.config)}
+        for sd in ck["members"]:
+            m = build_model(cfg, vocab, {}, len(labels))
+            m.load_state_dict(sd)
+            members.append(m.eval())
+    for e in range(0 if args.from_checkpoint else cfg["ensemble"]):
         set_seed(cfg["seed"] + 100 * e)
         model = build_model(cfg, vocab, glove, len(labels))
         if e == 0:
@@ -348,12 +388,15 @@ def main():
     exp_dir.mkdir(parents=True, exist_ok=True)
     (exp_dir / f"{args.name}.json").write_text(json.dumps(report, indent=1))
     np.save(exp_dir / f"{args.name}.val_logits.npy", val_logits)
+    torch.save({"members": [m.state_dict() for m in members], "vocab": vocab, "labels": labels, "cfg": cfg},
+               exp_dir / f"{args.name}.pt")
     if args.no_export:
         return
-    export(members, tok, labels, cfg, report, Path(args.out), log)
+    knn = train_z[train_y != labels.index("out_of_scope")]
+    export(members, tok, labels, cfg, report, Path(args.out), log, knn)
 
 
-def export(members, tok, labels, cfg, report, out: Path, log):
+def export(members, tok, labels, cfg, report, out: Path, log, knn=None):
     out.mkdir(parents=True, exist_ok=True)
     (out / "onnx").mkdir(exist_ok=True)
     wrapper = ExportWrapper(members).eval()
@@ -400,6 +443,12 @@ def export(members, tok, labels, cfg, report, out: Path, log):
                          "embedding": [round(float(x), 6) for x in z[0]]})
     wp.dump({"texts": refs}, out / "reference.json")
     thresholds = report["oos"]["chosen"]
+    knn_file = out / "knn.bin"
+    if thresholds.get("minNeighbourSimilarity") is not None and knn is not None:
+        # unit vectors of the in-scope training examples, float16 little-endian, row-major (OutOfScopeStage)
+        knn.astype("<f2").tofile(knn_file)
+    elif knn_file.exists():
+        knn_file.unlink()
     moneta = {
         "name": "moneta-intent", "version": report.get("version", "1"),
         "description": "Moneta's intent classifier + sentence encoder (BERT-style, trained from scratch with GloVe "
