@@ -174,6 +174,25 @@ describe('optimality and constraint properties', () => {
     fast.forEach((v, i) => expect(v).toBeCloseTo(full[i]!, 12));
   });
 
+  it('the working-set shortcut also agrees with general constraints (return target, caps, class limits, max-Sharpe rows)', () => {
+    const n = 120;
+    const { mu, cov } = randomProblem(n, 21);
+    const H = { n, data: Float64Array.from(cov.data, (v) => 2 * v) };
+    const ineq = [] as ReturnType<typeof constraint.lower>[];
+    for (let i = 0; i < n; i++) ineq.push(constraint.lower(i, 0), constraint.upper(i, 0.05));
+    const cls = Float64Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    ineq.push(constraint.dense(mu, 0.15), constraint.dense(Float64Array.from(cls, (v) => -v), -0.3), constraint.dense(cls, 0.1));
+    const problem = { H, c: new Float64Array(n), equalities: [constraint.sum(1)], inequalities: ineq };
+    const fast = solveQp(problem).x;
+    const full = solveQpDense(problem).x;
+    fast.forEach((v, i) => expect(v).toBeCloseTo(full[i]!, 10));
+    // max-Sharpe homogenised rows (u·Σy − y_i ≥ 0) go through the same path
+    const ef = new EfficientFrontier(mu, cov, { weightBounds: [0, 0.05] });
+    const w = ef.maxSharpe().weights;
+    expect(sum(w)).toBeCloseTo(1, 12);
+    for (const x of w) expect(x).toBeLessThanOrEqual(0.05 + 1e-12);
+  });
+
   it('every objective respects the weight bounds and sums to 1', () => {
     const { mu, cov } = randomProblem(10, 5);
     const ef = new EfficientFrontier(mu, cov, { weightBounds: [0.02, 0.3] });
