@@ -12,6 +12,7 @@ import { findUnroutedIntents } from './dialogue/policy.ts';
 import { RuleEntityExtractor } from './nlu/entities/index.ts';
 import { KeywordIntentClassifier } from './nlu/keyword-intent-classifier.ts';
 import { StagedNluPipeline, type NluStage } from './nlu/pipeline.ts';
+import { loadTransformerNlu } from './nlu/transformer-nlu.ts';
 import type { IntentClassifier } from './nlu/types.ts';
 import type { MonetaLogger } from './observability/logger.ts';
 import { MemorySessionStore } from './session/memory-session-store.ts';
@@ -26,6 +27,7 @@ import { createPortfolioRouter } from './http/portfolio-router.ts';
 import { createKnowledgeSkill } from './skills/knowledge/knowledge-skill.ts';
 import { startKnowledgeBase } from './rag/knowledge-base.ts';
 import { createKnowledgeRouter } from './http/knowledge-router.ts';
+import { createNluRouter } from './http/nlu-router.ts';
 import type { Skill } from './skills/skill.ts';
 
 /** The session store chosen by `config.session.store` (SQLite file under `config.dataDir` by default). */
@@ -41,17 +43,25 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   const disposers: Array<() => Promise<void>> = [];
 
   // ---- NLU ---------------------------------------------------------------------------------------------------------
-  // nlu engineer: construct the transformer classifier for `config.nlu.classifier === 'transformer'` here, and add
-  // extra stages (e.g. an out-of-scope detector) to `nluStages`.
+  // `transformer` (the default): Moneta's own model + out-of-scope stage; `keyword`: the interim rule table.
   let classifier: IntentClassifier;
+  const nluStages: NluStage[] = [];
   switch (config.nlu.classifier) {
     case 'keyword':
       classifier = new KeywordIntentClassifier();
       break;
+    case 'transformer': {
+      // Loads config.nlu.modelDir once (fails fast with a fix-it message when files are missing); the classifier,
+      // the sentence embedder and the out-of-scope stage (thresholds from the model folder) share the one session.
+      const transformer = await loadTransformerNlu(config.nlu);
+      classifier = transformer.classifier;
+      nluStages.push(...transformer.stages);
+      disposers.push(() => transformer.dispose());
+      break;
+    }
     default:
-      throw new ConfigError(`MONETA_NLU_CLASSIFIER=${config.nlu.classifier} is not available in this build; use "keyword".`);
+      throw new ConfigError(`MONETA_NLU_CLASSIFIER=${String(config.nlu.classifier)} is not available; use "transformer" or "keyword".`);
   }
-  const nluStages: NluStage[] = [];
   const nlu = new StagedNluPipeline({ classifier, entityExtractors: [new RuleEntityExtractor()], stages: nluStages });
   disposers.push(() => nlu.dispose());
 
@@ -72,6 +82,7 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   // ---- Feature HTTP routers (mounted at /, each declares full paths like /api/v1/credit/assess) ---------------------
   const routers: Router[] = [];
   // Feature routers: routers.push(createCreditRouter({ … })) etc.
+  routers.push(createNluRouter({ nlu }));
   routers.push(createKnowledgeRouter({ retriever: knowledge.retriever, maxQueryLength: config.chat.maxMessageLength }));
   routers.push(createPortfolioAdviceRouter({ advisor: portfolioAdvice.advisor }));
   routers.push(createPortfolioRouter());

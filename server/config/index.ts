@@ -98,7 +98,8 @@ export const configSchema = z.object({
     .prefault({}),
   nlu: z
     .object({
-      classifier: z.enum(['transformer', 'keyword']).default('keyword'),
+      /** `transformer`: Moneta's own model in `modelDir` (npm run train:intent); `keyword`: the interim rule table. */
+      classifier: z.enum(['transformer', 'keyword']).default('transformer'),
       modelDir: z.string().default(path.join(PROJECT_ROOT, 'models', 'intent')),
       dtype: z.enum(['fp32', 'q8']).default('fp32'),
       /** Below this top-intent confidence the message goes to the fallback stage. */
