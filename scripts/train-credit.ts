@@ -66,6 +66,9 @@ function plans(quick: boolean): Record<string, ModelPlan> {
             { hidden: [32], dropout: 0.5, l2: 1e-3 },
             { hidden: [32], dropout: 0.5, l2: 3e-3 },
             { hidden: [32, 16], dropout: 0.3, l2: 1e-3 },
+            // Ten inner folds: each member learns on 90% of the rows, and the ensemble is twice as large.
+            { hidden: [16], dropout: 0.3, l2: 1e-3, members: 10 },
+            { hidden: [32], dropout: 0.5, l2: 1e-3, members: 10 },
           ]
       ).map((c) => ({ ...germanBase, ...c })),
       lambdas: [3, 10, 30],
@@ -127,7 +130,7 @@ async function selectHyperParams(tf: TfModule, plan: ModelPlan, applicants: Appl
       aucs.push(rocAuc(test.map((i) => labels[i]!), predictMlp(model, applicants, test).calibrated));
     }
     mlp.push({ params, auc: aucs.reduce((a, b) => a + b, 0) / aucs.length, aucs });
-    log(`  candidate ${JSON.stringify({ hidden: params.hidden, dropout: params.dropout, l2: params.l2 })}: AUC ${mlp.at(-1)!.auc.toFixed(4)}`);
+    log(`  candidate ${JSON.stringify({ hidden: params.hidden, dropout: params.dropout, l2: params.l2, members: params.members })}: AUC ${mlp.at(-1)!.auc.toFixed(4)}`);
   }
   const lr: Array<{ lambda: number; auc: number }> = [];
   for (const lambda of plan.lambdas) {
@@ -335,7 +338,7 @@ async function trainModel(tf: TfModule, plan: ModelPlan, datasetsDir: string, ou
     inputs: { features: dataset.schema.features.map((f) => f.name), encodedColumns: final.preprocessing.columns.length, excluded: dataset.schema.excluded },
     selection: {
       scheme: `stratified ${plan.selection.folds}-fold split (seed ${plan.selection.seed}), ${plan.selection.use} fold(s) used; reporting folds use different seeds`,
-      mlpCandidates: selection.mlp.map((m) => ({ hidden: m.params.hidden, dropout: m.params.dropout, l2: m.params.l2, auc: m.auc })),
+      mlpCandidates: selection.mlp.map((m) => ({ hidden: m.params.hidden, dropout: m.params.dropout, l2: m.params.l2, members: m.params.members, auc: m.auc })),
       chosenMlp: selection.bestMlp,
       lrCandidates: selection.lr,
       chosenLambda: selection.bestLambda,
