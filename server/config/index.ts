@@ -2,13 +2,25 @@
  * Moneta's one configuration object: every setting, its default and its validation. Only server/main.ts and the CLI
  * call `loadConfig(process.env)`; everything else receives the parsed object (or the slice it needs).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 
-/** The checkout root (where package.json lives), so defaults work from any working directory. */
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The nearest folder at or above `start` holding a package.json (the checkout root), else `fallback`. */
+function findPackageRoot(start: string, fallback: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return fallback;
+  }
+}
+
+/**
+ * The checkout root (where package.json lives), so defaults work from any working directory. Searched upwards from this
+ * module because it runs from server/config/ under tsx and from dist/chunks/ in the precompiled server (`npm start`).
+ */
+export const PROJECT_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)), path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..'));
 
 const bool = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
@@ -115,8 +127,11 @@ export const configSchema = z.object({
        * active embedder by bench/kb.ts (see server/rag/knowledge-base.ts).
        */
       minScore: z.coerce.number().min(0).max(1).optional(),
-      /** Sentence embedder for dense retrieval: `auto` = Moneta's transformer encoder when its files exist, else hashed n-grams. */
-      embedder: z.enum(['auto', 'transformer', 'hashed']).default('auto'),
+      /**
+       * Sentence embedder for dense retrieval: `hashed` n-grams (default: measured best on the knowledge question sets,
+       * see docs/knowledge.md), Moneta's `transformer` encoder, or `auto` (the transformer when its files exist).
+       */
+      embedder: z.enum(['auto', 'transformer', 'hashed']).default('hashed'),
       /** At start-up, when the index does not match knowledge/ or the embedder: rebuild it, warn and serve it, or fail. */
       onStale: z.enum(['rebuild', 'report', 'fail']).default('rebuild'),
     })
