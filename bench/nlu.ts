@@ -93,7 +93,7 @@ const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsa
 // 1. Baseline (python, same split, same run).
 process.stderr.write('baseline: TF-IDF + logistic regression (python, scikit-learn)…\n');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'moneta-bench-nlu-'));
-execFileSync('nice', ['-n', '10', PY, path.join(PROJECT_ROOT, 'models/intent/training/baseline.py'), '--out', path.join(tmp, 'baseline.json')], {
+execFileSync('nice', ['-n', '10', PY, path.join(PROJECT_ROOT, 'models/intent/training/baseline.py'), '--out', path.join(tmp, 'baseline.json'), '--model-cache', path.join(PROJECT_ROOT, 'models/intent/.train-cache/baseline-model.pkl')], {
   stdio: ['ignore', 'inherit', 'inherit'],
   env: { ...process.env, OPENBLAS_NUM_THREADS: '1', MONETA_DATASETS_DIR: config.datasetsDir },
 });

@@ -32,6 +32,7 @@ export interface NeighbourIndex {
   vectors: Float32Array;
 }
 
+/** What the stage needs: thresholds, and for the neighbour check an embedder and the training vectors. */
 export interface OutOfScopeStageOptions {
   thresholds: OutOfScopeThresholds;
   /** Needed only when `minNeighbourSimilarity` is set. */

@@ -14,6 +14,7 @@ import { configureOfflineTransformers } from './transformers-runtime.ts';
 /** Which ONNX variant to load: fp32 `onnx/model.onnx` or int8 `onnx/model_quantized.onnx`. */
 export type IntentModelDtype = 'fp32' | 'q8';
 
+/** How to load a model folder. */
 export interface LoadIntentModelOptions {
   /** Default fp32. */
   dtype?: IntentModelDtype;
@@ -51,6 +52,12 @@ export class TransformerIntentModel {
   /** Largest number of tokens per text (`tokenizer_config.model_max_length`). */
   readonly maxLength: number;
   private disposed = false;
+  /**
+   * Outputs of the most recent call, by text. The pipeline asks for a batch's probabilities (classifier) and then for
+   * each message's vector (out-of-scope stage): the second request is then served without another forward pass.
+   * Results are deterministic, so a miss (e.g. interleaved requests) only costs time.
+   */
+  private recent = new Map<string, EncodedText>();
 
   private constructor(
     readonly dir: string,
@@ -115,10 +122,13 @@ export class TransformerIntentModel {
   /** Runs the model on `texts` (any length; chunked into batches) and returns one result per text, in order. */
   async encode(texts: readonly string[]): Promise<EncodedText[]> {
     if (this.disposed) throw new ModelNotReadyError('The intent model has been disposed.');
+    const cached = texts.map((t) => this.recent.get(t));
+    if (cached.every((c) => c !== undefined)) return cached as EncodedText[];
     const out: EncodedText[] = [];
     for (let i = 0; i < texts.length; i += this.maxBatchSize) {
       out.push(...(await this.encodeBatch(texts.slice(i, i + this.maxBatchSize))));
     }
+    this.recent = new Map(texts.map((t, i) => [t, out[i]!]));
     return out;
   }
 
