@@ -19,7 +19,10 @@ import { MemorySessionStore } from './session/memory-session-store.ts';
 import { SqliteSessionStore } from './session/sqlite-session-store.ts';
 import type { SessionStore } from './session/types.ts';
 import { ConversationSkill } from './skills/conversation/conversation-skill.ts';
-import { creditPlaceholder } from './skills/conversation/placeholder-skills.ts';
+import { CreditAssessmentSkill } from './skills/credit/credit-assessment-skill.ts';
+import { SqliteCreditAuditLog } from './skills/credit/audit-log.ts';
+import { CreditService } from './skills/credit/credit-service.ts';
+import { createCreditRouter } from './http/credit-router.ts';
 import { PortfolioAdviceSkill } from './skills/portfolio/portfolio-advice-skill.ts';
 import { createPortfolioAdvisorService } from './skills/portfolio/portfolio-advisor-service.ts';
 import { createPortfolioAdviceRouter } from './http/portfolio-advice-router.ts';
@@ -68,7 +71,14 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   // ---- Skills ------------------------------------------------------------------------------------------------------
   const skills: Skill[] = [new ConversationSkill()];
   // Feature skills: when yours is ready, construct it here and delete its placeholder line below.
-  skills.push(creditPlaceholder()); // credit engineer: replace with the credit-risk skill
+  // Credit risk: the models load in the background (/healthz waits); assessments are audited under dataDir.
+  const creditService = CreditService.load({
+    modelsDir: config.credit.modelsDir,
+    auditLog: new SqliteCreditAuditLog({ dir: config.dataDir }),
+    tfBackend: config.credit.tfBackend,
+  });
+  loading.push(creditService);
+  skills.push(new CreditAssessmentSkill({ service: creditService }));
   // Portfolio advice: the CMA loads now (a bad file fails start-up); the ten score portfolios are precomputed in `ready`.
   const portfolioAdvice = createPortfolioAdvisorService(config);
   loading.push(portfolioAdvice.ready);
@@ -82,6 +92,7 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   // ---- Feature HTTP routers (mounted at /, each declares full paths like /api/v1/credit/assess) ---------------------
   const routers: Router[] = [];
   // Feature routers: routers.push(createCreditRouter({ … })) etc.
+  routers.push(createCreditRouter({ service: creditService }));
   routers.push(createNluRouter({ nlu }));
   routers.push(createKnowledgeRouter({ retriever: knowledge.retriever, maxQueryLength: config.chat.maxMessageLength }));
   routers.push(createPortfolioAdviceRouter({ advisor: portfolioAdvice.advisor }));

@@ -139,3 +139,17 @@ describe('credit_risk form over the REST webhook', () => {
     expect(asked(next)).toBeUndefined();
   });
 });
+
+describe('credit_risk form prefill', () => {
+  it('takes the amount and duration from the message that starts the form', async () => {
+    const sender = `credit-prefill-${Date.now()}`;
+    const r = await webhook(sender, 'Would I get a loan of 5,000 euros over 2 years?');
+    const text = texts(r).join(' ');
+    expect(text).toMatch(/5,000 € \(9,779 DM\)/);
+    expect(text).toMatch(/24 months/);
+    expect(asked(r)?.slot).toBe('purpose');
+    const next = await webhook(sender, 'a used car');
+    // Amount and duration are already answered: the next question is the repayment share.
+    expect(asked(next)?.slot).toBe('installment_rate');
+  });
+});

@@ -49,6 +49,8 @@ function amountSlot(spec: NumericFeatureSpec): FormSlot<AmountAnswer> {
     why: `${spec.why} The model was trained on amounts in Deutsche Mark, so I convert euros at the fixed rate of ${DM_PER_EURO} DM per euro.`,
     input: { type: 'number', min: Math.ceil(spec.min / DM_PER_EURO), max: Math.floor(spec.max / DM_PER_EURO), unit: 'EUR' },
     parse: (answer) => parseLoanAmount(answer, spec),
+    // "Would I get a loan of 5,000 euros?" answers this question in advance.
+    prefill: { entities: ['amount'], bareNumber: 'money' },
     aliases: [...(spec.aliases ?? [])],
     format: (v) => (v.currency === 'DEM' ? dmText(v.value) : `${euros(v.value)} (${dmText(v.dm)})`),
   };
