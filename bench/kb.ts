@@ -14,7 +14,7 @@ import { HashedNgramEmbedder } from '../server/rag/hashed-ngram-embedder.ts';
 import { HybridRetriever, type HybridHit, type RetrievalMode } from '../server/rag/hybrid-retriever.ts';
 import { buildKnowledgeIndex, openKnowledgeIndex, type KnowledgeIndex } from '../server/rag/knowledge-index.ts';
 import { BruteForceVectorIndex } from '../server/rag/vector-index.ts';
-import { createEmbedder, tuningFor } from '../server/rag/knowledge-base.ts';
+import { createEmbedder, transformerModelPresent, tuningFor } from '../server/rag/knowledge-base.ts';
 
 interface Question {
   id: string;
@@ -294,9 +294,12 @@ async function benchEmbedder(
 async function main(): Promise<void> {
   const questions = loadQuestions();
   if (!questions.length) throw new Error(`No questions under ${path.join(KNOWLEDGE, 'eval')}`);
+  // Every embedder available on this checkout; the last one is the default (`auto`).
   const embedders: Array<[string, Embedder]> = [['hashed-ngram', new HashedNgramEmbedder()]];
-  const configured = await createEmbedder(loadConfig(process.env, { knowledge: { embedder: 'auto' } }));
-  if (configured.modelId !== embedders[0]![1].modelId) embedders.push(['transformer', configured]);
+  if (transformerModelPresent(config)) {
+    embedders.push(['transformer', await createEmbedder(loadConfig(process.env, { knowledge: { embedder: 'transformer' } }))]);
+    embedders.push(['combined', await createEmbedder(loadConfig(process.env, { knowledge: { embedder: 'combined' } }))]);
+  }
   const { classifier, dispose } = await loadClassifier();
   const ranking = await classifier.classify(questions.map((q) => q.question));
   const nluIntent = new Map(questions.map((q, i) => [q.id, ranking[i]![0]!]));

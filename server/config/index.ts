@@ -128,10 +128,10 @@ export const configSchema = z.object({
        */
       minScore: z.coerce.number().min(0).max(1).optional(),
       /**
-       * Sentence embedder for dense retrieval: `hashed` n-grams (default: measured best on the knowledge question sets,
-       * see docs/knowledge.md), Moneta's `transformer` encoder, or `auto` (the transformer when its files exist).
+       * Sentence embedder for dense retrieval: `hashed` n-grams, Moneta's `transformer` encoder, both `combined`, or
+       * `auto` (combined when the transformer's files exist, else hashed). See docs/knowledge.md for the figures.
        */
-      embedder: z.enum(['auto', 'transformer', 'hashed']).default('hashed'),
+      embedder: z.enum(['auto', 'combined', 'transformer', 'hashed']).default('auto'),
       /** At start-up, when the index does not match knowledge/ or the embedder: rebuild it, warn and serve it, or fail. */
       onStale: z.enum(['rebuild', 'report', 'fail']).default('rebuild'),
     })

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { MonetaConfig } from '../config/index.ts';
 import { ConfigError, isMonetaError } from '../errors.ts';
 import type { Embedder } from '../nlu/types.ts';
+import { CombinedEmbedder } from './combined-embedder.ts';
 import { HashedNgramEmbedder } from './hashed-ngram-embedder.ts';
 import { HybridRetriever, type HybridRetrieverOptions } from './hybrid-retriever.ts';
 import { DEFAULT_CHUNKING, parsePassage, readKnowledgeFiles, type ChunkingOptions } from './ingest.ts';
@@ -33,6 +34,9 @@ export const TUNED_FOR_EMBEDDER: Array<{ prefix: string } & EmbedderTuning> = [
   // Hashed n-grams: the best chunk cosine alone separated unanswerable questions best (IDK F1 0.62 vs 0.34 for the
   // 50/50 blend with BM25 coverage); 0.12 was the F1-optimal threshold. A title vector lowered recall@1.
   { prefix: 'hashed-ngram', minScore: 0.12, relevanceDenseWeight: 1, chunking: DEFAULT_CHUNKING },
+  // Hashed + transformer (0.7/0.3): hybrid recall@1 0.69 vs 0.66 for hashed alone; a 70/30 cosine/coverage blend
+  // separated unanswerable questions best (F1 0.65 at 0.26).
+  { prefix: 'combined(', minScore: 0.26, relevanceDenseWeight: 0.7, chunking: DEFAULT_CHUNKING },
   // Moneta's transformer encoder (models/intent, max 64 tokens): a title vector per passage helped most (hybrid
   // recall@1 0.55 vs 0.47 without); the 50/50 score blend separated unanswerable questions best, at 0.41.
   { prefix: 'moneta-intent', minScore: 0.41, relevanceDenseWeight: 0.5, chunking: { ...DEFAULT_CHUNKING, titleVector: true } },
@@ -66,10 +70,16 @@ export function transformerModelPresent(config: MonetaConfig): boolean {
   return fs.existsSync(path.join(config.nlu.modelDir, 'onnx', file)) && fs.existsSync(path.join(config.nlu.modelDir, 'tokenizer.json'));
 }
 
+/** Weight of the transformer's cosine in the combined embedder (tuned in bench/kb.ts: 0.3 beat 0.5). */
+export const TRANSFORMER_WEIGHT = 0.3;
+
 /**
- * The sentence embedder named by `config.knowledge.embedder`: `transformer` is Moneta's own sentence encoder (the
- * NLU model folder, `config.nlu.modelDir`); `hashed` the hashed n-gram embedder; `auto` the transformer when its
- * model files exist, else hashed n-grams (a fresh checkout before `npm run train:intent`, or a trimmed install).
+ * The sentence embedder named by `config.knowledge.embedder`:
+ * - `hashed`: the hashed n-gram embedder;
+ * - `transformer`: Moneta's own sentence encoder (the NLU model folder, `config.nlu.modelDir`);
+ * - `combined`: both, as one weighted vector ({@link CombinedEmbedder}, transformer weight {@link TRANSFORMER_WEIGHT});
+ * - `auto` (default): `combined` when the transformer's model files exist, else `hashed` (a checkout without the
+ *   trained model still works).
  */
 export async function createEmbedder(config: MonetaConfig): Promise<Embedder> {
   const choice = config.knowledge.embedder;
@@ -77,12 +87,20 @@ export async function createEmbedder(config: MonetaConfig): Promise<Embedder> {
   if (!transformerModelPresent(config)) {
     if (choice === 'auto') return new HashedNgramEmbedder();
     throw new ConfigError(
-      `MONETA_KNOWLEDGE_EMBEDDER=transformer, but there is no model in ${config.nlu.modelDir} (onnx/${config.nlu.dtype === 'q8' ? 'model_quantized' : 'model'}.onnx + tokenizer.json). Train it, point MONETA_INTENT_MODEL_DIR at it, or use auto/hashed.`,
+      `MONETA_KNOWLEDGE_EMBEDDER=${choice}, but there is no model in ${config.nlu.modelDir} (onnx/${config.nlu.dtype === 'q8' ? 'model_quantized' : 'model'}.onnx + tokenizer.json). Train it, point MONETA_INTENT_MODEL_DIR at it, or use auto/hashed.`,
     );
   }
   // Loaded lazily so the hashed path never pays for importing onnxruntime.
   const { TransformerEmbedder } = await import('../nlu/transformer-embedder.ts');
-  return TransformerEmbedder.load(config.nlu.modelDir, { dtype: config.nlu.dtype });
+  const transformer = await TransformerEmbedder.load(config.nlu.modelDir, { dtype: config.nlu.dtype });
+  if (choice === 'transformer') return transformer;
+  return new CombinedEmbedder(
+    [
+      { embedder: new HashedNgramEmbedder(), weight: 1 - TRANSFORMER_WEIGHT },
+      { embedder: transformer, weight: TRANSFORMER_WEIGHT },
+    ],
+    { ownsParts: true },
+  );
 }
 
 /** Options for {@link createKnowledgeBase}. */
