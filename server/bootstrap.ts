@@ -13,7 +13,7 @@ import { RuleEntityExtractor } from './nlu/entities/index.ts';
 import { KeywordIntentClassifier } from './nlu/keyword-intent-classifier.ts';
 import { StagedNluPipeline, type NluStage } from './nlu/pipeline.ts';
 import { loadTransformerNlu } from './nlu/transformer-nlu.ts';
-import type { IntentClassifier } from './nlu/types.ts';
+import type { Embedder, IntentClassifier } from './nlu/types.ts';
 import type { MonetaLogger } from './observability/logger.ts';
 import { MemorySessionStore } from './session/memory-session-store.ts';
 import { SqliteSessionStore } from './session/sqlite-session-store.ts';
@@ -48,6 +48,7 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   // ---- NLU ---------------------------------------------------------------------------------------------------------
   // `transformer` (the default): Moneta's own model + out-of-scope stage; `keyword`: the interim rule table.
   let classifier: IntentClassifier;
+  let sharedEmbedder: Embedder | undefined;
   const nluStages: NluStage[] = [];
   switch (config.nlu.classifier) {
     case 'keyword':
@@ -58,6 +59,7 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
       // the sentence embedder and the out-of-scope stage (thresholds from the model folder) share the one session.
       const transformer = await loadTransformerNlu(config.nlu);
       classifier = transformer.classifier;
+      sharedEmbedder = transformer.embedder; // reused by the knowledge base (one model session)
       nluStages.push(...transformer.stages);
       disposers.push(() => transformer.dispose());
       break;
@@ -84,7 +86,7 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   loading.push(portfolioAdvice.ready);
   skills.push(new PortfolioAdviceSkill({ advisor: portfolioAdvice.advisor }));
   // Knowledge: intents come from the passages' front matter at once; the index loads in the background (/healthz).
-  const knowledge = startKnowledgeBase(config, { logger });
+  const knowledge = startKnowledgeBase(config, { logger, ...(sharedEmbedder ? { transformer: sharedEmbedder } : {}) });
   loading.push(knowledge.ready);
   disposers.push(() => knowledge.dispose());
   skills.push(createKnowledgeSkill(config, knowledge, logger));

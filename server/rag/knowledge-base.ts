@@ -81,9 +81,17 @@ export const TRANSFORMER_WEIGHT = 0.3;
  * - `auto` (default): `combined` when the transformer's model files exist, else `hashed` (a checkout without the
  *   trained model still works).
  */
-export async function createEmbedder(config: MonetaConfig): Promise<Embedder> {
+export async function createEmbedder(config: MonetaConfig, shared: { transformer?: Embedder } = {}): Promise<Embedder> {
   const choice = config.knowledge.embedder;
   if (choice === 'hashed') return new HashedNgramEmbedder();
+  if (shared.transformer) {
+    // The NLU's already-loaded encoder (one model session for both); not disposed here.
+    if (choice === 'transformer') return shared.transformer;
+    return new CombinedEmbedder([
+      { embedder: new HashedNgramEmbedder(), weight: 1 - TRANSFORMER_WEIGHT },
+      { embedder: shared.transformer, weight: TRANSFORMER_WEIGHT },
+    ]);
+  }
   if (!transformerModelPresent(config)) {
     if (choice === 'auto') return new HashedNgramEmbedder();
     throw new ConfigError(
@@ -108,6 +116,8 @@ export interface CreateKnowledgeBaseOptions {
   logger?: IndexLogger;
   /** Use this embedder instead of the configured one (tests, benchmark). */
   embedder?: Embedder;
+  /** The NLU's loaded transformer embedder, reused (not reloaded, not disposed) by `transformer`/`combined`/`auto`. */
+  transformer?: Embedder;
   retriever?: HybridRetrieverOptions;
 }
 
@@ -118,7 +128,7 @@ export interface CreateKnowledgeBaseOptions {
  */
 export async function createKnowledgeBase(config: MonetaConfig, options: CreateKnowledgeBaseOptions = {}): Promise<KnowledgeBase> {
   const t0 = performance.now();
-  const embedder = options.embedder ?? (await createEmbedder(config));
+  const embedder = options.embedder ?? (await createEmbedder(config, options.transformer ? { transformer: options.transformer } : {}));
   const indexOptions = {
     knowledgeDir: config.knowledge.dir,
     indexDir: config.knowledge.indexDir,

@@ -41,6 +41,21 @@ describe('embedder choice', () => {
   });
 });
 
+describe('shared transformer', () => {
+  it('reuses the NLU\'s loaded encoder in the combined embedder and leaves it to its owner', async () => {
+    const { TransformerEmbedder } = await import('../../../../server/nlu/transformer-embedder.ts');
+    const shared = await TransformerEmbedder.load(TINY_MODEL);
+    try {
+      const kb = await createKnowledgeBase(config({ embedder: 'auto' }, { modelDir: path.join(work, 'none') }), { transformer: shared });
+      expect(kb.embedder.modelId).toBe(`combined(${new HashedNgramEmbedder().modelId}*0.7+${shared.modelId}*0.3)`);
+      await kb.dispose();
+      expect((await shared.embedQuery('still usable')).length).toBe(shared.dimension);
+    } finally {
+      await shared.dispose();
+    }
+  });
+});
+
 describe('background start', () => {
   it('knows the intents at once and answers searches once loaded', async () => {
     const service = startKnowledgeBase(config({ embedder: 'hashed' }));
