@@ -49,6 +49,20 @@ export function applyTransform(t: NumericTransform, x: number): number {
   }
 }
 
+/** x = T⁻¹(y), the inverse of `applyTransform` on its range. */
+export function inverseTransform(t: NumericTransform, y: number): number {
+  switch (t) {
+    case 'identity':
+      return y;
+    case 'log':
+      return Math.exp(y);
+    case 'log1p':
+      return Math.expm1(Math.max(y, 0));
+    case 'signed-log1p':
+      return Math.sign(y) * Math.expm1(Math.abs(y));
+  }
+}
+
 /** dT/dx, for the attribution's chain rule. */
 export function transformDerivative(t: NumericTransform, x: number): number {
   switch (t) {

