@@ -18,6 +18,8 @@ export interface HybridRetrieverOptions {
   bm25Weight?: number;
   /** Weight of the intent list (passages whose front matter `intents` contains the query's intent). */
   intentWeight?: number;
+  /** The intent list's weight is multiplied by intentConfidence^this. Default 4 (tuned with the NLU model in bench/kb.ts). */
+  intentConfidencePower?: number;
   /** Passages taken from each list before fusion. */
   candidates?: number;
   /** Weight of the dense cosine (vs BM25 query coverage) in a hit's `relevance`. */
@@ -100,6 +102,7 @@ export class HybridRetriever implements Retriever {
       denseWeight: 1,
       bm25Weight: 1,
       intentWeight: 1,
+      intentConfidencePower: 4,
       candidates: 50,
       relevanceDenseWeight: 0.5,
       bm25: {},
@@ -154,9 +157,12 @@ export class HybridRetriever implements Retriever {
         .filter((p) => p.metadata.intents.includes(options.intent!) && (!accept || accept(p.id)))
         .map((p) => ({ id: p.id, cos: denseCos(p.id) }))
         .sort((a, b) => b.cos - a.cos);
+      // A predicted intent counts in proportion to the classifier's confidence (a gold intent has confidence 1):
+      // a wrong, unsure prediction should not outvote both retrievers (measured in bench/kb.ts).
+      const confidence = Math.min(1, Math.max(0, options.intentConfidence ?? 1));
       addList(
         withIntent.map((x) => x.id),
-        this.options.intentWeight,
+        this.options.intentWeight * confidence ** this.options.intentConfidencePower,
         'intent',
       );
     }
