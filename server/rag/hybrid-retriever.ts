@@ -34,8 +34,8 @@ export interface HybridRetrieveOptions extends RetrieveOptions {
   minScore?: number;
   /**
    * How sure the caller is of `intent` (e.g. the NLU confidence), default 1. A passage that declares the intent gets
-   * at least this score: the classifier's judgement is evidence of relevance the lexical signals cannot see
-   * ("it is gone" → lost_or_stolen_card).
+   * at least confidence^intentConfidencePower as its score: the classifier's judgement is evidence of relevance the
+   * lexical signals cannot see ("it is gone" → lost_or_stolen_card), discounted like its RRF weight.
    */
   intentConfidence?: number;
 }
@@ -174,7 +174,10 @@ export class HybridRetriever implements Retriever {
       const p = idx.byId.get(id)!;
       const dense = denseCos(id);
       const coverage = idx.bm25.coverage(text, id);
-      const intentFloor = options.intent && p.metadata.intents.includes(options.intent) ? (options.intentConfidence ?? 1) : 0;
+      const intentFloor =
+        options.intent && p.metadata.intents.includes(options.intent)
+          ? Math.min(1, Math.max(0, options.intentConfidence ?? 1)) ** this.options.intentConfidencePower
+          : 0;
       const relevance = Math.max(this.relevance(dense, coverage), Math.min(1, Math.max(0, intentFloor)));
       cap = Math.min(cap, relevance);
       hits.push({ id, title: p.title, text: p.text, score: round4(cap), dense: round4(dense), coverage: round4(coverage), bm25: round4(e.bm25), rrf: Math.round(e.rrf * 1e6) / 1e6, ranks: e.ranks });
