@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MonetaConfig } from '../config/index.ts';
-import { ConfigError, isMonetaError } from '../errors.ts';
+import { ConfigError, isMonetaError, ModelNotReadyError } from '../errors.ts';
 import type { Embedder } from '../nlu/types.ts';
 import { CombinedEmbedder } from './combined-embedder.ts';
 import { HashedNgramEmbedder } from './hashed-ngram-embedder.ts';
@@ -222,11 +222,18 @@ export function startKnowledgeBase(config: MonetaConfig, options: CreateKnowledg
   const ready = createKnowledgeBase(config, options);
   // Avoid an unhandled rejection before someone awaits `ready`; callers still see the error when they do.
   ready.catch(() => undefined);
+  // Callers of the retriever get a 503-style error (not a bare 500) when the index could not be loaded.
+  const usable = ready.catch((error: unknown) => {
+    throw isMonetaError(error) && error.code === 'model_not_ready'
+      ? error
+      : new ModelNotReadyError(`The knowledge base is not available: ${(error as Error).message}`, { cause: error });
+  });
+  usable.catch(() => undefined);
   return {
     intents,
     ready,
     retriever: {
-      invoke: async (query: string, opts?: RetrieveOptions): Promise<KnowledgeHit[]> => (await ready).retriever.invoke(query, opts),
+      invoke: async (query: string, opts?: RetrieveOptions): Promise<KnowledgeHit[]> => (await usable).retriever.invoke(query, opts),
     },
     dispose: async () => {
       const kb = await ready.catch(() => undefined);

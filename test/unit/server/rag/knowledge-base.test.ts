@@ -65,6 +65,15 @@ describe('background start', () => {
     await service.dispose();
   });
 
+  it('answers searches with a not-ready error when the index cannot be built', async () => {
+    const dir = path.join(work, 'kb-broken');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'broken.md'), '---\nid: [\n---\nbody\n');
+    const service = startKnowledgeBase(loadConfig({}, { knowledge: { dir, indexDir: path.join(work, 'kb-broken-index'), embedder: 'hashed' } }));
+    await expect(service.ready).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(service.retriever.invoke('card', { k: 1 })).rejects.toMatchObject({ code: 'model_not_ready', message: expect.stringMatching(/broken\.md:\d+: front matter is not valid YAML/) });
+  });
+
   it('serves the previous index when a knowledge file becomes malformed', async () => {
     const dir = path.join(work, 'kb-copy');
     fs.cpSync(FIXTURE, dir, { recursive: true });
