@@ -6,11 +6,6 @@
 import { Command, CommanderError } from 'commander';
 import { loadConfig, type MonetaConfig, type MonetaConfigInput } from '../config/index.ts';
 import { isMonetaError } from '../errors.ts';
-import { startServer } from '../start-server.ts';
-import { registerCreditCommand } from './credit.ts';
-import { registerKbCommand } from './kb.ts';
-import { registerNluCommand } from './nlu.ts';
-import { registerPortfolioCommand } from './portfolio.ts';
 
 /** What feature command modules get: config loading (env + overrides) and the output helpers. */
 export interface CliContext {
@@ -31,24 +26,32 @@ const ctx: CliContext = {
   warn: (message) => process.stderr.write(`${message}\n`),
 };
 
-/** Feature command registrations: add one line per feature (`registerNluCommand`, `registerKbCommand`, …). */
-const FEATURE_COMMANDS: RegisterCommand[] = [
-  registerNluCommand,
-  registerKbCommand,
-  registerCreditCommand,
-  registerPortfolioCommand,
+/** A feature command group: its name and description (for `--help`) and how to load its registration. */
+export interface FeatureCommand {
+  name: string;
+  description: string;
+  /** Imports the feature's `server/cli/<feature>.ts` and returns its `register<Feature>Command`. */
+  load?: () => Promise<RegisterCommand>;
+}
+
+/**
+ * Feature command groups: add `load` for yours (one line). Modules load only when their group is named on the command
+ * line, so `moneta serve` does not pay for @huggingface/transformers, TensorFlow.js or LangChain imports that only a
+ * subcommand needs (they cost seconds of start-up; see docs/platform.md, "Start-up time").
+ */
+const FEATURE_COMMANDS: FeatureCommand[] = [
+  { name: 'nlu', description: 'intent classification: parse messages, evaluate the model', load: async () => (await import('./nlu.ts')).registerNluCommand },
+  { name: 'kb', description: 'knowledge base: build the index, search passages', load: async () => (await import('./kb.ts')).registerKbCommand },
+  { name: 'credit', description: 'credit risk: score data set files with the credit models', load: async () => (await import('./credit.ts')).registerCreditCommand },
+  { name: 'portfolio', description: 'portfolio optimiser: optimise on a CSV of prices', load: async () => (await import('./portfolio.ts')).registerPortfolioCommand },
 ];
 
-/** Command groups other issues fill; a group nobody registered yet says so instead of "unknown command". */
-const FEATURE_GROUPS: Array<[name: string, description: string]> = [
-  ['nlu', 'intent classification: parse messages, evaluate the model'],
-  ['kb', 'knowledge base: build the index, search passages'],
-  ['credit', 'credit risk: score data set files with the credit models'],
-  ['portfolio', 'portfolio optimiser: optimise on a CSV of prices'],
-];
-
-/** Builds the program (exported for tests). */
-export function buildProgram(): Command {
+/**
+ * Builds the program (exported for tests). Feature groups named in `argv` (the command to run, or the subject of
+ * `help <group>`) are loaded and registered; the others appear in `--help` with their description only. Pass
+ * `loadAll` to register every group (e.g. to inspect the whole command tree).
+ */
+export async function buildProgram(argv: readonly string[] = process.argv.slice(2), loadAll = false): Promise<Command> {
   const program = new Command('moneta')
     .description('Moneta: self-hosted conversational banking assistant and robo-advisor.')
     .version(process.env.npm_package_version ?? '0.1.0')
@@ -63,20 +66,26 @@ export function buildProgram(): Command {
       const config = ctx.loadConfig({
         server: { ...(opts.port !== undefined ? { port: opts.port as unknown as number } : {}), ...(opts.host ? { host: opts.host } : {}) },
       });
+      // Imported here, not at the top: the feature subcommands do not need Express, Socket.IO or the skills.
+      const { startServer } = await import('../start-server.ts');
       const server = await startServer(config);
       await server.ready;
     });
 
-  for (const register of FEATURE_COMMANDS) register(program, ctx);
-  for (const [name, description] of FEATURE_GROUPS) {
-    if (program.commands.some((c) => c.name() === name)) continue;
+  const named = new Set(argv);
+  for (const feature of FEATURE_COMMANDS) {
+    if (feature.load && (loadAll || named.has(feature.name))) {
+      (await feature.load())(program, ctx);
+      continue;
+    }
+    // Listed in --help without loading its module; a group nobody implemented yet says so instead of "unknown command".
     program
-      .command(name)
-      .description(`${description} (not available yet)`)
+      .command(feature.name)
+      .description(feature.load ? feature.description : `${feature.description} (not available yet)`)
       .allowUnknownOption()
       .argument('[args...]')
       .action(() => {
-        throw new CliError(`"moneta ${name}" is not available in this version yet.`);
+        throw new CliError(`"moneta ${feature.name}" is not available in this version yet.`);
       });
   }
   return program;
@@ -86,9 +95,9 @@ export function buildProgram(): Command {
 export class CliError extends Error {}
 
 async function main(): Promise<void> {
-  const program = buildProgram();
-  program.exitOverride();
   try {
+    const program = await buildProgram();
+    program.exitOverride();
     await program.parseAsync(process.argv);
   } catch (error) {
     if (error instanceof CommanderError) {

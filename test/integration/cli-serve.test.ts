@@ -1,20 +1,47 @@
-/** The real `moneta` command: help, a clear config error, and `serve` → URL → healthy → chat → graceful SIGTERM exit. */
+/**
+ * The real `moneta` command, run from the sources (bin/moneta.mjs through tsx, as `npx moneta`) and precompiled
+ * (`npm run build:server`, as `npm start`): help, a clear config error, and `serve` → URL → healthy → chat → graceful
+ * SIGTERM exit.
+ */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../server/config/index.ts';
 
 const BIN = path.join(PROJECT_ROOT, 'bin', 'moneta.mjs');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moneta-cli-'));
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+// A private build inside the checkout (the config finds the root upwards), so a parallel `npm start` keeps its dist/.
+const BUILD = path.join(PROJECT_ROOT, 'node_modules', '.cache', `moneta-test-dist-${process.pid}`);
+const BUILT = path.join(BUILD, 'moneta.mjs');
+beforeAll(() => {
+  const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build-server.mjs'), '--outdir', BUILD], { encoding: 'utf8', cwd: PROJECT_ROOT });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+}, 60_000);
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(BUILD, { recursive: true, force: true });
+});
+
+/** `node <args> …`: the sources through tsx, or the precompiled entry. */
+const ENTRIES: Array<[name: string, args: string[]]> = [
+  ['bin/moneta.mjs (tsx)', [BIN]],
+  ['precompiled', ['--enable-source-maps', BUILT]],
+];
 
 describe('moneta CLI', () => {
-  it('prints help listing serve and the feature command groups', () => {
-    const r = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8', cwd: PROJECT_ROOT });
+  it.each(ENTRIES)('%s prints help listing serve and the feature command groups', (_name, entry) => {
+    const r = spawnSync(process.execPath, [...entry, '--help'], { encoding: 'utf8', cwd: PROJECT_ROOT });
     expect(r.status).toBe(0);
     for (const command of ['serve', 'nlu', 'kb', 'credit', 'portfolio']) expect(r.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+  });
+
+  it.each(ENTRIES)('%s loads a feature group only when it is named', (_name, entry) => {
+    const r = spawnSync(process.execPath, [...entry, 'help', 'portfolio'], { encoding: 'utf8', cwd: PROJECT_ROOT });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^\s+optimize\b/m);
   });
 
   it('fails with a clear message and exit code 1 on bad configuration, without a stack trace', () => {
@@ -24,10 +51,11 @@ describe('moneta CLI', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('serves: prints the URL, turns healthy, chats, and exits 0 on SIGTERM with the conversation saved', async () => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1'], {
+  it.each(ENTRIES)('%s serves: prints the URL, turns healthy, chats, and exits 0 on SIGTERM with the conversation saved', async (name, entry) => {
+    const dataDir = path.join(dir, name.replace(/\W+/g, '-'));
+    const child = spawn(process.execPath, [...entry, 'serve', '--port', '0', '--host', '127.0.0.1'], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, MONETA_DATA_DIR: dir, MONETA_LOG_LEVEL: 'warn' },
+      env: { ...process.env, MONETA_DATA_DIR: dataDir, MONETA_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -56,7 +84,7 @@ describe('moneta CLI', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     const Database = (await import('better-sqlite3')).default;
-    const db = new Database(path.join(dir, 'sessions.sqlite'), { readonly: true });
+    const db = new Database(path.join(dataDir, 'sessions.sqlite'), { readonly: true });
     const events = db.prepare("SELECT data FROM events WHERE session_id = 'cli-test' ORDER BY seq").all().map((r) => JSON.parse((r as { data: string }).data) as { type: string; text?: string });
     expect(events.map((e) => e.type)).toEqual(['session_started', 'user_uttered', 'skill_ran', 'bot_uttered']);
     expect(events[1]!.text).toBe('hello');
