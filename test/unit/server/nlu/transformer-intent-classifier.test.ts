@@ -80,7 +80,7 @@ describe('TransformerIntentClassifier (real model)', () => {
     ['empty', ''],
     ['spaces', '   \n\t '],
     ['emoji only', '🙂🙂🎉'],
-    ['control characters', '\u0000\u0007\u001b[31m'],
+    ['control characters', '\u0000\u0007\u001b\u0008\u007f'],
   ])('bad input (%s) → out_of_scope, no exception', async (_name, text) => {
     const r = await pipeline.parse(text);
     expectValid(r, text);
@@ -91,6 +91,7 @@ describe('TransformerIntentClassifier (real model)', () => {
     ['10,000 characters', 'lorem ipsum dolor sit amet '.repeat(400).slice(0, 10_000)],
     ['one 10,000-character word', 'x'.repeat(10_000)],
     ['HTML', '<script>alert("x")</script><b>hello</b>'],
+    ['ANSI escape codes', '\u001b[31mred\u001b[0m \u0007'],
     ['Chinese', '我的银行卡在哪里'],
     ['Russian', 'где моя карта'],
     ['Arabic', 'أين بطاقتي'],
