@@ -129,13 +129,15 @@ for (const dtype of ['fp32', 'q8'] as const) {
   const nlu = await loadTransformerNlu({ modelDir, dtype });
   const loadMs = performance.now() - t0;
   const pipeline = new StagedNluPipeline({ classifier: nlu.classifier, entityExtractors: [new RuleEntityExtractor()], stages: nlu.stages });
+  const rankings: IntentPrediction[][] = await nlu.classifier.classify(texts);
   const parsed = [];
   for (let i = 0; i < texts.length; i += 32) parsed.push(...(await pipeline.parseBatch(texts.slice(i, i + 32))));
-  const rankings: IntentPrediction[][] = await nlu.classifier.classify(texts);
   const rawTop = rankings.map((r) => r[0]!.name);
   const final = parsed.map((p) => p.intent.name);
   // single-message latency through the whole pipeline (tokenise, model, entities, OOS stage), after warm-up
-  for (const t of texts.slice(0, 20)) await pipeline.parse(t);
+  // (texts the model saw in its most recent batch are answered from a small cache, so time texts in an order where the
+  // previous call never contained them: each text differs from the one before, and the last batch was texts' tail)
+  for (const t of texts.slice(300, 320)) await pipeline.parse(t);
   const lat: number[] = [];
   for (const t of texts.slice(0, 300)) {
     const s = performance.now();

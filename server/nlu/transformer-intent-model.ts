@@ -128,7 +128,8 @@ export class TransformerIntentModel {
     for (let i = 0; i < texts.length; i += this.maxBatchSize) {
       out.push(...(await this.encodeBatch(texts.slice(i, i + this.maxBatchSize))));
     }
-    this.recent = new Map(texts.map((t, i) => [t, out[i]!]));
+    // Only one batch's worth is kept, so a long list never pins memory.
+    this.recent = texts.length <= this.maxBatchSize ? new Map(texts.map((t, i) => [t, out[i]!])) : new Map();
     return out;
   }
 
