@@ -68,10 +68,20 @@ export function outOfScopeReason(
 /** Largest dot product between `query` (unit length) and the index's unit vectors. */
 export function nearestSimilarity(query: ArrayLike<number>, index: NeighbourIndex): number {
   const { dimension: d, vectors } = index;
+  const q = Float32Array.from(query);
   let best = -Infinity;
+  // A flat scan (about 1.3M multiply-adds for 9,845 × 128) over typed arrays, four accumulators per row.
   for (let base = 0; base < vectors.length; base += d) {
-    let dot = 0;
-    for (let j = 0; j < d; j++) dot += vectors[base + j]! * query[j]!;
+    let a = 0, b = 0, c = 0, e = 0;
+    let j = 0;
+    for (; j + 3 < d; j += 4) {
+      a += vectors[base + j]! * q[j]!;
+      b += vectors[base + j + 1]! * q[j + 1]!;
+      c += vectors[base + j + 2]! * q[j + 2]!;
+      e += vectors[base + j + 3]! * q[j + 3]!;
+    }
+    for (; j < d; j++) a += vectors[base + j]! * q[j]!;
+    const dot = a + b + c + e;
     if (dot > best) best = dot;
   }
   return best;
