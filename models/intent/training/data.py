@@ -98,6 +98,20 @@ def load_own() -> list[dict]:
     return rows
 
 
+def load_training_only() -> list[dict]:
+    """Utterances added after the validation split was fixed (written for this project): training only, so the
+    validation split stays identical to the one every earlier experiment was measured on."""
+    path = DATA_DIR / "training-only.jsonl"
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            o = json.loads(line)
+            rows.append({"text": o["text"], "intent": o["intent"], "source": "moneta_training_only"})
+    return rows
+
+
 def load_clinc(root: Path, rng: random.Random) -> tuple[list[dict], list[dict], list[str]]:
     data = json.loads((root / "clinc150" / "train.json").read_text(encoding="utf-8"))
     plus = json.loads((root / "clinc150" / "train_oos_plus.json").read_text(encoding="utf-8"))
@@ -145,7 +159,7 @@ def build_splits(root: Path | None = None) -> dict:
     rng.shuffle(hard)
     n_hard_val = round(len(hard) * VAL_FRACTION)
     c_train, c_val, oos_intents = load_clinc(root, rng)
-    train = b_train + o_train + hard[n_hard_val:] + c_train
+    train = b_train + o_train + hard[n_hard_val:] + c_train + load_training_only()
     val = b_val + o_val + hard[:n_hard_val] + c_val
     # No validation text may appear (normalised) in training: drop exact duplicates from validation's side of train.
     val_keys = {r["text"].strip().lower() for r in val}
