@@ -14,40 +14,21 @@ import { HashedNgramEmbedder } from '../server/rag/hashed-ngram-embedder.ts';
 import { HybridRetriever, type HybridHit, type RetrievalMode } from '../server/rag/hybrid-retriever.ts';
 import { buildKnowledgeIndex, openKnowledgeIndex, type KnowledgeIndex } from '../server/rag/knowledge-index.ts';
 import { BruteForceVectorIndex } from '../server/rag/vector-index.ts';
-import { createEmbedder, transformerModelPresent, tuningFor } from '../server/rag/knowledge-base.ts';
-
-interface Question {
-  id: string;
-  question: string;
-  relevant: string[];
-  intent?: string;
-  set: string;
-}
+import { CombinedEmbedder } from '../server/rag/combined-embedder.ts';
+import { createEmbedder, retrievalModelPresent, retrieverOptionsFor, TRANSFORMER_WEIGHT, transformerModelPresent, tuningFor } from '../server/rag/knowledge-base.ts';
+import { loadQuestions, type Question } from './kb-questions.ts';
 
 const config = loadConfig(process.env);
 const KNOWLEDGE = config.knowledge.dir;
-const EVAL_FILES = ['questions-customer-service.jsonl', 'questions-education.jsonl'];
 
-function loadQuestions(): Question[] {
-  const out: Question[] = [];
-  for (const name of EVAL_FILES) {
-    const file = path.join(KNOWLEDGE, 'eval', name);
-    if (!fs.existsSync(file)) continue;
-    const set = name.replace(/^questions-|\.jsonl$/g, '');
-    fs.readFileSync(file, 'utf8')
-      .split('\n')
-      .forEach((line, i) => {
-        if (!line.trim()) return;
-        try {
-          const q = JSON.parse(line) as Omit<Question, 'set'>;
-          out.push({ ...q, relevant: q.relevant ?? [], set });
-        } catch {
-          process.stderr.write(`skipping ${name}:${i + 1}: not valid JSON\n`);
-        }
-      });
-  }
-  return out;
-}
+/** Command-line options: `--embedders a,b` (subset, in order), `--quick` (retrieval only), `--dev-only` (hide test). */
+const argv = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i < 0 ? undefined : (argv[i + 1] ?? '');
+};
+const QUICK = argv.includes('--quick');
+const DEV_ONLY = argv.includes('--dev-only');
 
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -149,32 +130,34 @@ async function benchEmbedder(
   fs.cpSync(KNOWLEDGE, knowledgeDir, { recursive: true, filter: (src) => !src.includes(`${path.sep}.index`) });
   const indexDir = path.join(work, 'index');
   try {
-    // Build times: full (fresh directory) ×3, then incremental after editing one file ×3.
+    // Build times: full (fresh directory) ×3, then incremental after editing one file ×3 (once with --quick).
     const chunking = tuningFor(embedder.modelId).chunking;
     const full: number[] = [];
     let index!: KnowledgeIndex;
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < (QUICK ? 1 : 3); i++) {
       const r = await buildKnowledgeIndex({ knowledgeDir, indexDir, embedder, chunking, full: true });
       full.push(r.stats.ms.total);
       index = r.index;
     }
     const incremental: number[] = [];
     const noop: number[] = [];
-    const target = path.join(knowledgeDir, index.manifest.files[0]!.path);
-    for (let i = 0; i < 3; i++) {
-      fs.appendFileSync(target, `\nEdited for the benchmark (${i}).\n`);
-      const r = await buildKnowledgeIndex({ knowledgeDir, indexDir, embedder, chunking });
-      if (r.stats.embeddedFiles.length !== 1) throw new Error(`incremental build re-embedded ${r.stats.embeddedFiles.length} files`);
-      incremental.push(r.stats.ms.total);
-      noop.push((await buildKnowledgeIndex({ knowledgeDir, indexDir, embedder, chunking })).stats.ms.total);
-    }
-    index = (await buildKnowledgeIndex({ knowledgeDir, indexDir, embedder, chunking })).index;
-    // Start-up with a current index on disk: hash the sources, compare, load (what `npm start` does).
     const load: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const r = await timeIt(() => openKnowledgeIndex({ knowledgeDir, indexDir, embedder, chunking }));
-      if (r.value.status !== 'loaded') throw new Error(`expected a fresh index, got ${r.value.status}`);
-      load.push(r.ms);
+    if (!QUICK) {
+      const target = path.join(knowledgeDir, index.manifest.files[0]!.path);
+      for (let i = 0; i < 3; i++) {
+        fs.appendFileSync(target, `\nEdited for the benchmark (${i}).\n`);
+        const r = await buildKnowledgeIndex({ knowledgeDir, indexDir, embedder, chunking });
+        if (r.stats.embeddedFiles.length !== 1) throw new Error(`incremental build re-embedded ${r.stats.embeddedFiles.length} files`);
+        incremental.push(r.stats.ms.total);
+        noop.push((await buildKnowledgeIndex({ knowledgeDir, indexDir, embedder, chunking })).stats.ms.total);
+      }
+      index = (await buildKnowledgeIndex({ knowledgeDir, indexDir, embedder, chunking })).index;
+      // Start-up with a current index on disk: hash the sources, compare, load (what `npm start` does).
+      for (let i = 0; i < 3; i++) {
+        const r = await timeIt(() => openKnowledgeIndex({ knowledgeDir, indexDir, embedder, chunking }));
+        if (r.value.status !== 'loaded') throw new Error(`expected a fresh index, got ${r.value.status}`);
+        load.push(r.ms);
+      }
     }
 
     const answerable = questions.filter((q) => q.relevant.length > 0);
@@ -191,7 +174,7 @@ async function benchEmbedder(
     const retrieval: Record<string, Record<string, RankMetrics>> = {};
     const hybridTop: Array<{ q: Question; top: number; correct: boolean }> = [];
     for (const [label, mode, intentSource] of modes) {
-      const retriever = new HybridRetriever(index, embedder, { mode, relevanceDenseWeight: tuning.relevanceDenseWeight });
+      const retriever = new HybridRetriever(index, embedder, { ...retrieverOptionsFor(tuning), mode });
       const rankings: Array<{ q: Question; ids: string[] }> = [];
       for (const q of questions) {
         // As the knowledge skill does: boost with the predicted intent only when some passage declares it.
@@ -206,32 +189,37 @@ async function benchEmbedder(
         if (q.relevant.length) rankings.push({ q, ids: hits.map((h) => h.id) });
         if (label === 'hybrid') hybridTop.push({ q, top: hits[0]?.score ?? 0, correct: q.relevant.includes(hits[0]?.id ?? '') });
       }
-      retrieval[label] = { all: rankMetrics(rankings) };
-      for (const set of [...new Set(answerable.map((q) => q.set))]) {
-        retrieval[label]![set] = rankMetrics(rankings.filter((r) => r.q.set === set));
+      // Headline: the test half (nothing was tuned on it); dev (where weights and thresholds were chosen) and the
+      // full set (continuity with earlier figures) alongside, each also per question file.
+      retrieval[label] = {};
+      for (const split of ['test', 'dev', 'all'] as const) {
+        const inSplit = rankings.filter((r) => split === 'all' || r.q.split === split);
+        retrieval[label]![split] = rankMetrics(inSplit);
+        for (const set of [...new Set(answerable.map((q) => q.set))]) {
+          retrieval[label]![`${split}/${set}`] = rankMetrics(inSplit.filter((r) => r.q.set === set));
+        }
       }
     }
 
-    // "I don't know": at the configured threshold, at the threshold tuned on all questions, and 2-fold
-    // cross-validated (tune on odd questions, test on even, and vice versa) for an honest estimate.
-    const tuned = tuneThreshold(hybridTop);
-    const odd = hybridTop.filter((_, i) => i % 2 === 1);
-    const even = hybridTop.filter((_, i) => i % 2 === 0);
-    const cv = [idkMetrics(even, tuneThreshold(odd)), idkMetrics(odd, tuneThreshold(even))];
+    // "I don't know": the threshold is tuned on the dev half and measured on the test half (the honest figure);
+    // the configured threshold (also chosen on dev) is reported on test and on all questions.
+    const devTop = hybridTop.filter((x) => x.q.split === 'dev');
+    const testTop = hybridTop.filter((x) => x.q.split === 'test');
+    const tunedOnDev = tuneThreshold(devTop);
     const idk = {
-      unanswerable: questions.filter((q) => q.relevant.length === 0).length,
-      configured: idkMetrics(hybridTop, minScore),
-      tuned: idkMetrics(hybridTop, tuned),
-      crossValidated: {
-        precision: r3(mean(cv.map((m) => m.precision))),
-        recall: r3(mean(cv.map((m) => m.recall))),
-        falseIdkRate: r3(mean(cv.map((m) => m.falseIdkRate))),
-        thresholds: cv.map((m) => m.threshold),
-      },
+      unanswerable: { all: questions.filter((q) => q.relevant.length === 0).length, test: testTop.filter((x) => !x.q.relevant.length).length },
+      configuredTest: idkMetrics(testTop, minScore),
+      configuredAll: idkMetrics(hybridTop, minScore),
+      tunedOnDevTest: idkMetrics(testTop, tunedOnDev),
+      dev: idkMetrics(devTop, tunedOnDev),
     };
 
+    if (QUICK) {
+      return { embedder: { name, modelId: embedder.modelId, dimension: embedder.dimension }, corpus: { passages: index.passages.length, chunks: index.chunks.length }, retrieval, idk, buildMs: { fullP50: r3(pct(full, 50)) } };
+    }
+
     // Latency: 3 passes over all questions after a warm-up pass; brute-force dense search as the same-run baseline.
-    const retriever = new HybridRetriever(index, embedder, { relevanceDenseWeight: tuning.relevanceDenseWeight });
+    const retriever = new HybridRetriever(index, embedder, retrieverOptionsFor(tuning));
     // Every timed query text is new to the process: the transformer model caches recent encodings, and repeated
     // texts would time the cache. Variants differ only in punctuation.
     const variant = (q: string, pass: number): string => [`${q} …`, q, `"${q}"`, `(${q})`][pass]!;
@@ -268,8 +256,8 @@ async function benchEmbedder(
       corpus: { passages: index.passages.length, chunks: index.chunks.length },
       retrieval,
       ratios: {
-        hybridVsBm25Recall1: r3(retrieval.hybrid!.all!.recall1 / retrieval.bm25!.all!.recall1),
-        hybridVsDenseRecall1: r3(retrieval.hybrid!.all!.recall1 / retrieval.dense!.all!.recall1),
+        hybridVsBm25Recall1: r3(retrieval.hybrid!.test!.recall1 / retrieval.bm25!.test!.recall1),
+        hybridVsDenseRecall1: r3(retrieval.hybrid!.test!.recall1 / retrieval.dense!.test!.recall1),
         hnswSpeedupVsExact: r3(pct(exactMs, 50) / pct(hnswMs, 50)),
       },
       idk,
@@ -295,14 +283,33 @@ async function benchEmbedder(
 }
 
 async function main(): Promise<void> {
-  const questions = loadQuestions();
+  const questions = loadQuestions(KNOWLEDGE);
   if (!questions.length) throw new Error(`No questions under ${path.join(KNOWLEDGE, 'eval')}`);
-  // Every embedder available on this checkout; the last one is the default (`auto`).
-  const embedders: Array<[string, Embedder]> = [['hashed-ngram', new HashedNgramEmbedder()]];
+  // Every embedder available on this checkout (or the `--embedders` subset); the last one is the default (`auto`).
+  const available: Array<[string, () => Promise<Embedder>]> = [['hashed-ngram', async () => new HashedNgramEmbedder()]];
   if (transformerModelPresent(config)) {
-    embedders.push(['transformer', await createEmbedder(loadConfig(process.env, { knowledge: { embedder: 'transformer' } }))]);
-    embedders.push(['combined', await createEmbedder(loadConfig(process.env, { knowledge: { embedder: 'combined' } }))]);
+    const { TransformerEmbedder } = await import('../server/nlu/transformer-embedder.ts');
+    available.push(['transformer', () => createEmbedder(loadConfig(process.env, { knowledge: { embedder: 'transformer' } }))]);
+    // The previous default: hashed n-grams + the NLU encoder.
+    available.push([
+      'combined-nlu',
+      async () =>
+        new CombinedEmbedder(
+          [
+            { embedder: new HashedNgramEmbedder(), weight: 1 - TRANSFORMER_WEIGHT },
+            { embedder: await TransformerEmbedder.load(config.nlu.modelDir, { dtype: config.nlu.dtype }), weight: TRANSFORMER_WEIGHT },
+          ],
+          { ownsParts: true },
+        ),
+    ]);
   }
+  if (retrievalModelPresent(config)) {
+    available.push(['retrieval', () => createEmbedder(loadConfig(process.env, { knowledge: { embedder: 'retrieval' } }))]);
+    available.push(['combined', () => createEmbedder(loadConfig(process.env, { knowledge: { embedder: 'combined' } }))]);
+  }
+  const wanted = flag('embedders')?.split(',');
+  const embedders: Array<[string, Embedder]> = [];
+  for (const [name, make] of available) if (!wanted || wanted.includes(name)) embedders.push([name, await make()]);
   const { classifier, dispose } = await loadClassifier();
   const ranking = await classifier.classify(questions.map((q) => q.question));
   const nluIntent = new Map(questions.map((q, i) => [q.id, ranking[i]![0]!]));
@@ -327,32 +334,42 @@ async function main(): Promise<void> {
     nlu: { classifier: classifier.name, intentAccuracyOnGold: nluAccuracy },
     results,
   };
-  const out = path.join(PROJECT_ROOT, 'bench', 'results', 'kb.json');
+  // Partial runs (--quick, --embedders, --dev-only) are for exploring and never overwrite the recorded results.
+  const partial = QUICK || DEV_ONLY || Boolean(flag('embedders'));
+  const out = path.join(PROJECT_ROOT, 'bench', 'results', partial ? 'kb-partial.json' : 'kb.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  if (!DEV_ONLY) fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 
   const lines: string[] = [];
   lines.push(`NLU ${classifier.name}: intent accuracy ${nluAccuracy} on the ${withGold.length} questions with a gold intent`);
-  lines.push(`questions: ${questions.length} (${Object.entries(sets).map(([s, v]) => `${s} ${v.questions}, ${v.unanswerable} unanswerable`).join('; ')})`);
+  lines.push(
+    `questions: ${questions.length} (${Object.entries(sets).map(([s, v]) => `${s} ${v.questions}, ${v.unanswerable} unanswerable`).join('; ')}); ` +
+      `seeded split: dev ${questions.filter((q) => q.split === 'dev').length}, test ${questions.filter((q) => q.split === 'test').length}`,
+  );
   for (const r of results) {
     lines.push('', `embedder ${r.embedder.name} (${r.embedder.modelId}), ${r.corpus.passages} passages / ${r.corpus.chunks} chunks`);
-    lines.push('mode                   set                  n   R@1    R@5    MRR');
+    lines.push('mode                   set                           n   R@1    R@5    MRR');
     for (const [mode, bySet] of Object.entries(r.retrieval)) {
       for (const [set, m] of Object.entries(bySet)) {
-        lines.push(`${mode.padEnd(22)} ${set.padEnd(17)} ${String(m.n).padStart(4)}  ${m.recall1.toFixed(3)}  ${m.recall5.toFixed(3)}  ${m.mrr.toFixed(3)}`);
+        if (DEV_ONLY && !set.startsWith('dev')) continue;
+        lines.push(`${mode.padEnd(22)} ${set.padEnd(26)} ${String(m.n).padStart(4)}  ${m.recall1.toFixed(3)}  ${m.recall5.toFixed(3)}  ${m.mrr.toFixed(3)}`);
       }
     }
-    const c = r.idk.configured;
-    const t = r.idk.tuned;
-    lines.push(
-      `I don't know (${r.idk.unanswerable} unanswerable): configured t=${c.threshold} P=${c.precision} R=${c.recall} falseIDK=${c.falseIdkRate} answeredRight=${c.answeredCorrectly}`,
-      `                tuned t=${t.threshold} P=${t.precision} R=${t.recall} falseIDK=${t.falseIdkRate}; 2-fold CV P=${r.idk.crossValidated.precision} R=${r.idk.crossValidated.recall} falseIDK=${r.idk.crossValidated.falseIdkRate}`,
-      `search p50 ${r.latencyMs.searchP50} ms, p99 ${r.latencyMs.searchP99} ms (embed query p50 ${r.latencyMs.embedQueryP50} ms); HNSW p50 ${r.latencyMs.hnswP50} ms vs exact ${r.latencyMs.exactP50} ms (×${r.ratios.hnswSpeedupVsExact})`,
-      `build: full ${r.buildMs.fullP50} ms, one file changed ${r.buildMs.incrementalOneFileP50} ms, unchanged ${r.buildMs.unchangedP50} ms; start-up load ${r.buildMs.startupLoadP50} ms; HNSW recall@10 vs exact ${r.hnswRecallAt10}`,
-      `hybrid/BM25 R@1 ×${r.ratios.hybridVsBm25Recall1}, hybrid/dense R@1 ×${r.ratios.hybridVsDenseRecall1}`,
-    );
+    const i = r.idk;
+    const fmt = (m: ReturnType<typeof idkMetrics>): string => `t=${m.threshold} P=${m.precision} R=${m.recall} falseIDK=${m.falseIdkRate} answeredRight=${m.answeredCorrectly}`;
+    lines.push(`I don't know (${i.unanswerable.all} unanswerable, ${i.unanswerable.test} in test): dev-tuned on dev ${fmt(i.dev)}`);
+    if (!DEV_ONLY) {
+      lines.push(`                configured on test ${fmt(i.configuredTest)}`, `                configured on all ${fmt(i.configuredAll)}`, `                dev-tuned on test ${fmt(i.tunedOnDevTest)}`);
+    }
+    if (r.latencyMs && r.ratios) {
+      lines.push(
+        `search p50 ${r.latencyMs.searchP50} ms, p99 ${r.latencyMs.searchP99} ms (embed query p50 ${r.latencyMs.embedQueryP50} ms); HNSW p50 ${r.latencyMs.hnswP50} ms vs exact ${r.latencyMs.exactP50} ms (×${r.ratios.hnswSpeedupVsExact})`,
+        `build: full ${r.buildMs.fullP50} ms, one file changed ${r.buildMs.incrementalOneFileP50} ms, unchanged ${r.buildMs.unchangedP50} ms; start-up load ${r.buildMs.startupLoadP50} ms; HNSW recall@10 vs exact ${r.hnswRecallAt10}`,
+        `hybrid/BM25 R@1 ×${r.ratios.hybridVsBm25Recall1}, hybrid/dense R@1 ×${r.ratios.hybridVsDenseRecall1} (test half)`,
+      );
+    }
   }
-  process.stdout.write(`${lines.join('\n')}\n\nwritten ${path.relative(process.cwd(), out)}\n`);
+  process.stdout.write(`${lines.join('\n')}\n\n${DEV_ONLY ? '(dev only: nothing written)' : `written ${path.relative(process.cwd(), out)}`}\n`);
 }
 
 await main();

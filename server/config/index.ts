@@ -60,6 +60,7 @@ export const ENV_VARS = {
   MONETA_KNOWLEDGE_INDEX_DIR: 'knowledge.indexDir',
   MONETA_KNOWLEDGE_MIN_SCORE: 'knowledge.minScore',
   MONETA_KNOWLEDGE_EMBEDDER: 'knowledge.embedder',
+  MONETA_RETRIEVAL_MODEL_DIR: 'knowledge.retrievalModelDir',
   MONETA_KNOWLEDGE_ON_STALE: 'knowledge.onStale',
   MONETA_LLM_PROVIDER: 'llm.provider',
   MONETA_LLM_BASE_URL: 'llm.baseUrl',
@@ -131,7 +132,9 @@ export const configSchema = z.object({
        * Sentence embedder for dense retrieval: `hashed` n-grams, Moneta's `transformer` encoder, both `combined`, or
        * `auto` (combined when the transformer's files exist, else hashed). See docs/knowledge.md for the figures.
        */
-      embedder: z.enum(['auto', 'combined', 'transformer', 'hashed']).default('auto'),
+      embedder: z.enum(['auto', 'combined', 'retrieval', 'transformer', 'hashed']).default('auto'),
+      /** Moneta's retrieval encoder (question → passage), a Hugging Face-style folder (`npm run train:retrieval`). */
+      retrievalModelDir: z.string().default(path.join(PROJECT_ROOT, 'models', 'retrieval')),
       /** At start-up, when the index does not match knowledge/ or the embedder: rebuild it, warn and serve it, or fail. */
       onStale: z.enum(['rebuild', 'report', 'fail']).default('rebuild'),
     })

@@ -27,7 +27,16 @@ export interface EmbedderTuning {
   minScore: number;
   relevanceDenseWeight: number;
   chunking: ChunkingOptions;
+  /** Fusion settings for this embedder (RRF weights, intent boost, …) over the retriever's defaults. */
+  retriever?: HybridRetrieverOptions;
 }
+
+/**
+ * Chunks for the retrieval encoder: it reads at most 64 tokens (kept short so it trains in minutes on 2 cores and
+ * embeds a query in well under a millisecond), so chunks are cut to about that length (~320 characters).
+ * scripts/export-kb-training-text.ts trains it on exactly these chunks.
+ */
+export const RETRIEVAL_CHUNKING: ChunkingOptions = { chunkSize: 320, chunkOverlap: 64 };
 
 /** Tuned settings by embedder `modelId` prefix (first match wins). */
 export const TUNED_FOR_EMBEDDER: Array<{ prefix: string } & EmbedderTuning> = [
@@ -48,6 +57,11 @@ export function tuningFor(modelId: string): EmbedderTuning {
   return TUNED_FOR_EMBEDDER.find((t) => modelId.startsWith(t.prefix)) ?? FALLBACK_TUNING;
 }
 
+/** The retriever options an embedder's tuning implies (its fusion settings plus the relevance blend). */
+export function retrieverOptionsFor(tuning: EmbedderTuning): HybridRetrieverOptions {
+  return { ...tuning.retriever, relevanceDenseWeight: tuning.relevanceDenseWeight };
+}
+
 /** The knowledge base as the rest of the server sees it. */
 export interface KnowledgeBase {
   embedder: Embedder;
@@ -64,26 +78,65 @@ export interface KnowledgeBase {
   dispose(): Promise<void>;
 }
 
-/** True when the NLU model folder has the ONNX file for the configured dtype. */
-export function transformerModelPresent(config: MonetaConfig): boolean {
-  const file = config.nlu.dtype === 'q8' ? 'model_quantized.onnx' : 'model.onnx';
-  return fs.existsSync(path.join(config.nlu.modelDir, 'onnx', file)) && fs.existsSync(path.join(config.nlu.modelDir, 'tokenizer.json'));
+/** True when `dir` holds a loadable encoder for `dtype` (the ONNX file and tokenizer.json). */
+function modelFolderPresent(dir: string, dtype: 'fp32' | 'q8'): boolean {
+  const file = dtype === 'q8' ? 'model_quantized.onnx' : 'model.onnx';
+  return fs.existsSync(path.join(dir, 'onnx', file)) && fs.existsSync(path.join(dir, 'tokenizer.json'));
 }
 
-/** Weight of the transformer's cosine in the combined embedder (tuned in bench/kb.ts: 0.3 beat 0.5). */
+/** True when the NLU model folder has the ONNX file for the configured dtype. */
+export function transformerModelPresent(config: MonetaConfig): boolean {
+  return modelFolderPresent(config.nlu.modelDir, config.nlu.dtype);
+}
+
+/** True when Moneta's retrieval encoder (`config.knowledge.retrievalModelDir`, fp32) is present. */
+export function retrievalModelPresent(config: MonetaConfig): boolean {
+  return modelFolderPresent(config.knowledge.retrievalModelDir, 'fp32');
+}
+
+/** Weight of the NLU transformer's cosine in the combined embedder when there is no retrieval model (0.3 beat 0.5). */
 export const TRANSFORMER_WEIGHT = 0.3;
+
+/**
+ * Weights of the parts of the combined embedder when the retrieval encoder is present (chosen on the dev half of
+ * the question sets with `npm run bench:kb`; see docs/knowledge.md).
+ */
+export const RETRIEVAL_COMBINATION = { hashed: 0.5, retrieval: 0.5 };
 
 /**
  * The sentence embedder named by `config.knowledge.embedder`:
  * - `hashed`: the hashed n-gram embedder;
- * - `transformer`: Moneta's own sentence encoder (the NLU model folder, `config.nlu.modelDir`);
- * - `combined`: both, as one weighted vector ({@link CombinedEmbedder}, transformer weight {@link TRANSFORMER_WEIGHT});
- * - `auto` (default): `combined` when the transformer's model files exist, else `hashed` (a checkout without the
- *   trained model still works).
+ * - `transformer`: the NLU's sentence encoder (`config.nlu.modelDir`);
+ * - `retrieval`: Moneta's retrieval encoder (`config.knowledge.retrievalModelDir`), trained for question → passage;
+ * - `combined`: hashed n-grams + the retrieval encoder ({@link RETRIEVAL_COMBINATION}) when its model exists, else
+ *   hashed n-grams + the NLU transformer (transformer weight {@link TRANSFORMER_WEIGHT}), as one weighted vector
+ *   ({@link CombinedEmbedder});
+ * - `auto` (default): `combined` when either encoder exists, else `hashed` (a checkout without models still works).
  */
 export async function createEmbedder(config: MonetaConfig, shared: { transformer?: Embedder } = {}): Promise<Embedder> {
   const choice = config.knowledge.embedder;
   if (choice === 'hashed') return new HashedNgramEmbedder();
+  // Loaded lazily so the hashed path never pays for importing onnxruntime.
+  const loadEncoder = async (dir: string, dtype: 'fp32' | 'q8'): Promise<Embedder> => {
+    const { TransformerEmbedder } = await import('../nlu/transformer-embedder.ts');
+    return TransformerEmbedder.load(dir, { dtype });
+  };
+  if (choice === 'retrieval' || ((choice === 'combined' || choice === 'auto') && retrievalModelPresent(config))) {
+    if (!retrievalModelPresent(config)) {
+      throw new ConfigError(
+        `MONETA_KNOWLEDGE_EMBEDDER=retrieval, but there is no model in ${config.knowledge.retrievalModelDir} (onnx/model.onnx + tokenizer.json). Restore it (git checkout models/retrieval), retrain it with \`npm run train:retrieval\`, point MONETA_RETRIEVAL_MODEL_DIR at it, or use auto/hashed.`,
+      );
+    }
+    const retrieval = await loadEncoder(config.knowledge.retrievalModelDir, 'fp32');
+    if (choice === 'retrieval') return retrieval;
+    return new CombinedEmbedder(
+      [
+        { embedder: new HashedNgramEmbedder(), weight: RETRIEVAL_COMBINATION.hashed },
+        { embedder: retrieval, weight: RETRIEVAL_COMBINATION.retrieval },
+      ],
+      { ownsParts: true },
+    );
+  }
   if (shared.transformer) {
     // The NLU's already-loaded encoder (one model session for both); not disposed here.
     if (choice === 'transformer') return shared.transformer;
@@ -98,9 +151,7 @@ export async function createEmbedder(config: MonetaConfig, shared: { transformer
       `MONETA_KNOWLEDGE_EMBEDDER=${choice}, but there is no model in ${config.nlu.modelDir} (onnx/${config.nlu.dtype === 'q8' ? 'model_quantized' : 'model'}.onnx + tokenizer.json). Train it, point MONETA_INTENT_MODEL_DIR at it, or use auto/hashed.`,
     );
   }
-  // Loaded lazily so the hashed path never pays for importing onnxruntime.
-  const { TransformerEmbedder } = await import('../nlu/transformer-embedder.ts');
-  const transformer = await TransformerEmbedder.load(config.nlu.modelDir, { dtype: config.nlu.dtype });
+  const transformer = await loadEncoder(config.nlu.modelDir, config.nlu.dtype);
   if (choice === 'transformer') return transformer;
   return new CombinedEmbedder(
     [
@@ -147,7 +198,7 @@ export async function createKnowledgeBase(config: MonetaConfig, options: CreateK
     opened = { index: previous, status: 'stale', reasons: [(error as Error).message] };
   }
   const tuning = tuningFor(embedder.modelId);
-  const retriever = new HybridRetriever(opened.index, embedder, { relevanceDenseWeight: tuning.relevanceDenseWeight, ...options.retriever });
+  const retriever = new HybridRetriever(opened.index, embedder, { ...retrieverOptionsFor(tuning), ...options.retriever });
   return {
     embedder,
     minScore: config.knowledge.minScore ?? tuning.minScore,

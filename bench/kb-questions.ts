@@ -1,0 +1,80 @@
+/**
+ * The knowledge benchmark's question sets (`knowledge/eval/*.jsonl`) and their seeded dev/test split: every weight
+ * and threshold is chosen on the dev half, and the test half gives the headline figures.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** One labelled question. */
+export interface Question {
+  id: string;
+  question: string;
+  /** Passage ids that answer it (empty: unanswerable, the assistant should say it does not know). */
+  relevant: string[];
+  /** Gold BANKING77 intent (customer-service questions). */
+  intent?: string;
+  /** Question file, e.g. `customer-service`, `education`. */
+  set: string;
+  /** Half it belongs to: tune on `dev`, report `test`. */
+  split: 'dev' | 'test';
+}
+
+/** The question files read, in order. */
+export const EVAL_FILES = ['questions-customer-service.jsonl', 'questions-education.jsonl'];
+
+/** Seed of the dev/test split (fixed: changing it would let one pick a lucky split). */
+export const SPLIT_SEED = 'moneta-kb-split-2026';
+
+/**
+ * Stratum of a question for the split: the question file plus its gold intent (customer service) or the area of its
+ * first relevant passage (`inv`, `cr`, `mon`; `unanswerable`), so both halves cover every intent and topic.
+ */
+export function stratum(q: Pick<Question, 'set' | 'intent' | 'relevant'>): string {
+  if (q.intent) return `${q.set}:${q.intent}`;
+  return `${q.set}:${q.relevant[0]?.split('-')[0] ?? 'unanswerable'}`;
+}
+
+/**
+ * Assigns dev/test: within each stratum (in sorted order), questions are ordered by SHA-256 of seed + id and dealt
+ * alternately, the alternation carrying over between strata so odd-sized strata balance out. Deterministic and
+ * independent of file order.
+ */
+export function assignSplits<T extends Pick<Question, 'id' | 'set' | 'intent' | 'relevant'>>(questions: T[]): Array<T & { split: 'dev' | 'test' }> {
+  const byStratum = new Map<string, T[]>();
+  for (const q of questions) {
+    const key = stratum(q);
+    byStratum.set(key, [...(byStratum.get(key) ?? []), q]);
+  }
+  const split = new Map<string, 'dev' | 'test'>();
+  let turn = 0;
+  for (const key of [...byStratum.keys()].sort()) {
+    const hash = (id: string): string => createHash('sha256').update(`${SPLIT_SEED}:${id}`).digest('hex');
+    for (const q of byStratum.get(key)!.sort((a, b) => (hash(a.id) < hash(b.id) ? -1 : 1))) {
+      split.set(q.id, turn++ % 2 === 0 ? 'dev' : 'test');
+    }
+  }
+  return questions.map((q) => ({ ...q, split: split.get(q.id)! }));
+}
+
+/** Reads every question file under `<knowledgeDir>/eval/` (bad lines are reported on stderr and skipped). */
+export function loadQuestions(knowledgeDir: string): Question[] {
+  const out: Array<Omit<Question, 'split'>> = [];
+  for (const name of EVAL_FILES) {
+    const file = path.join(knowledgeDir, 'eval', name);
+    if (!fs.existsSync(file)) continue;
+    const set = name.replace(/^questions-|\.jsonl$/g, '');
+    fs.readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (!line.trim()) return;
+        try {
+          const q = JSON.parse(line) as Omit<Question, 'set' | 'split'>;
+          out.push({ ...q, relevant: q.relevant ?? [], set });
+        } catch {
+          process.stderr.write(`skipping ${name}:${i + 1}: not valid JSON\n`);
+        }
+      });
+  }
+  return assignSplits(out);
+}
