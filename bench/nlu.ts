@@ -1,6 +1,7 @@
 /**
  * NLU benchmark (`npm run bench:nlu`): on the seeded validation split (rebuilt by models/intent/training/data.py from
- * ../shared/datasets), Moneta's transformer (fp32 and q8, with its out-of-scope stage) against a classical baseline
+ * ../shared/datasets), the served system (transformer + TF-IDF linear ensemble) and the transformer alone (fp32 and
+ * q8, each with its own out-of-scope thresholds) against a classical baseline
  * measured in the same run (TF-IDF word + char n-grams + logistic regression, scikit-learn, with a confidence threshold
  * tuned the same way): accuracy, BANKING77-subset accuracy, macro-F1, OOS recall, false-OOS rate on in-scope messages,
  * single-message latency p50/p99, throughput in batches of 32, size on disk, peak memory; ratios vs the baseline.
@@ -15,7 +16,7 @@ import { loadConfig, PROJECT_ROOT } from '../server/config/index.ts';
 import { RuleEntityExtractor } from '../server/nlu/entities/index.ts';
 import { outOfScopeReason } from '../server/nlu/out-of-scope-stage.ts';
 import { StagedNluPipeline } from '../server/nlu/pipeline.ts';
-import { loadTransformerNlu } from '../server/nlu/transformer-nlu.ts';
+import { ensembleMetadata, loadTransformerNlu } from '../server/nlu/transformer-nlu.ts';
 import type { IntentPrediction } from '../server/nlu/types.ts';
 
 const OOS = 'out_of_scope';
@@ -120,15 +121,36 @@ for (let t = 0; t <= 0.9; t += 0.01) {
 const baseFinal = baseRank.map((r) => (r[0]!.name === OOS || r[0]!.confidence < bestT ? OOS : r[0]!.name));
 const baselineScores = score(gold, sources, baseTop, baseFinal);
 
-// 2. Transformer, fp32 and q8, through the real pipeline (classifier → entities → out-of-scope stage).
+// 2. The served system (transformer + TF-IDF linear ensemble, when the model folder has it) and the transformer alone,
+// fp32 and q8, each through the real pipeline (classifier → entities → out-of-scope stage with its own thresholds).
 const results: Record<string, unknown> = {};
-for (const dtype of ['fp32', 'q8'] as const) {
+const hasEnsemble = ensembleMetadata(modelDir) !== undefined;
+type SystemSpec = { key: string; dtype: 'fp32' | 'q8'; ensemble: 'auto' | 'off' };
+const system = (key: string, dtype: SystemSpec['dtype'], ensemble: SystemSpec['ensemble']): SystemSpec => ({ key, dtype, ensemble });
+const systems: SystemSpec[] = [
+  ...(hasEnsemble ? [system('served_ensemble_fp32', 'fp32', 'auto')] : []),
+  system('transformer_fp32', 'fp32', 'off'),
+  ...(hasEnsemble ? [system('served_ensemble_q8', 'q8', 'auto')] : []),
+  system('transformer_q8', 'q8', 'off'),
+];
+let linearMember: Record<string, unknown> | undefined;
+for (const { key, dtype, ensemble } of systems) {
   if (dtype === 'q8' && !fs.existsSync(path.join(modelDir, 'onnx', 'model_quantized.onnx'))) continue;
-  process.stderr.write(`transformer ${dtype}…\n`);
+  process.stderr.write(`${key}…\n`);
   const t0 = performance.now();
-  const nlu = await loadTransformerNlu({ modelDir, dtype });
+  const nlu = await loadTransformerNlu({ modelDir, dtype, ensemble });
   const loadMs = performance.now() - t0;
   const pipeline = new StagedNluPipeline({ classifier: nlu.classifier, entityExtractors: [new RuleEntityExtractor()], stages: nlu.stages });
+  if (nlu.linear && !linearMember) {
+    // The linear member alone, served by the TypeScript reimplementation (arg-max, no out-of-scope stage).
+    const linear = nlu.linear;
+    const ls = performance.now();
+    const probs = linear.probabilities(texts);
+    const perMsgMs = (performance.now() - ls) / texts.length;
+    const top = probs.map((p) => linear.labels[p.indexOf(Math.max(...p))]!);
+    const sc = score(gold, sources, top, top);
+    linearMember = { accuracy: sc.accuracy, banking77_accuracy: sc.banking77_accuracy, macro_f1: sc.macro_f1, features: linear.featureCount, mean_ms_per_message: round(perMsgMs, 3) };
+  }
   const rankings: IntentPrediction[][] = await nlu.classifier.classify(texts);
   const parsed = [];
   for (let i = 0; i < texts.length; i += 32) parsed.push(...(await pipeline.parseBatch(texts.slice(i, i + 32))));
@@ -152,13 +174,15 @@ for (const dtype of ['fp32', 'q8'] as const) {
   }
   const perS = n32 / ((performance.now() - s32) / 1000);
   const onnxFile = path.join(modelDir, 'onnx', dtype === 'q8' ? 'model_quantized.onnx' : 'model.onnx');
-  const sizeBytes = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'moneta.json', 'knn.bin']
+  const linearFiles = ensemble === 'auto' ? ['tfidf-linear.json', 'tfidf-linear.bin'] : [];
+  const sizeBytes = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'moneta.json', 'knn.bin', ...linearFiles]
     .map((f) => path.join(modelDir, f))
     .filter((f) => fs.existsSync(f))
     .reduce((s, f) => s + fs.statSync(f).size, fs.statSync(onnxFile).size);
   const sc = score(gold, sources, rawTop, final);
-  results[`transformer_${dtype}`] = {
+  results[key] = {
     ...sc,
+    classifier: nlu.classifier.name,
     oos_decision: nlu.stages.map((s) => ('thresholds' in s ? s.thresholds : s.name)),
     latency_ms: { p50: round(quantile(lat, 0.5), 3), p99: round(quantile(lat, 0.99), 3) },
     throughput_batch32_per_s: Math.round(perS),
@@ -196,11 +220,13 @@ const out = {
   split: 'seeded validation split from models/intent/training/data.py (BANKING77 stratified 15%, own utterances 15%, CLINC150 official val/oos_val)',
   transformer_peak_rss_mb: Math.round(peakRss / 2 ** 20),
   baseline,
+  ...(linearMember ? { linear_member_alone_ts: linearMember } : {}),
   ...results,
 };
 fs.mkdirSync(path.join(PROJECT_ROOT, 'bench/results'), { recursive: true });
 fs.writeFileSync(path.join(PROJECT_ROOT, 'bench/results/nlu.json'), JSON.stringify(out, null, 1) + '\n');
 const row = (name: string, r: Record<string, unknown>) => {
+  name = name.replace('served_ensemble', 'ensemble');
   const l = r.latency_ms as { p50: number; p99: number };
   return `${name.padEnd(18)} acc ${r.accuracy}  b77 ${r.banking77_accuracy}  F1 ${r.macro_f1}  OOS rec ${r.oos_recall}  false-OOS ${r.false_oos_rate_in_scope}  p50 ${l.p50} ms  p99 ${l.p99} ms  ${r.throughput_batch32_per_s}/s@32`;
 };

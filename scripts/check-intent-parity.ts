@@ -1,8 +1,10 @@
 // Checks that transformers.js (tokenizer.json + ONNX, fp32 and q8) reproduces torch's ids, logits and embeddings stored
-// in <model dir>/reference.json by the training script. Prints a JSON summary; exits 1 on a mismatch.
+// in <model dir>/reference.json by the training script, and that the TypeScript TF-IDF linear member reproduces
+// scikit-learn's features and probabilities (tfidf-linear-reference.json). Prints a JSON summary; exits 1 on a mismatch.
 import fs from 'node:fs';
 import path from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
+import { TfidfLinearModel } from '../server/nlu/tfidf-linear-model.ts';
 import { TransformerIntentModel } from '../server/nlu/transformer-intent-model.ts';
 
 const dir = path.resolve(process.argv[2] ?? 'models/intent');
@@ -43,6 +45,34 @@ for (const dtype of ['fp32', 'q8'] as const) {
   summary[`${dtype}_argmax_agreement`] = argmaxAgree / out.length;
   await model.dispose();
 }
+// The ensemble's linear member (when present): the TypeScript TF-IDF features and probabilities against scikit-learn's.
+let linearOk = true;
+const linearFile = path.join(dir, 'tfidf-linear.json');
+if (fs.existsSync(linearFile)) {
+  const linear = TfidfLinearModel.load(linearFile);
+  const lref = JSON.parse(fs.readFileSync(path.join(dir, 'tfidf-linear-reference.json'), 'utf8')) as {
+    texts: Array<{ text: string; cols: number[]; values: number[]; served_proba: number[]; sklearn_proba: number[] }>;
+  };
+  let maxFeat = 0;
+  let maxProb = 0;
+  let maxSk = 0;
+  let featureSetMismatch = 0;
+  for (const r of lref.texts) {
+    const row = linear.features(r.text);
+    if (row.size !== r.cols.length) featureSetMismatch++;
+    r.cols.forEach((c, i) => (maxFeat = Math.max(maxFeat, Math.abs((row.get(c) ?? Infinity) - r.values[i]!))));
+    const [p] = linear.probabilities([r.text]);
+    p!.forEach((x, j) => {
+      maxProb = Math.max(maxProb, Math.abs(x - r.served_proba[j]!));
+      maxSk = Math.max(maxSk, Math.abs(x - r.sklearn_proba[j]!));
+    });
+  }
+  summary.linear_feature_set_mismatches = featureSetMismatch;
+  summary.linear_max_abs_feature_diff = Number(maxFeat.toExponential(2));
+  summary.linear_max_abs_prob_diff = Number(maxProb.toExponential(2));
+  summary.linear_max_abs_prob_diff_vs_float_sklearn = Number(maxSk.toExponential(2));
+  linearOk = featureSetMismatch === 0 && maxFeat < 1e-9 && maxProb < 1e-6;
+}
 process.stdout.write(JSON.stringify(summary) + '\n');
-const ok = idMismatch === 0 && (summary.fp32_max_abs_prob_diff as number) < 1e-4 && (summary.fp32_max_abs_embedding_diff as number) < 1e-4;
+const ok = linearOk && idMismatch === 0 && (summary.fp32_max_abs_prob_diff as number) < 1e-4 && (summary.fp32_max_abs_embedding_diff as number) < 1e-4;
 process.exit(ok ? 0 : 1);

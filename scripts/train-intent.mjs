@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // `npm run train:intent`: reproduces models/intent/ (seeded). Fetches GloVe on demand into a gitignored cache, trains
-// and exports with Debian's PyTorch, quantises, then checks in Node that transformers.js gives the same ids, logits and
-// embeddings as torch. Needs: /usr/bin/python3 with python3-torch (+ libopenblas0-pthread for speed) and python3-onnx.
-import { execFileSync, spawnSync } from 'node:child_process';
+// and exports with Debian's PyTorch while fitting the ensemble's TF-IDF linear member (scikit-learn), tunes the
+// ensemble, quantises, then checks in Node that transformers.js gives the same ids, logits and embeddings as torch and
+// that the TypeScript linear member matches scikit-learn. Needs: /usr/bin/python3 with python3-torch
+// (+ libopenblas0-pthread for speed), python3-onnx and python3-sklearn.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,13 +42,30 @@ if (!fs.existsSync(gloveJson) && !fs.existsSync(path.join(CACHE, 'glove.npz'))) 
   execFileSync('tar', ['xzf', path.join(CACHE, tgz), '-C', CACHE]);
 }
 
-// 3. Train + export (the final configuration lives in models/intent/training/final-config.json).
+// 3. Train + export the transformer, and (at the same time, one thread each) fit the ensemble's TF-IDF linear member.
+// The final configurations live in models/intent/training/final-config.json (transformer) and linear.py's DEFAULTS.
 const config = fs.readFileSync(path.join(OUT, 'training', 'final-config.json'), 'utf8');
 const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', TORCH_THREADS: process.env.TORCH_THREADS ?? '1', PYTHONHASHSEED: '0' };
-step('training (nice -n 10)');
-const train = spawnSync('nice', ['-n', '10', PY, path.join(OUT, 'training', 'train.py'), '--config', config, '--name', 'final', '--out', OUT],
-  { stdio: 'inherit', env });
-if (train.status !== 0) fail('training failed (see above)');
+function run(label, args) {
+  return new Promise((resolve) => {
+    const child = spawn('nice', ['-n', '10', PY, ...args], { stdio: 'inherit', env });
+    child.on('exit', (code) => {
+      step(`${label} finished (exit ${code})`);
+      resolve(code);
+    });
+  });
+}
+step('training the transformer and fitting the linear member (nice -n 10, in parallel)');
+const [trainCode, linearCode] = await Promise.all([
+  run('transformer', [path.join(OUT, 'training', 'train.py'), '--config', config, '--name', 'final', '--out', OUT]),
+  run('linear member', [path.join(OUT, 'training', 'linear.py'), '--name', 'final', '--out', OUT]),
+]);
+if (trainCode !== 0) fail('training failed (see above)');
+if (linearCode !== 0) fail('fitting the linear member failed (see above)');
+
+// 3b. Ensemble weight and its out-of-scope thresholds, tuned on validation (moneta.json -> ensemble).
+step('tuning the ensemble (weight + out-of-scope thresholds)');
+if ((await run('ensemble', [path.join(OUT, 'training', 'ensemble.py'), '--name', 'final', '--out', OUT])) !== 0) fail('ensemble tuning failed (see above)');
 
 // 4. int8 variant.
 step('quantising onnx/model.onnx -> onnx/model_quantized.onnx');
@@ -59,7 +78,7 @@ if (parity.status !== 0) fail('parity check failed: the ONNX export or tokenizer
 const metrics = JSON.parse(fs.readFileSync(path.join(OUT, 'metrics.json'), 'utf8'));
 metrics.parity = JSON.parse(parity.stdout);
 metrics.total_seconds = Math.round((Date.now() - t0) / 1000);
-metrics.files = Object.fromEntries(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'moneta.json', 'knn.bin', 'onnx/model.onnx', 'onnx/model_quantized.onnx']
+metrics.files = Object.fromEntries(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'moneta.json', 'knn.bin', 'onnx/model.onnx', 'onnx/model_quantized.onnx', 'tfidf-linear.json', 'tfidf-linear.bin']
   .filter((f) => fs.existsSync(path.join(OUT, f))).map((f) => [f, fs.statSync(path.join(OUT, f)).size]));
 fs.writeFileSync(path.join(OUT, 'metrics.json'), JSON.stringify(metrics, null, 1) + '\n');
 step(`done in ${metrics.total_seconds}s: ${JSON.stringify(metrics.parity)}`);

@@ -55,6 +55,7 @@ export const ENV_VARS = {
   MONETA_NLU_CLASSIFIER: 'nlu.classifier',
   MONETA_INTENT_MODEL_DIR: 'nlu.modelDir',
   MONETA_INTENT_MODEL_DTYPE: 'nlu.dtype',
+  MONETA_INTENT_ENSEMBLE: 'nlu.ensemble',
   MONETA_NLU_FALLBACK_THRESHOLD: 'nlu.fallbackThreshold',
   MONETA_KNOWLEDGE_DIR: 'knowledge.dir',
   MONETA_KNOWLEDGE_INDEX_DIR: 'knowledge.indexDir',
@@ -115,6 +116,8 @@ export const configSchema = z.object({
       classifier: z.enum(['transformer', 'keyword']).default('transformer'),
       modelDir: z.string().default(path.join(PROJECT_ROOT, 'models', 'intent')),
       dtype: z.enum(['fp32', 'q8']).default('fp32'),
+      /** `auto`: serve the transformer + TF-IDF linear ensemble when the model folder has it (moneta.json → ensemble); `off`: transformer alone. */
+      ensemble: z.enum(['auto', 'off']).default('auto'),
       /** Below this top-intent confidence the message goes to the fallback stage. */
       fallbackThreshold: z.coerce.number().min(0).max(1).default(0.4),
     })

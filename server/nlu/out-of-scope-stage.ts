@@ -105,15 +105,18 @@ export class OutOfScopeStage implements NluStage {
 
   /**
    * Reads `moneta.json` (and `knn.bin` when the thresholds use it) from a model folder. Returns undefined when the
-   * folder has no Moneta metadata (a foreign model): the pipeline then relies on the classifier alone.
+   * folder has no Moneta metadata (a foreign model): the pipeline then relies on the classifier alone. `thresholds`
+   * replaces `moneta.json`'s `outOfScope` (the ensemble's own thresholds).
    */
-  static fromModelDir(dir: string, embedder?: QueryEmbedder): OutOfScopeStage | undefined {
+  static fromModelDir(dir: string, embedder?: QueryEmbedder, thresholds?: OutOfScopeThresholds): OutOfScopeStage | undefined {
     const file = path.join(dir, 'moneta.json');
     if (!fs.existsSync(file)) return undefined;
     const meta = JSON.parse(fs.readFileSync(file, 'utf8')) as {
       outOfScope?: OutOfScopeThresholds;
       knn?: { file: string; dimension: number; count: number } | null;
     };
+    // `thresholds` overrides the folder's own (e.g. the served ensemble's, tuned on its probabilities).
+    if (thresholds) meta.outOfScope = thresholds;
     if (!meta.outOfScope) return undefined;
     let neighbours: NeighbourIndex | undefined;
     if (meta.outOfScope.minNeighbourSimilarity != null && meta.knn) {
