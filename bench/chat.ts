@@ -18,7 +18,7 @@ import { PROJECT_ROOT, loadConfig } from '../server/config/index.ts';
 import type { BotMessage, ClientToServerEvents, ServerToClientEvents } from '../server/contracts/chat-protocol.ts';
 import { createSilentLogger } from '../server/observability/logger.ts';
 import { ConversationSkill } from '../server/skills/conversation/conversation-skill.ts';
-import { creditPlaceholder, knowledgePlaceholder, portfolioPlaceholder } from '../server/skills/conversation/placeholder-skills.ts';
+import { creditPlaceholder, knowledgePlaceholder, portfolioPlaceholder } from '../test/fixtures/platform/stand-in-skills.ts';
 
 type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

@@ -72,7 +72,6 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
 
   // ---- Skills ------------------------------------------------------------------------------------------------------
   const skills: Skill[] = [new ConversationSkill()];
-  // Feature skills: when yours is ready, construct it here and delete its placeholder line below.
   // Credit risk: the models load in the background (/healthz waits); assessments are audited under dataDir.
   const creditService = CreditService.load({
     modelsDir: config.credit.modelsDir,
@@ -93,7 +92,6 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
 
   // ---- Feature HTTP routers (mounted at /, each declares full paths like /api/v1/credit/assess) ---------------------
   const routers: Router[] = [];
-  // Feature routers: routers.push(createCreditRouter({ … })) etc.
   routers.push(createCreditRouter({ service: creditService }));
   routers.push(createNluRouter({ nlu }));
   routers.push(createKnowledgeRouter({ retriever: knowledge.retriever, maxQueryLength: config.chat.maxMessageLength }));

@@ -331,15 +331,7 @@ describe('Moneta widget in a real browser', () => {
     expect(await card.locator('.disclaimer').textContent()).toMatch(/\S/);
   });
 
-  it('runs the real credit questionnaire to an assessment card with gauge and reasons', async (ctx) => {
-    // Skipped (and reported as skipped) while the build still has the credit placeholder instead of the skill.
-    const probe = await fetch(`${server.url}/webhooks/rest/webhook`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ sender: crypto.randomUUID(), message: '/credit_risk_assessment' }),
-    });
-    if (JSON.stringify(await probe.json()).includes('not available')) ctx.skip();
-
+  it('runs the real credit questionnaire to an assessment card with gauge and reasons', async () => {
     await openWidget();
     await w.send('hello');
     await w.quickReplies.filter({ hasText: 'Check my credit risk' }).click();

@@ -8,7 +8,7 @@ import { loadConfig } from '../../server/config/index.ts';
 import { createKnowledgeRouter } from '../../server/http/knowledge-router.ts';
 import { startKnowledgeBase, type KnowledgeService } from '../../server/rag/knowledge-base.ts';
 import { ConversationSkill } from '../../server/skills/conversation/conversation-skill.ts';
-import { portfolioPlaceholder } from '../../server/skills/conversation/placeholder-skills.ts';
+import { portfolioPlaceholder } from '../fixtures/platform/stand-in-skills.ts';
 import { createKnowledgeSkill } from '../../server/skills/knowledge/knowledge-skill.ts';
 import { LoanCheckSkill } from '../fixtures/platform/loan-form-skill.ts';
 import { rest, startTestApp, type TestApp } from '../fixtures/platform/test-app.ts';
