@@ -16,7 +16,8 @@ import type { Embedder } from '../server/nlu/types.ts';
 import { CombinedEmbedder } from '../server/rag/combined-embedder.ts';
 import { HashedNgramEmbedder } from '../server/rag/hashed-ngram-embedder.ts';
 import { HybridRetriever, type HybridRetrieverOptions, type RetrievalMode } from '../server/rag/hybrid-retriever.ts';
-import { DEFAULT_CHUNKING, type ChunkingOptions } from '../server/rag/ingest.ts';
+import type { ChunkingOptions } from '../server/rag/ingest.ts';
+import { retrieverOptionsFor, tuningFor } from '../server/rag/knowledge-base.ts';
 import { buildKnowledgeIndex } from '../server/rag/knowledge-index.ts';
 import { loadQuestions } from './kb-questions.ts';
 
@@ -67,7 +68,7 @@ const part = async (name: string): Promise<Embedder> => {
 const { loadTransformerNlu } = await import('../server/nlu/transformer-nlu.ts');
 const nlu = await loadTransformerNlu(config.nlu);
 const ranking = await nlu.classifier.classify(questions.map((q) => q.question));
-const predicted = new Map(questions.map((q, i) => [q.id, ranking[i]![0]!]));
+const predicted = new Map(questions.map((q, i) => [q.id, ranking[i]!]));
 await nlu.dispose();
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'moneta-kb-tune-'));
@@ -82,7 +83,7 @@ try {
       knowledgeDir: config.knowledge.dir,
       indexDir: path.join(work, String(Math.random())),
       embedder,
-      chunking: trial.chunking ?? DEFAULT_CHUNKING,
+      chunking: trial.chunking ?? tuningFor(embedder.modelId).chunking,
       full: true,
     });
     const declared = new Set(index.passages.flatMap((p) => p.metadata.intents));
@@ -93,12 +94,16 @@ try {
       ['hybrid', 'hybrid', false],
       ['+nlu', 'hybrid', true],
     ] as Array<[string, RetrievalMode, boolean]>) {
-      const retriever = new HybridRetriever(index, embedder, { ...trial.retriever, mode });
+      const retriever = new HybridRetriever(index, embedder, { ...retrieverOptionsFor(tuningFor(embedder.modelId)), ...trial.retriever, mode });
       const bySet = new Map<string, number[][]>();
       for (const q of questions) {
         if (!q.relevant.length) continue;
-        const p = predicted.get(q.id);
-        const boost = useNlu && p && declared.has(p.name) ? { intent: p.name, intentConfidence: p.confidence } : {};
+        const r = predicted.get(q.id)!;
+        const p = r[0];
+        const boost =
+          useNlu && p && declared.has(p.name)
+            ? { intent: p.name, intentConfidence: p.confidence }
+            : {};
         const hits = await retriever.invoke(q.question, { k: 10, ...boost });
         const rank = hits.findIndex((h) => q.relevant.includes(h.id)) + 1;
         if (trial.misses && useNlu && rank !== 1) {

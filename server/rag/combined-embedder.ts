@@ -14,7 +14,8 @@ export class CombinedEmbedder implements Embedder {
 
   constructor(
     private readonly parts: ReadonlyArray<{ embedder: Embedder; weight: number }>,
-    private readonly options: { ownsParts?: boolean } = {},
+    /** `ownsParts`: `dispose()` disposes the parts, except those listed in `keep` (shared with another owner). */
+    private readonly options: { ownsParts?: boolean; keep?: readonly Embedder[] } = {},
   ) {
     const total = parts.reduce((s, p) => s + p.weight, 0);
     if (!parts.length || parts.some((p) => !(p.weight > 0)) || !(total > 0)) throw new RangeError('CombinedEmbedder needs positive weights');
@@ -35,7 +36,8 @@ export class CombinedEmbedder implements Embedder {
 
   /** Releases the parts when this embedder owns them. */
   async dispose(): Promise<void> {
-    if (this.options.ownsParts) for (const p of this.parts) await p.embedder.dispose?.();
+    if (!this.options.ownsParts) return;
+    for (const p of this.parts) if (!this.options.keep?.includes(p.embedder)) await p.embedder.dispose?.();
   }
 }
 

@@ -38,23 +38,27 @@ export interface EmbedderTuning {
  */
 export const RETRIEVAL_CHUNKING: ChunkingOptions = { chunkSize: 320, chunkOverlap: 64 };
 
-/** Tuned settings by embedder `modelId` prefix (first match wins). */
-export const TUNED_FOR_EMBEDDER: Array<{ prefix: string } & EmbedderTuning> = [
+/** Tuned settings by embedder `modelId` pattern (first match wins). */
+export const TUNED_FOR_EMBEDDER: Array<{ match: RegExp } & EmbedderTuning> = [
+  // Hashed n-grams + Moneta's retrieval encoder (models/retrieval), chosen on the dev half (docs/knowledge.md).
+  { match: /^combined\(.*moneta-retrieval/, minScore: 0.22, relevanceDenseWeight: 0.7, chunking: RETRIEVAL_CHUNKING },
+  // The retrieval encoder alone.
+  { match: /^moneta-retrieval/, minScore: 0.4, relevanceDenseWeight: 0.7, chunking: RETRIEVAL_CHUNKING },
   // Hashed n-grams: the best chunk cosine alone separated unanswerable questions best (IDK F1 0.62 vs 0.34 for the
   // 50/50 blend with BM25 coverage); 0.12 was the F1-optimal threshold. A title vector lowered recall@1.
-  { prefix: 'hashed-ngram', minScore: 0.12, relevanceDenseWeight: 1, chunking: DEFAULT_CHUNKING },
-  // Hashed + transformer (0.7/0.3), final NLU model: hybrid recall@1 0.695 vs 0.660 hashed alone; a 70/30
+  { match: /^hashed-ngram/, minScore: 0.12, relevanceDenseWeight: 1, chunking: DEFAULT_CHUNKING },
+  // Hashed + NLU transformer (0.7/0.3), final NLU model: hybrid recall@1 0.695 vs 0.660 hashed alone; a 70/30
   // cosine/coverage blend separated unanswerable questions best (F1 0.74 at 0.22).
-  { prefix: 'combined(', minScore: 0.22, relevanceDenseWeight: 0.7, chunking: DEFAULT_CHUNKING },
-  // Moneta's transformer encoder alone (models/intent, max 64 tokens): a title vector per passage helped most
+  { match: /^combined\(/, minScore: 0.22, relevanceDenseWeight: 0.7, chunking: DEFAULT_CHUNKING },
+  // Moneta's NLU transformer encoder alone (models/intent, max 64 tokens): a title vector per passage helped most
   // (hybrid recall@1 0.58 vs 0.55 without); 70/30 cosine/coverage, threshold 0.44.
-  { prefix: 'moneta-intent', minScore: 0.44, relevanceDenseWeight: 0.7, chunking: { ...DEFAULT_CHUNKING, titleVector: true } },
+  { match: /^moneta-intent/, minScore: 0.44, relevanceDenseWeight: 0.7, chunking: { ...DEFAULT_CHUNKING, titleVector: true } },
 ];
 const FALLBACK_TUNING: EmbedderTuning = { minScore: 0.3, relevanceDenseWeight: 0.5, chunking: DEFAULT_CHUNKING };
 
-/** The tuned settings for an embedder (by model id prefix), or conservative defaults for an unknown one. */
+/** The tuned settings for an embedder (by model id pattern), or conservative defaults for an unknown one. */
 export function tuningFor(modelId: string): EmbedderTuning {
-  return TUNED_FOR_EMBEDDER.find((t) => modelId.startsWith(t.prefix)) ?? FALLBACK_TUNING;
+  return TUNED_FOR_EMBEDDER.find((t) => t.match.test(modelId)) ?? FALLBACK_TUNING;
 }
 
 /** The retriever options an embedder's tuning implies (its fusion settings plus the relevance blend). */
@@ -98,18 +102,20 @@ export function retrievalModelPresent(config: MonetaConfig): boolean {
 export const TRANSFORMER_WEIGHT = 0.3;
 
 /**
- * Weights of the parts of the combined embedder when the retrieval encoder is present (chosen on the dev half of
- * the question sets with `npm run bench:kb`; see docs/knowledge.md).
+ * Weights of the parts of the combined embedder when the retrieval encoder is present, chosen on the dev half of
+ * the question sets with `npm run bench:kb-tune` (docs/knowledge.md): hashed n-grams for exact words and typos, the
+ * retrieval encoder for customer phrasings, the NLU encoder for paraphrases. Without the NLU model the other two
+ * keep their ratio.
  */
-export const RETRIEVAL_COMBINATION = { hashed: 0.5, retrieval: 0.5 };
+export const RETRIEVAL_COMBINATION = { hashed: 0.5, retrieval: 0.35, transformer: 0.15 };
 
 /**
  * The sentence embedder named by `config.knowledge.embedder`:
  * - `hashed`: the hashed n-gram embedder;
  * - `transformer`: the NLU's sentence encoder (`config.nlu.modelDir`);
  * - `retrieval`: Moneta's retrieval encoder (`config.knowledge.retrievalModelDir`), trained for question → passage;
- * - `combined`: hashed n-grams + the retrieval encoder ({@link RETRIEVAL_COMBINATION}) when its model exists, else
- *   hashed n-grams + the NLU transformer (transformer weight {@link TRANSFORMER_WEIGHT}), as one weighted vector
+ * - `combined`: hashed n-grams + the retrieval encoder + the NLU transformer ({@link RETRIEVAL_COMBINATION}) when the
+ *   retrieval model exists, else hashed n-grams + the NLU transformer (transformer weight {@link TRANSFORMER_WEIGHT}), as one weighted vector
  *   ({@link CombinedEmbedder});
  * - `auto` (default): `combined` when either encoder exists, else `hashed` (a checkout without models still works).
  */
@@ -129,12 +135,16 @@ export async function createEmbedder(config: MonetaConfig, shared: { transformer
     }
     const retrieval = await loadEncoder(config.knowledge.retrievalModelDir, 'fp32');
     if (choice === 'retrieval') return retrieval;
+    // The NLU's encoder: the server's loaded one (shared, never disposed here), else loaded and owned here.
+    const ownTransformer = !shared.transformer && transformerModelPresent(config) ? await loadEncoder(config.nlu.modelDir, config.nlu.dtype) : undefined;
+    const transformer = shared.transformer ?? ownTransformer;
     return new CombinedEmbedder(
       [
         { embedder: new HashedNgramEmbedder(), weight: RETRIEVAL_COMBINATION.hashed },
         { embedder: retrieval, weight: RETRIEVAL_COMBINATION.retrieval },
+        ...(transformer ? [{ embedder: transformer, weight: RETRIEVAL_COMBINATION.transformer }] : []),
       ],
-      { ownsParts: true },
+      { ownsParts: true, ...(shared.transformer ? { keep: [shared.transformer] } : {}) },
     );
   }
   if (shared.transformer) {

@@ -43,7 +43,7 @@ DEFAULTS = dict(
     seed=7, max_len=64, query_len=48, banking_per_epoch=3000, extra_glove=10000, n_pieces=1500, emb_dim=100, hidden=128, layers=2, heads=4,
     ffn=256, dropout=0.1, epochs=8, batch=64, lr=6e-4, emb_lr_mult=0.3, weight_decay=0.01, warmup=0.06,
     temperature=0.05, title_repeats=4, ict_per_passage=6, ict_keep=0.1, banking_val=0.1, hard_negative_rate=0.5,
-    typo_rate=0.06, punct_drop=0.3, lower_rate=0.5,
+    typo_rate=0.06, punct_drop=0.3, lower_rate=0.5, memory_bank=True,
 )
 
 
@@ -280,7 +280,11 @@ def main():
     step = 0
     history = []
     model.train()
+    bank = None
     for ep in range(cfg["epochs"]):
+        if cfg["memory_bank"]:
+            bank = embed_all(model, chunk_ids).detach()  # refreshed every epoch (embed_all leaves eval mode on)
+            model.train()
         items = epoch_items()
         losses = []
         for b in range(0, len(items), cfg["batch"]):
@@ -311,11 +315,19 @@ def main():
             doc_seqs, doc_pass = uniq, doc_pass_u
             q = embed(model, q_seqs)
             d = embed(model, doc_seqs)
-            logits = q @ d.T / cfg["temperature"]
-            dp = torch.tensor(doc_pass)
+            if bank is not None:
+                # Memory bank (Wu et al. 2018; He et al. 2020): the last computed vector of every chunk of the
+                # knowledge base joins the batch as a (detached) candidate, so each query is scored against the
+                # whole corpus, near-duplicate siblings included, at the cost of one matrix product.
+                d_all = torch.cat([d, bank])
+                pass_all = doc_pass + chunk_pass
+            else:
+                d_all, pass_all = d, doc_pass
+            logits = q @ d_all.T / cfg["temperature"]
+            dp = torch.tensor(pass_all)
             posmask = torch.zeros_like(logits, dtype=torch.bool)
             for i, (_, pos, _, _) in enumerate(batch):
-                posmask[i] = torch.tensor([x in pos for x in doc_pass])
+                posmask[i] = torch.isin(dp, torch.tensor(sorted(pos)))
             # multi-positive InfoNCE: -log sum_pos softmax
             lse_all = torch.logsumexp(logits, dim=1)
             lse_pos = torch.logsumexp(logits.masked_fill(~posmask, -1e4), dim=1)

@@ -14,8 +14,9 @@ const TINY_MODEL = path.join(ROOT, 'test/fixtures/tiny-intent-model');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'moneta-kbase-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
+// No retrieval encoder unless a test asks for one, so `auto` exercises the NLU-transformer and hashed fallbacks.
 const config = (knowledge: Record<string, unknown>, nlu: Record<string, unknown> = {}) =>
-  loadConfig({}, { knowledge: { dir: FIXTURE, indexDir: path.join(work, `i-${Math.random()}`), ...knowledge }, nlu });
+  loadConfig({}, { knowledge: { dir: FIXTURE, indexDir: path.join(work, `i-${Math.random()}`), retrievalModelDir: path.join(work, 'none'), ...knowledge }, nlu });
 
 describe('embedder choice', () => {
   it('uses hashed n-grams when asked, or on auto when there is no transformer model', async () => {
@@ -25,6 +26,17 @@ describe('embedder choice', () => {
 
   it('fails with a fix-it message when the transformer is required but missing', async () => {
     await expect(createEmbedder(config({ embedder: 'transformer' }, { modelDir: path.join(work, 'none') }))).rejects.toBeInstanceOf(ConfigError);
+    await expect(createEmbedder(config({ embedder: 'retrieval' }))).rejects.toThrow(/npm run train:retrieval/);
+  });
+
+  it('prefers the retrieval encoder, blended with hashed n-grams, when its model is there', async () => {
+    const embedder = await createEmbedder(config({ embedder: 'auto', retrievalModelDir: TINY_MODEL }, { modelDir: path.join(work, 'none') }));
+    try {
+      expect(embedder.modelId).toMatch(/^combined\(hashed-ngram[^+]*\*0\.\d+\+transformer-fp32-[0-9a-f]{16}\*0\.\d+\)$/);
+      expect((await embedder.embedQuery('my card was stolen')).length).toBe(embedder.dimension);
+    } finally {
+      await embedder.dispose?.();
+    }
   });
 
   it('indexes and searches with the transformer sentence encoder when its model is there', async () => {
@@ -48,6 +60,20 @@ describe('shared transformer', () => {
     try {
       const kb = await createKnowledgeBase(config({ embedder: 'auto' }, { modelDir: path.join(work, 'none') }), { transformer: shared });
       expect(kb.embedder.modelId).toBe(`combined(${new HashedNgramEmbedder().modelId}*0.7+${shared.modelId}*0.3)`);
+      await kb.dispose();
+      expect((await shared.embedQuery('still usable')).length).toBe(shared.dimension);
+    } finally {
+      await shared.dispose();
+    }
+  });
+
+  it('blends hashed n-grams, the retrieval encoder and the shared NLU encoder, and leaves the shared one open', async () => {
+    const { TransformerEmbedder } = await import('../../../../server/nlu/transformer-embedder.ts');
+    const shared = await TransformerEmbedder.load(TINY_MODEL);
+    try {
+      const kb = await createKnowledgeBase(config({ embedder: 'auto', retrievalModelDir: TINY_MODEL }, { modelDir: path.join(work, 'none') }), { transformer: shared });
+      expect(kb.embedder.modelId).toMatch(/^combined\(hashed-ngram[^+]*\*0\.5\+transformer-fp32-[0-9a-f]{16}\*0\.35\+transformer-fp32-[0-9a-f]{16}\*0\.15\)$/);
+      expect(await kb.retriever.invoke('my card was stolen', { k: 2 })).toHaveLength(2);
       await kb.dispose();
       expect((await shared.embedQuery('still usable')).length).toBe(shared.dimension);
     } finally {
