@@ -2,18 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../server/errors.ts';
 import type { VectorIndex } from '../../server/rag/types.ts';
+import { mulberry32 } from '../../models/credit/lib/random.ts';
 
 /** Deterministic PRNG (mulberry32) so the random-vector cases are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 /** `n` random Gaussian-ish vectors of length `dim` (sum of uniforms), not normalised. */
 export function randomVectors(n: number, dim: number, seed: number): number[][] {
