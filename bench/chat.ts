@@ -127,7 +127,7 @@ async function spawnServer(kind: 'moneta' | 'echo', dataDir: string): Promise<St
 /**
  * Phase 1: server-side turn latency, in process, sequential, SQLite store. `full` uses every skill bootstrap wires today
  * (feature skills such as knowledge retrieval included); `platform` swaps the feature skills for the platform's own
- * (conversation + placeholders), which is what the ≤ 2 ms / ≤ 10 ms goal for the interim classifier is about.
+ * (conversation + stand-ins from test/fixtures), so the platform's own cost is visible; both use the configured NLU.
  */
 async function measureTurnLatency(
   dataDir: string,
@@ -289,6 +289,7 @@ function median(values: number[]): number {
 }
 
 async function main(): Promise<void> {
+  const defaultConfig = loadConfig(process.env);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'moneta-bench-'));
   const script = SCRIPT.slice(0, MESSAGES).concat(Array.from({ length: Math.max(0, MESSAGES - SCRIPT.length) }, (_, i) => SCRIPT[i % SCRIPT.length]!));
   try {
@@ -324,7 +325,8 @@ async function main(): Promise<void> {
     const result = {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version },
-      classifier: 'keyword',
+      // What the default config serves (MONETA_NLU_CLASSIFIER / MONETA_INTENT_ENSEMBLE can change it).
+      classifier: `${defaultConfig.nlu.classifier}${defaultConfig.nlu.classifier === 'transformer' ? `+ensemble:${defaultConfig.nlu.ensemble}` : ''}`,
       turnLatencyMs: {
         moneta: { p50: round(latency.moneta.p50), p99: round(latency.moneta.p99), mean: round(latency.moneta.mean), n: latency.moneta.n },
         baselineCorePath: { p50: round(latency.baseline.p50), p99: round(latency.baseline.p99), mean: round(latency.baseline.mean), n: latency.baseline.n },
