@@ -32,6 +32,8 @@ export interface AppDeps {
   sessionStore: SessionStore;
   nlu: NluPipeline;
   skills: Skill[];
+  /** One of `skills` asked for a second opinion before the out-of-scope reply or the fallback (`Skill.rescue`). */
+  rescueSkill?: Skill | undefined;
   /** Feature routers (`create<Feature>Router(deps)`), mounted at `/`; they declare full paths. */
   routers?: Router[];
   handoffNotifier?: HandoffNotifier | undefined;
@@ -94,6 +96,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
 
   const policy = options.policy ?? new RulePolicy({
     skills: options.skills,
+    ...(options.rescueSkill ? { rescueSkill: options.rescueSkill } : {}),
     fallbackThreshold: config.nlu.fallbackThreshold,
     fallbackMissesBeforeHandoff: config.chat.fallbackMissesBeforeHandoff,
     formInterruptThreshold: config.chat.formInterruptThreshold,

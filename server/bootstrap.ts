@@ -88,7 +88,8 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   const knowledge = startKnowledgeBase(config, { logger, ...(sharedEmbedder ? { transformer: sharedEmbedder } : {}) });
   loading.push(knowledge.ready);
   disposers.push(() => knowledge.dispose());
-  skills.push(createKnowledgeSkill(config, knowledge, logger));
+  const knowledgeSkill = createKnowledgeSkill(config, knowledge, logger);
+  skills.push(knowledgeSkill);
 
   // ---- Feature HTTP routers (mounted at /, each declares full paths like /api/v1/credit/assess) ---------------------
   const routers: Router[] = [];
@@ -112,6 +113,8 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
     sessionStore,
     nlu,
     skills,
+    // Questions the classifier rejects but the knowledge base clearly answers get that answer (docs/knowledge.md).
+    rescueSkill: knowledgeSkill,
     routers,
     handoffNotifier,
     ready: Promise.all(loading),

@@ -60,6 +60,7 @@ export const ENV_VARS = {
   MONETA_KNOWLEDGE_DIR: 'knowledge.dir',
   MONETA_KNOWLEDGE_INDEX_DIR: 'knowledge.indexDir',
   MONETA_KNOWLEDGE_MIN_SCORE: 'knowledge.minScore',
+  MONETA_KNOWLEDGE_RESCUE_MIN_SCORE: 'knowledge.rescueMinScore',
   MONETA_KNOWLEDGE_EMBEDDER: 'knowledge.embedder',
   MONETA_RETRIEVAL_MODEL_DIR: 'knowledge.retrievalModelDir',
   MONETA_KNOWLEDGE_ON_STALE: 'knowledge.onStale',
@@ -131,6 +132,12 @@ export const configSchema = z.object({
        * active embedder by bench/kb.ts (see server/rag/knowledge-base.ts).
        */
       minScore: z.coerce.number().min(0).max(1).optional(),
+      /**
+       * When the NLU sends a message to the out-of-scope reply or the fallback, the knowledge skill still answers it
+       * if the best passage scores at least this (0..1), or never with `off`. Unset = the value tuned for the active
+       * embedder by `npm run bench:kb-rescue` (none tuned = off).
+       */
+      rescueMinScore: z.union([z.literal('off'), z.coerce.number().min(0).max(1)]).optional(),
       /**
        * Sentence embedder for dense retrieval: `hashed` n-grams, Moneta's `transformer` encoder, both `combined`, or
        * `auto` (combined when the transformer's files exist, else hashed). See docs/knowledge.md for the figures.

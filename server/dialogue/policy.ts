@@ -29,6 +29,12 @@ export interface RulePolicyOptions {
    * classifies worst; answers are always tried against the slot parser first.
    */
   formInterruptThreshold?: number;
+  /**
+   * The skill asked for a second opinion (`Skill.rescue`) before the out-of-scope reply or the fallback, e.g. the
+   * knowledge skill, which answers when retrieval finds a strong match although the classifier did not place the
+   * message (independently worded questions are often rejected by the classifier; docs/knowledge.md, "Rescue").
+   */
+  rescueSkill?: Skill;
 }
 
 /** Intents some skill or the policy itself answers. */
@@ -64,10 +70,11 @@ export class RulePolicy implements Policy {
   private readonly forms = new Map<string, RegisteredForm>();
   private readonly formTriggers = new Map<string, RegisteredForm>();
   private readonly runner = new FormRunner();
-  private readonly options: Required<RulePolicyOptions>;
+  private readonly options: Required<Omit<RulePolicyOptions, 'rescueSkill'>> & Pick<RulePolicyOptions, 'rescueSkill'>;
 
   constructor(options: RulePolicyOptions) {
     this.options = { formInterruptThreshold: 0.8, ...options };
+    if (options.rescueSkill && !options.rescueSkill.rescue) throw new ConfigError(`The rescue skill ${options.rescueSkill.name} has no rescue method.`);
     for (const skill of options.skills) {
       for (const intent of skill.intents) {
         const other = this.intentSkills.get(intent);
@@ -96,9 +103,9 @@ export class RulePolicy implements Policy {
 
   private route(input: TurnInput): PlanStep[] {
     const { name, confidence } = input.parse.intent;
-    if (confidence < this.options.fallbackThreshold) return this.fallback(input);
+    if (confidence < this.options.fallbackThreshold) return this.withRescue(input, this.fallback(input));
     if (name === HANDOFF_INTENT) return [{ kind: 'handoff', reason: 'user_request' }];
-    if (name === OUT_OF_SCOPE_INTENT) return [this.outOfScope()];
+    if (name === OUT_OF_SCOPE_INTENT) return this.withRescue(input, [this.outOfScope()]);
     const form = this.formTriggers.get(name);
     if (form) return this.runner.start(form, input);
     const skill = this.intentSkills.get(name);
@@ -133,6 +140,12 @@ export class RulePolicy implements Policy {
     const repeated = lastBotTexts(input, 2)[1]?.startsWith(outcome.error) ?? false;
     const hint = repeated ? ' You can also say "why" to know why I ask, or "cancel" to stop.' : '';
     return [this.runner.reask(form, filled, `${outcome.error}${hint}`)];
+  }
+
+  /** The steps, behind a second opinion from the rescue skill when one is configured (never for `/intent` payloads). */
+  private withRescue(input: TurnInput, otherwise: PlanStep[]): PlanStep[] {
+    const skill = this.options.rescueSkill;
+    return skill && input.parse.trigger !== true ? [{ kind: 'rescue', skill, otherwise }] : otherwise;
   }
 
   private fallback(input: TurnInput): PlanStep[] {

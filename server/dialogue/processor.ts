@@ -119,7 +119,38 @@ export class MessageProcessor {
         return this.runSkill(step, record, turnEvents, text, parse, now);
       case 'handoff':
         return this.handoff(step.reason, record, turnEvents, now);
+      case 'rescue':
+        return this.rescue(step, record, turnEvents, text, parse, now);
     }
+  }
+
+  /** The rescue skill's answer, or the steps it stands in front of when it declines or fails. */
+  private async rescue(
+    step: Extract<PlanStep, { kind: 'rescue' }>,
+    record: SessionRecord,
+    turnEvents: readonly SessionEvent[],
+    text: string,
+    parse: ParseResult,
+    now: number,
+  ): Promise<SkillResult> {
+    const { skill } = step;
+    try {
+      const result = await timeStage('skill', this.instrumentation, async () =>
+        skill.rescue?.({ sessionId: record.id, parse, text, events: [...record.events, ...turnEvents], now }),
+      );
+      if (result) return { events: [...result.events, { type: 'skill_ran', at: now, skill: skill.name, intent: parse.intent.name, ok: true }], replies: result.replies };
+    } catch (error) {
+      // A failed second opinion is not the user's problem: log it and give the reply the policy planned.
+      this.instrumentation.metrics?.errorsTotal.inc({ code: isMonetaError(error) ? error.code : 'internal' });
+      this.instrumentation.logger?.warn({ err: error, skill: skill.name, sessionHash: this.hash(record.id) }, 'rescue failed');
+    }
+    const merged: SkillResult = { events: [], replies: [] };
+    for (const next of step.otherwise) {
+      const r = await this.runStep(next, record, [...turnEvents, ...merged.events], text, parse, now);
+      merged.events.push(...r.events);
+      merged.replies.push(...r.replies);
+    }
+    return merged;
   }
 
   private async runSkill(

@@ -22,12 +22,15 @@ export interface TurnInput {
  * One step of a turn, executed in order by the processor:
  * - `reply`: append these events and send these messages (each message also becomes a `bot_uttered` event);
  * - `skill`: run a skill (answering `intent`, or consuming a just-completed form);
- * - `handoff`: hand the conversation to a person (webhook + `custom.handoff`).
+ * - `handoff`: hand the conversation to a person (webhook + `custom.handoff`);
+ * - `rescue`: let `skill.rescue` answer a message the classifier could not place; when it declines (or fails), run
+ *   `otherwise` (the out-of-scope reply or the fallback).
  */
 export type PlanStep =
   | { kind: 'reply'; events: SessionEvent[]; replies: BotMessage[] }
   | { kind: 'skill'; skill: Skill; intent: string; completedForm?: { name: string; slots: Record<string, unknown> } }
-  | { kind: 'handoff'; reason: string };
+  | { kind: 'handoff'; reason: string }
+  | { kind: 'rescue'; skill: Skill; otherwise: PlanStep[] };
 
 /** Turns a parsed message and the conversation state into steps. Pure: no I/O, so it is easy to table-test. */
 export interface Policy {

@@ -25,6 +25,11 @@ import type { KnowledgeHit, RetrieveOptions, Retriever } from './types.ts';
  */
 export interface EmbedderTuning {
   minScore: number;
+  /**
+   * Score at which the knowledge skill answers a message the NLU rejected (out of scope or unsure); absent = no
+   * rescue with this embedder (it has not been measured).
+   */
+  rescueMinScore?: number;
   relevanceDenseWeight: number;
   chunking: ChunkingOptions;
   /** Fusion settings for this embedder (RRF weights, intent boost, …) over the retriever's defaults. */
@@ -41,7 +46,9 @@ export const RETRIEVAL_CHUNKING: ChunkingOptions = { chunkSize: 320, chunkOverla
 /** Tuned settings by embedder `modelId` pattern (first match wins). */
 export const TUNED_FOR_EMBEDDER: Array<{ match: RegExp } & EmbedderTuning> = [
   // Hashed n-grams + Moneta's retrieval encoder (models/retrieval), chosen on the dev half (docs/knowledge.md).
-  { match: /^combined\(.*moneta-retrieval/, minScore: 0.22, relevanceDenseWeight: 0.7, chunking: RETRIEVAL_CHUNKING },
+  // Rescue threshold: at most 1% of the NLU's out-of-scope validation messages score this high (npm run
+  // bench:kb-rescue, bench/results/kb-rescue.json).
+  { match: /^combined\(.*moneta-retrieval/, minScore: 0.22, rescueMinScore: 0.54, relevanceDenseWeight: 0.7, chunking: RETRIEVAL_CHUNKING },
   // The retrieval encoder alone.
   { match: /^moneta-retrieval/, minScore: 0.4, relevanceDenseWeight: 0.7, chunking: RETRIEVAL_CHUNKING },
   // Hashed n-grams: the best chunk cosine alone separated unanswerable questions best (IDK F1 0.62 vs 0.34 for the
@@ -55,6 +62,13 @@ export const TUNED_FOR_EMBEDDER: Array<{ match: RegExp } & EmbedderTuning> = [
   { match: /^moneta-intent/, minScore: 0.44, relevanceDenseWeight: 0.7, chunking: { ...DEFAULT_CHUNKING, titleVector: true } },
 ];
 const FALLBACK_TUNING: EmbedderTuning = { minScore: 0.3, relevanceDenseWeight: 0.5, chunking: DEFAULT_CHUNKING };
+
+/** The rescue threshold in force: the configured one (`off` disables it), else the embedder's tuned one. */
+function rescueSetting(configured: number | 'off' | undefined, tuned: number | undefined): { rescueMinScore?: number } {
+  if (configured === 'off') return {};
+  const value = configured ?? tuned;
+  return value === undefined ? {} : { rescueMinScore: value };
+}
 
 /** The tuned settings for an embedder (by model id pattern), or conservative defaults for an unknown one. */
 export function tuningFor(modelId: string): EmbedderTuning {
@@ -71,6 +85,8 @@ export interface KnowledgeBase {
   embedder: Embedder;
   /** The "I don't know" threshold in force: `config.knowledge.minScore`, else the embedder's tuned value. */
   minScore: number;
+  /** The rescue threshold in force (`config.knowledge.rescueMinScore`, else the embedder's tuned value); absent = off. */
+  rescueMinScore?: number;
   index: KnowledgeIndex;
   retriever: HybridRetriever;
   /** How the index was obtained at start-up, and why it was rebuilt if it was. */
@@ -212,6 +228,7 @@ export async function createKnowledgeBase(config: MonetaConfig, options: CreateK
   return {
     embedder,
     minScore: config.knowledge.minScore ?? tuning.minScore,
+    ...rescueSetting(config.knowledge.rescueMinScore, tuning.rescueMinScore),
     index: opened.index,
     retriever,
     status: opened.status,

@@ -32,5 +32,11 @@ export interface Skill {
   /** Forms this skill declares; when one completes, `run` is called with `completedForm`. */
   readonly forms?: readonly FormSpec[];
   run(ctx: SkillContext): Promise<SkillResult>;
+  /**
+   * A second opinion on a message the classifier sent to the out-of-scope reply or the fallback: answer it only when
+   * confident without the intent (e.g. a strong knowledge match), else return `undefined` and the policy's reply
+   * stands. The policy asks the skill named in its `rescueSkill` option.
+   */
+  rescue?(ctx: SkillContext): Promise<SkillResult | undefined>;
   dispose?(): Promise<void>;
 }

@@ -38,6 +38,8 @@ export interface KnowledgeSkillOptions {
   intents?: readonly string[];
   /** Below this top-hit score the skill says it does not know; default: the knowledge base's (tuned) `minScore`. */
   minScore?: number;
+  /** Top-hit score needed to answer a message the NLU rejected (`rescue`); default: the knowledge base's setting. */
+  rescueMinScore?: number;
   /** Optional LLM answerer; when absent, or when it returns nothing grounded, the answer is extractive. */
   generator?: GenerativeAnswerer;
   /** Passages retrieved per question. Default 4. */
@@ -87,6 +89,24 @@ export class KnowledgeSkill implements Skill {
     const minScore = this.options.minScore ?? kb.minScore;
     if (!top || top.score < minScore) return this.dontKnow(hits, minScore, ctx.now);
     return this.answer(kb, question, hits, minScore, ctx.now, ctx.signal);
+  }
+
+  /**
+   * Answers a message the NLU rejected (out of scope or unsure) when retrieval alone is confident: the best passage
+   * scores at least the knowledge base's `rescueMinScore`. Declines (undefined) otherwise, or when rescue is off.
+   */
+  async rescue(ctx: SkillContext): Promise<SkillResult | undefined> {
+    const question = ctx.text.trim();
+    if (question.startsWith('/') || terms(question).length === 0) return undefined;
+    const kb = await this.options.knowledge;
+    const threshold = this.options.rescueMinScore ?? kb.rescueMinScore;
+    if (threshold === undefined) return undefined;
+    const hits = await kb.retriever.invoke(question, { k: this.options.k ?? 4 });
+    if (!hits[0] || hits[0].score < threshold) return undefined;
+    const minScore = this.options.minScore ?? kb.minScore;
+    const result = await this.answer(kb, question, hits, minScore, ctx.now, ctx.signal);
+    // An answer that fell through to "I don't know" is no better than the policy's own reply.
+    return result.events.some((e) => e.type === 'fallback') ? undefined : result;
   }
 
   private async answer(kb: KnowledgeBase, question: string, hits: HybridHit[], minScore: number, now: number, signal?: AbortSignal): Promise<SkillResult> {

@@ -221,3 +221,31 @@ describe('form message detectors', () => {
     expect(detectCorrection(t, LOAN_FORM)).toBeUndefined();
   });
 });
+
+describe('RulePolicy rescue (a second opinion before the out-of-scope reply or the fallback)', () => {
+  const rescuer = { name: 'kb', intents: [] as string[], run: async () => ({ events: [], replies: [] }), rescue: async () => undefined };
+  const rescuing = new RulePolicy({ skills: [conversation, loan], fallbackThreshold: 0.4, fallbackMissesBeforeHandoff: 2, rescueSkill: rescuer });
+  const plan = async (text: string, p = rescuing): Promise<PlanStep[]> => p.plan({ sessionId: 's', text, parse: await nlu.parse(text), state: deriveState([]), events: [], now: 1 });
+
+  it('puts the rescue skill in front of the out-of-scope reply', async () => {
+    const [step, ...rest] = await plan('what is the weather in Paris');
+    expect(rest).toEqual([]);
+    expect(step).toMatchObject({ kind: 'rescue', skill: rescuer });
+    expect(step?.kind === 'rescue' && texts(step.otherwise)).toEqual([TEXTS.outOfScope]);
+  });
+
+  it('puts the rescue skill in front of the low-confidence fallback, which keeps its fallback event', async () => {
+    const [step] = await plan('qwzx plorb');
+    expect(step).toMatchObject({ kind: 'rescue', skill: rescuer });
+    expect(step?.kind === 'rescue' && step.otherwise.flatMap((s) => (s.kind === 'reply' ? s.events.map((e) => e.type) : []))).toEqual(['fallback']);
+  });
+
+  it('never second-guesses /intent payloads or recognised intents', async () => {
+    expect(texts(await plan('/out_of_scope'))).toEqual([TEXTS.outOfScope]);
+    expect(await plan('hello')).toEqual([{ kind: 'skill', skill: conversation, intent: 'greet' }]);
+  });
+
+  it('refuses a rescue skill without a rescue method', () => {
+    expect(() => new RulePolicy({ skills: [conversation], fallbackThreshold: 0.4, fallbackMissesBeforeHandoff: 2, rescueSkill: conversation })).toThrow(ConfigError);
+  });
+});

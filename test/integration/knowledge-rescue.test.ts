@@ -1,0 +1,47 @@
+/**
+ * Questions the NLU rejects (out of scope or unsure) but the knowledge base clearly answers, on the real app as
+ * `npm start` builds it (real NLU ensemble, real knowledge index, real retrieval): answered with citations, while
+ * messages that really are out of scope still get the polite out-of-scope reply (docs/knowledge.md, "Rescue").
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RestWebhookReply } from '../../server/contracts/chat-protocol.ts';
+import { TEXTS } from '../../server/response/templates.ts';
+import { startMoneta, type TestServer } from '../e2e/support/moneta-server.ts';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startMoneta();
+}, 120_000);
+afterAll(async () => {
+  await server?.close();
+});
+
+async function say(sender: string, message: string): Promise<RestWebhookReply[]> {
+  const res = await fetch(`${server.url}/webhooks/rest/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sender, message }) });
+  expect(res.status).toBe(200);
+  return (await res.json()) as RestWebhookReply[];
+}
+const cited = (replies: RestWebhookReply[]): string[] =>
+  replies.flatMap((r) => (r.custom?.type === 'citations' ? (r.custom.sources as Array<{ id: string }>).map((s) => s.id) : []));
+const texts = (replies: RestWebhookReply[]): string[] => replies.flatMap((r) => (r.text !== undefined ? [r.text] : []));
+
+describe('knowledge rescue', () => {
+  it.each([
+    ["what's tax loss harvesting", 'inv-tax-loss-harvesting'],
+    ['how long do late payments stay on my credit report', 'cr-'],
+    ['how long do you keep my conversation data', 'mon-'],
+  ])('answers %j from the knowledge base, with sources', async (question, passage) => {
+    const replies = await say(`rescue-${passage}`, question);
+    expect(cited(replies).some((id) => id.startsWith(passage))).toBe(true);
+    expect(texts(replies)).not.toContain(TEXTS.outOfScope);
+  });
+
+  it.each(['best pizza near me', "what's the weather in london this weekend", 'translate this paragraph into japanese', 'qwzx plorb vlim'])(
+    'still says %j is out of scope, without sources',
+    async (message) => {
+      const replies = await say(`oos-${message.length}`, message);
+      expect(texts(replies)[0]).toBe(TEXTS.outOfScope);
+      expect(cited(replies)).toEqual([]);
+    },
+  );
+});
