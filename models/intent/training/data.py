@@ -12,6 +12,7 @@ import csv
 import json
 import os
 import random
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -112,6 +113,44 @@ def load_training_only() -> list[dict]:
     return rows
 
 
+# Moneta passages whose title is a conversational request, not a knowledge question (their intent has its own data).
+KNOWLEDGE_TITLES_SKIPPED = {"mon-capabilities", "mon-is-it-a-bot", "mon-limitations", "mon-talk-to-human", "mon-what-is-moneta"}
+KNOWLEDGE_DIR = Path(__file__).resolve().parents[3] / "knowledge"
+_WHAT_IS = re.compile(r"^what (?:is|are) (?:an? |the )?(.+?)\??$", re.I)
+
+
+def load_knowledge_utterances() -> list[dict]:
+    """Knowledge passage titles as training utterances (training only): titles are written as customers' questions,
+    so they teach the classifier that "what's tax-loss harvesting" or "how long does Moneta keep my conversations" is
+    a knowledge question (`financial_education`) rather than out of scope, and a customer-service title its passage's
+    first declared intent. Each title is used as written; "What is X?" titles with a short topic also give "what's X"
+    and "X explained". The knowledge question sets (knowledge/eval/) are never read."""
+    import yaml
+
+    rows = []
+    for path in sorted(KNOWLEDGE_DIR.glob("*/*.md")):
+        if path.parent.name == "eval" or path.name.lower() == "readme.md":
+            continue
+        m = re.match(r"^---\n(.*?)\n---\n", path.read_text(encoding="utf-8"), flags=re.S)
+        if not m:
+            continue
+        meta = yaml.safe_load(m.group(1)) or {}
+        title, pid = str(meta.get("title", "")).strip(), str(meta.get("id", ""))
+        if not title or pid in KNOWLEDGE_TITLES_SKIPPED:
+            continue
+        intents = meta.get("intents") or []
+        intent = intents[0] if meta.get("topic") == "customer-service" and intents else "financial_education"
+        if meta.get("topic") == "customer-service" and not intents:
+            continue
+        texts = [title]
+        w = _WHAT_IS.match(re.sub(r"[^\w\s'-]", "", title).lower().strip())
+        topic = w.group(1) if w else ""
+        if intent == "financial_education" and topic and len(topic.split()) <= 4 and not re.search(r"\b(and|or|vs)\b", topic):
+            texts += [f"what's {topic}", f"{topic} explained"]
+        rows += [{"text": t, "intent": intent, "source": "moneta_knowledge_title"} for t in dict.fromkeys(texts)]
+    return rows
+
+
 def load_clinc(root: Path, rng: random.Random) -> tuple[list[dict], list[dict], list[str]]:
     data = json.loads((root / "clinc150" / "train.json").read_text(encoding="utf-8"))
     plus = json.loads((root / "clinc150" / "train_oos_plus.json").read_text(encoding="utf-8"))
@@ -159,7 +198,7 @@ def build_splits(root: Path | None = None) -> dict:
     rng.shuffle(hard)
     n_hard_val = round(len(hard) * VAL_FRACTION)
     c_train, c_val, oos_intents = load_clinc(root, rng)
-    train = b_train + o_train + hard[n_hard_val:] + c_train + load_training_only()
+    train = b_train + o_train + hard[n_hard_val:] + c_train + load_training_only() + load_knowledge_utterances()
     val = b_val + o_val + hard[:n_hard_val] + c_val
     # No validation text may appear (normalised) in training: drop exact duplicates from validation's side of train.
     val_keys = {r["text"].strip().lower() for r in val}
