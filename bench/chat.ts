@@ -140,6 +140,7 @@ async function measureTurnLatency(
   if (variant === 'platform') {
     const labels = JSON.parse(fs.readFileSync(path.join(config.datasetsDir, 'banking77', 'categories.json'), 'utf8')) as string[];
     deps.skills = [new ConversationSkill(), creditPlaceholder(), portfolioPlaceholder(), knowledgePlaceholder(labels)];
+    delete deps.rescueSkill; // the knowledge rescue is a feature skill too
   }
   const app = createApp({ config, logger, ...deps });
   const times: number[] = [];
