@@ -10,7 +10,7 @@ import { customMessage, normalizeReplies, textMessage } from '../response/render
 import { TEXTS } from '../response/templates.ts';
 import { deriveState } from '../session/tracker.ts';
 import type { SessionEvent, SessionRecord, SessionStore } from '../session/types.ts';
-import type { SkillResult } from '../skills/skill.ts';
+import type { SkillContext, SkillResult } from '../skills/skill.ts';
 import { buildTranscript, type HandoffNotifier } from './handoff.ts';
 import type { PlanStep, Policy, TurnInput } from './types.ts';
 
@@ -135,9 +135,7 @@ export class MessageProcessor {
   ): Promise<SkillResult> {
     const { skill } = step;
     try {
-      const result = await timeStage('skill', this.instrumentation, async () =>
-        skill.rescue?.({ sessionId: record.id, parse, text, events: [...record.events, ...turnEvents], now }),
-      );
+      const result = await timeStage('skill', this.instrumentation, async () => skill.rescue?.(this.skillContext(record, turnEvents, text, parse, now)));
       if (result) return { events: [...result.events, { type: 'skill_ran', at: now, skill: skill.name, intent: parse.intent.name, ok: true }], replies: result.replies };
     } catch (error) {
       // A failed second opinion is not the user's problem: log it and give the reply the policy planned.
@@ -153,6 +151,11 @@ export class MessageProcessor {
     return merged;
   }
 
+  /** What a skill sees of this turn: the conversation so far plus the events this turn has produced. */
+  private skillContext(record: SessionRecord, turnEvents: readonly SessionEvent[], text: string, parse: ParseResult, now: number): SkillContext {
+    return { sessionId: record.id, parse, text, events: [...record.events, ...turnEvents], now };
+  }
+
   private async runSkill(
     step: Extract<PlanStep, { kind: 'skill' }>,
     record: SessionRecord,
@@ -164,14 +167,7 @@ export class MessageProcessor {
     const { skill, intent } = step;
     try {
       const result = await timeStage('skill', this.instrumentation, () =>
-        skill.run({
-          sessionId: record.id,
-          parse,
-          text,
-          events: [...record.events, ...turnEvents],
-          now,
-          ...(step.completedForm ? { completedForm: step.completedForm } : {}),
-        }),
+        skill.run({ ...this.skillContext(record, turnEvents, text, parse, now), ...(step.completedForm ? { completedForm: step.completedForm } : {}) }),
       );
       return { events: [...result.events, { type: 'skill_ran', at: now, skill: skill.name, intent, ok: true }], replies: result.replies };
     } catch (error) {

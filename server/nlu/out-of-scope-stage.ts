@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { NluStage } from './pipeline.ts';
 import type { IntentPrediction, ParseResult } from './types.ts';
+import { halfToFloat } from './half-float.ts';
 
 /** The decision rule's parameters (`moneta.json` → `outOfScope`). A null/undefined threshold is not used. */
 export interface OutOfScopeThresholds {
@@ -148,14 +149,4 @@ export class OutOfScopeStage implements NluStage {
     const rest = result.intent_ranking.filter((p) => p.name !== label);
     return { ...result, intent, intent_ranking: [intent, ...rest], out_of_scope: { reason, ...(similarity !== undefined ? { neighbourSimilarity: similarity } : {}) } };
   }
-}
-
-/** IEEE 754 half → float (numpy's float16 layout, little-endian). */
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
 }

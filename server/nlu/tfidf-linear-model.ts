@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ModelNotReadyError } from '../errors.ts';
+import { halfToFloat } from './half-float.ts';
 
 /** One vectorizer as exported (`tfidf-linear.json` → `vectorizers[]`). */
 export interface TfidfVectorizerSpec {
@@ -227,14 +228,4 @@ function softmax(z: Float64Array): Float64Array {
   for (let i = 0; i < z.length; i++) sum += out[i] = Math.exp(z[i]! - max);
   for (let i = 0; i < z.length; i++) out[i]! /= sum;
   return out;
-}
-
-/** IEEE 754 half → float (numpy's float16 layout, little-endian). */
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
 }
