@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +18,7 @@ import type { BotMessage, ClientToServerEvents, ServerToClientEvents } from '../
 import { createSilentLogger } from '../server/observability/logger.ts';
 import { ConversationSkill } from '../server/skills/conversation/conversation-skill.ts';
 import { creditPlaceholder, knowledgePlaceholder, portfolioPlaceholder } from '../test/fixtures/platform/stand-in-skills.ts';
+import { freePort } from './support/free-port.ts';
 
 type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -63,17 +63,6 @@ function summary(values: number[]): { p50: number; p99: number; mean: number; n:
 }
 
 const round = (x: number, d = 3): number => Number(x.toFixed(d));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitHealthy(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
