@@ -9,7 +9,8 @@
  * - in-scope validation messages the NLU rejected (BANKING77 etc.): a rescue is right when the passage declares
  *   the message's gold intent;
  * - the knowledge question sets (dev half for the report next to the test half): right when the passage is labelled.
- * Writes bench/results/kb-rescue.json. The chosen threshold goes to `RESCUE_MIN_SCORE` in server/rag/knowledge-base.ts.
+ * Writes bench/results/kb-rescue.json. The chosen threshold goes to `rescueMinScore` in `TUNED_FOR_EMBEDDER`
+ * (server/rag/knowledge-base.ts). `SHOW=kb` (or `SHOW=val`) also prints the messages of those groups it would rescue.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -137,7 +137,7 @@ export const configSchema = z.object({
        * if the best passage scores at least this (0..1), or never with `off`. Unset = the value tuned for the active
        * embedder by `npm run bench:kb-rescue` (none tuned = off).
        */
-      rescueMinScore: z.union([z.literal('off'), z.coerce.number().min(0).max(1)]).optional(),
+      rescueMinScore: z.union([z.literal('off'), z.coerce.number().min(0).max(1)], { error: 'expected a number from 0 to 1, or "off"' }).optional(),
       /**
        * Sentence embedder for dense retrieval: `hashed` n-grams, Moneta's `transformer` encoder, both `combined`, or
        * `auto` (combined when the transformer's files exist, else hashed). See docs/knowledge.md for the figures.
