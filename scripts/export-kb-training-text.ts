@@ -10,7 +10,8 @@ const config = loadConfig(process.env);
 const passages = parsePassages(readKnowledgeFiles(config.knowledge.dir));
 const out = [];
 for (const p of passages) {
-  const chunks = await splitPassage(p, RETRIEVAL_CHUNKING);
+  // Passage text only: the retrieval encoder learns question→passage matching; the alternate questions are not its input.
+  const chunks = await splitPassage(p, { ...RETRIEVAL_CHUNKING, questionVectors: false });
   out.push({
     id: p.id,
     title: p.title,

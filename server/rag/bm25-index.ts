@@ -16,11 +16,13 @@ interface IndexedDoc {
   titleWords: string;
   text: string;
   tags: string;
+  /** The passage's alternate questions (front matter), a field of its own so its weight is tuned separately. */
+  questions: string;
 }
 
 // Field boosts: a title states what the passage answers, so a title match counts double (tuned in bench/kb.ts).
-const FIELDS = ['title', 'titleWords', 'text', 'tags'] as const;
-const BOOST = { title: 2, titleWords: 1, text: 1, tags: 1.5 };
+const FIELDS = ['title', 'titleWords', 'text', 'tags', 'questions'] as const;
+const BOOST = { title: 2, titleWords: 1, text: 1, tags: 1.5, questions: 3 };
 
 /**
  * Stop words are dropped everywhere except in `titleWords`, and kept in queries: so "what is", "how do I", "can I"
@@ -47,7 +49,7 @@ const MINISEARCH_OPTIONS: Options<IndexedDoc> = {
 /** Query-time BM25 settings (defaults tuned in bench/kb.ts). */
 export interface Bm25QueryOptions {
   /** Per-field boosts. */
-  boost?: { title?: number; titleWords?: number; text?: number; tags?: number };
+  boost?: { title?: number; titleWords?: number; text?: number; tags?: number; questions?: number };
   /** Minimum term length for a 1-edit fuzzy match (typos); 0 disables fuzzy matching. Default 6. */
   fuzzyMinLength?: number;
   /** BM25 parameters (MiniSearch defaults k=1.2, b=0.7, d=0.5). */
@@ -88,7 +90,7 @@ export class Bm25Index {
   private computeStats(passages: readonly Passage[]): void {
     this.passageCount = passages.length;
     for (const p of passages) {
-      const set = new Set(terms(`${p.title}\n${stripMarkdown(p.text)}\n${p.metadata.tags.join(' ')}`));
+      const set = new Set(terms(`${p.title}\n${stripMarkdown(p.text)}\n${p.metadata.tags.join(' ')}\n${questionsOf(p)}`));
       this.termSets.set(p.id, set);
       for (const t of set) this.df.set(t, (this.df.get(t) ?? 0) + 1);
     }
@@ -97,8 +99,11 @@ export class Bm25Index {
   /** Passages matching any query term, best first. `accept` restricts to passage ids it returns true for. */
   query(text: string, limit: number, accept?: (passageId: string) => boolean, params: Bm25QueryOptions = {}): Bm25Hit[] {
     const fuzzyMin = params.fuzzyMinLength ?? 6;
+    const boost = { ...BOOST, ...params.boost };
     const options: SearchOptions = {
-      boost: { ...BOOST, ...params.boost },
+      // MiniSearch reads a boost of 0 as "unset" (1): a field switched off is left out of the search instead.
+      fields: FIELDS.filter((f) => boost[f] !== 0),
+      boost,
       fuzzy: (term) => (fuzzyMin > 0 && term.length >= fuzzyMin ? 1 : false),
       ...(params.bm25 ? { bm25: params.bm25 } : {}),
       prefix: false,
@@ -143,6 +148,11 @@ export class Bm25Index {
   }
 }
 
+function questionsOf(p: Passage): string {
+  // Indexes built before passages had alternate questions have no such metadata.
+  return (p.metadata.questions ?? []).join('\n');
+}
+
 function toDoc(p: Passage): IndexedDoc {
-  return { id: p.id, title: p.title, titleWords: p.title, text: stripMarkdown(p.text), tags: p.metadata.tags.join(' ') };
+  return { id: p.id, title: p.title, titleWords: p.title, text: stripMarkdown(p.text), tags: p.metadata.tags.join(' '), questions: questionsOf(p) };
 }

@@ -41,7 +41,7 @@ export interface EmbedderTuning {
  * embeds a query in well under a millisecond), so chunks are cut to about that length (~320 characters).
  * scripts/export-kb-training-text.ts trains it on exactly these chunks.
  */
-export const RETRIEVAL_CHUNKING: ChunkingOptions = { chunkSize: 320, chunkOverlap: 64 };
+export const RETRIEVAL_CHUNKING: ChunkingOptions = { chunkSize: 320, chunkOverlap: 64, questionVectors: true };
 
 /** Tuned settings by embedder `modelId` pattern (first match wins). */
 export const TUNED_FOR_EMBEDDER: Array<{ match: RegExp } & EmbedderTuning> = [

@@ -22,7 +22,7 @@ import {
 import { HnswVectorIndex, type HnswVectorIndexOptions } from './vector-index.ts';
 
 /** Bumped when the on-disk layout changes; an index with another version is rebuilt. */
-export const INDEX_FORMAT_VERSION = 1;
+export const INDEX_FORMAT_VERSION = 2; // 2: BM25 gained the `questions` field
 
 const FILES = {
   manifest: 'manifest.json',

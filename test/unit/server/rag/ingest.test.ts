@@ -46,6 +46,8 @@ describe('knowledge ingestion', () => {
     ['bad id', file('id: Not Kebab\ntitle: T\ntopic: investing\nlast_reviewed: 2026-01-02'), 'x.md:2', /kebab-case/],
     ['bad date', file('id: a\ntitle: T\ntopic: investing\nlast_reviewed: yesterday'), 'x.md:5', /last_reviewed/],
     ['empty body', file(GOOD, ''), 'x.md:8', /passage text is missing/],
+    ['questions not a list', file(`${GOOD}\nquestions: where is my card`), 'x.md:7', /"questions" must be a list of questions/],
+    ['an empty question', file(`${GOOD}\nquestions: ["where is my card?", ""]`), 'x.md:7', /"questions.1" must be a question/],
   ])('rejects %s, naming the file and line', (_name, content, where, message) => {
     const r = parsePassage('x.md', content);
     expect(r.passage).toBeUndefined();
@@ -82,6 +84,20 @@ describe('knowledge ingestion', () => {
       expect(c).toMatchObject({ passageId: 'ok-one', title: 'A title', index: i });
       expect(c.text.length).toBeLessThanOrEqual(900);
     }
+  });
+
+  it('keeps alternate questions as metadata and adds each as a key of its own after the text chunks', async () => {
+    const r = parsePassage('x.md', file(`${GOOD}\nquestions:\n  - "  my card hasnt come yet  "\n  - "delivery time for cards"`));
+    expect(r.issues).toEqual([]);
+    expect(r.passage!.metadata.questions).toEqual(['my card hasnt come yet', 'delivery time for cards']);
+    const chunks = await splitPassage(r.passage!, { chunkSize: 900, chunkOverlap: 150, questionVectors: true });
+    expect(chunks.map((c) => c.index)).toEqual([0, -2, -3]);
+    expect(chunks.slice(1).map((c) => [c.text, chunkEmbeddingText(c)])).toEqual([
+      ['', 'my card hasnt come yet'],
+      ['', 'delivery time for cards'],
+    ]);
+    const withoutKeys = await splitPassage(r.passage!, { chunkSize: 900, chunkOverlap: 150 });
+    expect(withoutKeys.map((c) => c.index)).toEqual([0]);
   });
 
   it('adds a title-only chunk first when asked', async () => {
