@@ -16,12 +16,21 @@ export interface Question {
   intent?: string;
   /** Question file, e.g. `customer-service`, `education`. */
   set: string;
-  /** Half it belongs to: tune on `dev`, report `test`. */
-  split: 'dev' | 'test';
+  /**
+   * Half it belongs to: tune on `dev`, report `test`. `blind`: the questions of {@link BLIND_FILE}, written by people
+   * who never saw the passages; never tuned on, reported on their own.
+   */
+  split: 'dev' | 'test' | 'blind';
 }
 
 /** The question files read, in order. */
 export const EVAL_FILES = ['questions-customer-service.jsonl', 'questions-education.jsonl'];
+
+/**
+ * Questions written without seeing the knowledge base (from a list of topics only), then labelled by someone else
+ * who read the passages: the issue's "questions phrased by people who never saw the passages".
+ */
+export const BLIND_FILE = 'questions-blind.jsonl';
 
 /** Seed of the dev/test split (fixed: changing it would let one pick a lucky split). */
 export const SPLIT_SEED = 'moneta-kb-split-2026';
@@ -57,24 +66,29 @@ export function assignSplits<T extends Pick<Question, 'id' | 'set' | 'intent' | 
   return questions.map((q) => ({ ...q, split: split.get(q.id)! }));
 }
 
-/** Reads every question file under `<knowledgeDir>/eval/` (bad lines are reported on stderr and skipped). */
-export function loadQuestions(knowledgeDir: string): Question[] {
+/** Reads one question file (bad lines are reported on stderr and skipped); missing file = no questions. */
+function readQuestionFile(knowledgeDir: string, name: string): Array<Omit<Question, 'split'>> {
+  const file = path.join(knowledgeDir, 'eval', name);
+  if (!fs.existsSync(file)) return [];
+  const set = name.replace(/^questions-|\.jsonl$/g, '');
   const out: Array<Omit<Question, 'split'>> = [];
-  for (const name of EVAL_FILES) {
-    const file = path.join(knowledgeDir, 'eval', name);
-    if (!fs.existsSync(file)) continue;
-    const set = name.replace(/^questions-|\.jsonl$/g, '');
-    fs.readFileSync(file, 'utf8')
-      .split('\n')
-      .forEach((line, i) => {
-        if (!line.trim()) return;
-        try {
-          const q = JSON.parse(line) as Omit<Question, 'set' | 'split'>;
-          out.push({ ...q, relevant: q.relevant ?? [], set });
-        } catch {
-          process.stderr.write(`skipping ${name}:${i + 1}: not valid JSON\n`);
-        }
-      });
-  }
-  return assignSplits(out);
+  fs.readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (!line.trim()) return;
+      try {
+        const q = JSON.parse(line) as Omit<Question, 'set' | 'split'>;
+        out.push({ ...q, relevant: q.relevant ?? [], set });
+      } catch {
+        process.stderr.write(`skipping ${name}:${i + 1}: not valid JSON\n`);
+      }
+    });
+  return out;
+}
+
+/** Every question under `<knowledgeDir>/eval/`: the split sets (dev/test), then the blind set. */
+export function loadQuestions(knowledgeDir: string): Question[] {
+  const split = assignSplits(EVAL_FILES.flatMap((name) => readQuestionFile(knowledgeDir, name)));
+  const blind = readQuestionFile(knowledgeDir, BLIND_FILE).map((q) => ({ ...q, split: 'blind' as const }));
+  return [...split, ...blind];
 }

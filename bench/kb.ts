@@ -192,10 +192,13 @@ async function benchEmbedder(
       // Headline: the test half (nothing was tuned on it); dev (where weights and thresholds were chosen) and the
       // full set (continuity with earlier figures) alongside, each also per question file.
       retrieval[label] = {};
-      for (const split of ['test', 'dev', 'all'] as const) {
-        const inSplit = rankings.filter((r) => split === 'all' || r.q.split === split);
+      // `all` = dev + test (the blind set is reported on its own).
+      for (const split of ['test', 'dev', 'all', 'blind'] as const) {
+        const inSplit = rankings.filter((r) => (split === 'all' ? r.q.split !== 'blind' : r.q.split === split));
+        if (!inSplit.length) continue;
         retrieval[label]![split] = rankMetrics(inSplit);
-        for (const set of [...new Set(answerable.map((q) => q.set))]) {
+        if (split === 'blind') continue;
+        for (const set of [...new Set(inSplit.map((r) => r.q.set))]) {
           retrieval[label]![`${split}/${set}`] = rankMetrics(inSplit.filter((r) => r.q.set === set));
         }
       }
@@ -205,11 +208,17 @@ async function benchEmbedder(
     // the configured threshold (also chosen on dev) is reported on test and on all questions.
     const devTop = hybridTop.filter((x) => x.q.split === 'dev');
     const testTop = hybridTop.filter((x) => x.q.split === 'test');
+    const blindTop = hybridTop.filter((x) => x.q.split === 'blind');
     const tunedOnDev = tuneThreshold(devTop);
     const idk = {
-      unanswerable: { all: questions.filter((q) => q.relevant.length === 0).length, test: testTop.filter((x) => !x.q.relevant.length).length },
+      unanswerable: {
+        all: questions.filter((q) => q.split !== 'blind' && q.relevant.length === 0).length,
+        test: testTop.filter((x) => !x.q.relevant.length).length,
+        blind: blindTop.filter((x) => !x.q.relevant.length).length,
+      },
       configuredTest: idkMetrics(testTop, minScore),
-      configuredAll: idkMetrics(hybridTop, minScore),
+      configuredAll: idkMetrics(hybridTop.filter((x) => x.q.split !== 'blind'), minScore),
+      ...(blindTop.length ? { configuredBlind: idkMetrics(blindTop, minScore) } : {}),
       tunedOnDevTest: idkMetrics(testTop, tunedOnDev),
       dev: idkMetrics(devTop, tunedOnDev),
     };
@@ -360,6 +369,7 @@ async function main(): Promise<void> {
     lines.push(`I don't know (${i.unanswerable.all} unanswerable, ${i.unanswerable.test} in test): dev-tuned on dev ${fmt(i.dev)}`);
     if (!DEV_ONLY) {
       lines.push(`                configured on test ${fmt(i.configuredTest)}`, `                configured on all ${fmt(i.configuredAll)}`, `                dev-tuned on test ${fmt(i.tunedOnDevTest)}`);
+      if (i.configuredBlind) lines.push(`                configured on blind (${i.unanswerable.blind} unanswerable) ${fmt(i.configuredBlind)}`);
     }
     if (r.latencyMs && r.ratios) {
       lines.push(
