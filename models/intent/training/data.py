@@ -115,11 +115,15 @@ def load_training_only() -> list[dict]:
 
 # Moneta passages whose title is a conversational request, not a knowledge question (their intent has its own data).
 KNOWLEDGE_TITLES_SKIPPED = {"mon-capabilities", "mon-is-it-a-bot", "mon-limitations", "mon-talk-to-human", "mon-what-is-moneta"}
+# Alternate questions of passages about Moneta's own credit estimate and portfolio suggestion read like requests for
+# them ("can you suggest a mix for my savings") — credit_risk_assessment / portfolio_advice, not financial_education —
+# so those passages lend only their titles.
+KNOWLEDGE_QUESTIONS_SKIPPED_PREFIXES = ("mon-credit-", "mon-portfolio-", "mon-risk-")
 KNOWLEDGE_DIR = Path(__file__).resolve().parents[3] / "knowledge"
 _WHAT_IS = re.compile(r"^what (?:is|are) (?:an? |the )?(.+?)\??$", re.I)
 
 
-def load_knowledge_utterances() -> list[dict]:
+def load_knowledge_utterances(with_questions: bool = True) -> list[dict]:
     """Knowledge passage titles as training utterances (training only): titles are written as customers' questions,
     so they teach the classifier that "what's tax-loss harvesting" or "how long does Moneta keep my conversations" is
     a knowledge question (`financial_education`) rather than out of scope, and a customer-service title its passage's
@@ -148,6 +152,14 @@ def load_knowledge_utterances() -> list[dict]:
         if intent == "financial_education" and topic and len(topic.split()) <= 4 and not re.search(r"\b(and|or|vs)\b", topic):
             texts += [f"what's {topic}", f"{topic} explained"]
         rows += [{"text": t, "intent": intent, "source": "moneta_knowledge_title"} for t in dict.fromkeys(texts)]
+        # The passage's alternate questions (front matter `questions`): customers' wordings of the same need, written
+        # from the passages without seeing knowledge/eval/; they teach that casual banking phrasing is in scope.
+        # Education passages lend their first 3 (the casual ones, as written) so that financial_education, one label
+        # over ~175 passages, does not outweigh the 77 customer-service intents (~12 extra each).
+        if with_questions and not pid.startswith(KNOWLEDGE_QUESTIONS_SKIPPED_PREFIXES):
+            questions = [str(q).strip() for q in dict.fromkeys(meta.get("questions") or []) if str(q).strip()]
+            rows += [{"text": q, "intent": intent, "source": "moneta_knowledge_question"}
+                     for q in questions[: None if intent != "financial_education" else 3]]
     return rows
 
 

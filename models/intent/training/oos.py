@@ -119,8 +119,10 @@ def evaluate(labels, val_rows, val_logits, val_z, train_z, train_y, max_fpr=0.04
         out[name] = {"thresholds": t, **r,
                      "cross_fitted_oos_recall": float(np.mean([c["oos_recall"] for c in cf])),
                      "cross_fitted_false_oos_rate": float(np.mean([c["false_oos_rate"] for c in cf]))}
-    # choose by cross-fitted recall (ties: fewer signals), so the choice itself is not an over-fit
-    best_name = max(out, key=lambda k: (round(out[k]["cross_fitted_oos_recall"], 3)
+    # choose by cross-fitted recall (ties: fewer signals), so the choice itself is not an over-fit. Recall is compared
+    # in whole points: a gain of a message or two out of 891 does not pay for an extra signal, which flags more
+    # in-scope messages (measured: class_only 98.1% recall at 1.0% false alarms vs + neighbour check 98.2% at 3.3%).
+    best_name = max(out, key=lambda k: (round(out[k]["cross_fitted_oos_recall"], 2)
                                         - (0.01 if out[k]["cross_fitted_false_oos_rate"] > max_fpr + 0.01 else 0),
                                         -len(variants[k])))
     chosen = out[best_name]["thresholds"]
