@@ -50,7 +50,7 @@ export const TUNED_FOR_EMBEDDER: Array<{ match: RegExp } & EmbedderTuning> = [
   // (npm run bench:kb, "dev-tuned").
   // Rescue threshold: at most 1% of the NLU's out-of-scope validation messages score this high (npm run
   // bench:kb-rescue, bench/results/kb-rescue.json).
-  { match: /^combined\(.*moneta-retrieval/, minScore: 0.342, rescueMinScore: 0.6452, relevanceDenseWeight: 0.7, chunking: RETRIEVAL_CHUNKING },
+  { match: /^combined\(.*moneta-retrieval/, minScore: 0.351, rescueMinScore: 0.6315, relevanceDenseWeight: 0.7, chunking: RETRIEVAL_CHUNKING },
   // The retrieval encoder alone.
   { match: /^moneta-retrieval/, minScore: 0.439, relevanceDenseWeight: 0.7, chunking: RETRIEVAL_CHUNKING },
   // Hashed n-grams: the best chunk cosine alone separated unanswerable questions best (IDK F1 0.62 vs 0.34 for the
@@ -58,11 +58,10 @@ export const TUNED_FOR_EMBEDDER: Array<{ match: RegExp } & EmbedderTuning> = [
   { match: /^hashed-ngram/, minScore: 0.249, relevanceDenseWeight: 1, chunking: DEFAULT_CHUNKING },
   // Hashed + NLU transformer (0.7/0.3), final NLU model: hybrid recall@1 0.695 vs 0.660 hashed alone; a 70/30
   // cosine/coverage blend separated unanswerable questions best.
-  { match: /^combined\(/, minScore: 0.296, relevanceDenseWeight: 0.7, chunking: DEFAULT_CHUNKING },
+  { match: /^combined\(/, minScore: 0.335, relevanceDenseWeight: 0.7, chunking: DEFAULT_CHUNKING },
   // Moneta's NLU transformer encoder alone (models/intent, max 64 tokens): a title vector per passage helped most
-  // (hybrid recall@1 0.58 vs 0.55 without); 70/30 cosine/coverage, threshold 0.44 (the dev half's F1-optimal 0.618
-  // would refuse 7.5% of answerable questions).
-  { match: /^moneta-intent/, minScore: 0.44, relevanceDenseWeight: 0.7, chunking: { ...DEFAULT_CHUNKING, titleVector: true } },
+  // (hybrid recall@1 0.58 vs 0.55 without); 70/30 cosine/coverage.
+  { match: /^moneta-intent/, minScore: 0.609, relevanceDenseWeight: 0.7, chunking: { ...DEFAULT_CHUNKING, titleVector: true } },
 ];
 const FALLBACK_TUNING: EmbedderTuning = { minScore: 0.3, relevanceDenseWeight: 0.5, chunking: DEFAULT_CHUNKING };
 
