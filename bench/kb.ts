@@ -160,7 +160,6 @@ async function benchEmbedder(
       }
     }
 
-    const answerable = questions.filter((q) => q.relevant.length > 0);
     const tuning = tuningFor(embedder.modelId);
     const minScore = config.knowledge.minScore ?? tuning.minScore;
     const modes: Array<[string, RetrievalMode, 'none' | 'gold' | 'nlu']> = [

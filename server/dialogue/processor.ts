@@ -93,7 +93,7 @@ export class MessageProcessor {
       replies.push(...normalized);
     };
     for (const step of steps) {
-      const result = await this.runStep(step, record, events, text, parse, now);
+      const result = await this.runStep(step, input, events);
       emit(result.events, result.replies);
     }
     await this.options.store.append(record.id, events, now);
@@ -104,47 +104,34 @@ export class MessageProcessor {
     return replies;
   }
 
-  private async runStep(
-    step: PlanStep,
-    record: SessionRecord,
-    turnEvents: readonly SessionEvent[],
-    text: string,
-    parse: ParseResult,
-    now: number,
-  ): Promise<SkillResult> {
+  /** Runs one planned step; `turnEvents` are the events this turn has produced so far. */
+  private async runStep(step: PlanStep, turn: TurnInput, turnEvents: readonly SessionEvent[]): Promise<SkillResult> {
     switch (step.kind) {
       case 'reply':
         return { events: step.events, replies: step.replies };
       case 'skill':
-        return this.runSkill(step, record, turnEvents, text, parse, now);
+        return this.runSkill(step, turn, turnEvents);
       case 'handoff':
-        return this.handoff(step.reason, record, turnEvents, now);
+        return this.handoff(step.reason, turn, turnEvents);
       case 'rescue':
-        return this.rescue(step, record, turnEvents, text, parse, now);
+        return this.rescue(step, turn, turnEvents);
     }
   }
 
   /** The rescue skill's answer, or the steps it stands in front of when it declines or fails. */
-  private async rescue(
-    step: Extract<PlanStep, { kind: 'rescue' }>,
-    record: SessionRecord,
-    turnEvents: readonly SessionEvent[],
-    text: string,
-    parse: ParseResult,
-    now: number,
-  ): Promise<SkillResult> {
+  private async rescue(step: Extract<PlanStep, { kind: 'rescue' }>, turn: TurnInput, turnEvents: readonly SessionEvent[]): Promise<SkillResult> {
     const { skill } = step;
     try {
-      const result = await timeStage('skill', this.instrumentation, async () => skill.rescue?.(this.skillContext(record, turnEvents, text, parse, now)));
-      if (result) return { events: [...result.events, { type: 'skill_ran', at: now, skill: skill.name, intent: parse.intent.name, ok: true }], replies: result.replies };
+      const result = await timeStage('skill', this.instrumentation, async () => skill.rescue?.(this.skillContext(turn, turnEvents)));
+      if (result) return { events: [...result.events, { type: 'skill_ran', at: turn.now, skill: skill.name, intent: turn.parse.intent.name, ok: true }], replies: result.replies };
     } catch (error) {
       // A failed second opinion is not the user's problem: log it and give the reply the policy planned.
       this.instrumentation.metrics?.errorsTotal.inc({ code: isMonetaError(error) ? error.code : 'internal' });
-      this.instrumentation.logger?.warn({ err: error, skill: skill.name, sessionHash: this.hash(record.id) }, 'rescue failed');
+      this.instrumentation.logger?.warn({ err: error, skill: skill.name, sessionHash: this.hash(turn.sessionId) }, 'rescue failed');
     }
     const merged: SkillResult = { events: [], replies: [] };
     for (const next of step.otherwise) {
-      const r = await this.runStep(next, record, [...turnEvents, ...merged.events], text, parse, now);
+      const r = await this.runStep(next, turn, [...turnEvents, ...merged.events]);
       merged.events.push(...r.events);
       merged.replies.push(...r.replies);
     }
@@ -152,22 +139,16 @@ export class MessageProcessor {
   }
 
   /** What a skill sees of this turn: the conversation so far plus the events this turn has produced. */
-  private skillContext(record: SessionRecord, turnEvents: readonly SessionEvent[], text: string, parse: ParseResult, now: number): SkillContext {
-    return { sessionId: record.id, parse, text, events: [...record.events, ...turnEvents], now };
+  private skillContext(turn: TurnInput, turnEvents: readonly SessionEvent[]): SkillContext {
+    return { sessionId: turn.sessionId, parse: turn.parse, text: turn.text, events: [...turn.events, ...turnEvents], now: turn.now };
   }
 
-  private async runSkill(
-    step: Extract<PlanStep, { kind: 'skill' }>,
-    record: SessionRecord,
-    turnEvents: readonly SessionEvent[],
-    text: string,
-    parse: ParseResult,
-    now: number,
-  ): Promise<SkillResult> {
+  private async runSkill(step: Extract<PlanStep, { kind: 'skill' }>, turn: TurnInput, turnEvents: readonly SessionEvent[]): Promise<SkillResult> {
     const { skill, intent } = step;
+    const { now } = turn;
     try {
       const result = await timeStage('skill', this.instrumentation, () =>
-        skill.run({ ...this.skillContext(record, turnEvents, text, parse, now), ...(step.completedForm ? { completedForm: step.completedForm } : {}) }),
+        skill.run({ ...this.skillContext(turn, turnEvents), ...(step.completedForm ? { completedForm: step.completedForm } : {}) }),
       );
       return { events: [...result.events, { type: 'skill_ran', at: now, skill: skill.name, intent, ok: true }], replies: result.replies };
     } catch (error) {
@@ -175,7 +156,7 @@ export class MessageProcessor {
       const code = isMonetaError(error) ? error.code : 'internal';
       const userMessage = isMonetaError(error) && error.code !== 'internal' ? error.message : TEXTS.skillFailed;
       this.instrumentation.metrics?.errorsTotal.inc({ code });
-      this.instrumentation.logger?.error({ err: error, skill: skill.name, intent, sessionHash: this.hash(record.id) }, 'skill failed');
+      this.instrumentation.logger?.error({ err: error, skill: skill.name, intent, sessionHash: this.hash(turn.sessionId) }, 'skill failed');
       return {
         events: [{ type: 'skill_ran', at: now, skill: skill.name, intent, ok: false }],
         replies: [textMessage(userMessage), customMessage({ type: 'error', code, message: userMessage })],
@@ -183,17 +164,18 @@ export class MessageProcessor {
     }
   }
 
-  private async handoff(reason: string, record: SessionRecord, turnEvents: readonly SessionEvent[], now: number): Promise<SkillResult> {
+  private async handoff(reason: string, turn: TurnInput, turnEvents: readonly SessionEvent[]): Promise<SkillResult> {
+    const { sessionId, now } = turn;
     const notifier = this.options.handoffNotifier;
     let status: 'sent' | 'failed' | 'unavailable' = 'unavailable';
     if (notifier) {
       try {
-        await notifier.notify({ sessionId: record.id, reason, at: now, transcript: buildTranscript([...record.events, ...turnEvents]) });
+        await notifier.notify({ sessionId, reason, at: now, transcript: buildTranscript([...turn.events, ...turnEvents]) });
         status = 'sent';
       } catch (error) {
         status = 'failed';
         this.instrumentation.metrics?.errorsTotal.inc({ code: 'internal' });
-        this.instrumentation.logger?.warn({ err: error, sessionHash: this.hash(record.id) }, 'hand-off webhook failed');
+        this.instrumentation.logger?.warn({ err: error, sessionHash: this.hash(sessionId) }, 'hand-off webhook failed');
       }
     }
     const text = status === 'sent' ? TEXTS.handoffSent : status === 'failed' ? TEXTS.handoffFailed : TEXTS.handoffUnavailable;

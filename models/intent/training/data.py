@@ -123,9 +123,9 @@ KNOWLEDGE_DIR = Path(__file__).resolve().parents[3] / "knowledge"
 _WHAT_IS = re.compile(r"^what (?:is|are) (?:an? |the )?(.+?)\??$", re.I)
 
 
-def load_knowledge_utterances(with_questions: bool = True) -> list[dict]:
-    """Knowledge passage titles as training utterances (training only): titles are written as customers' questions,
-    so they teach the classifier that "what's tax-loss harvesting" or "how long does Moneta keep my conversations" is
+def load_knowledge_utterances() -> list[dict]:
+    """Knowledge passage titles and alternate questions as training utterances (training only): titles are written as
+    customers' questions, so they teach the classifier that "what's tax-loss harvesting" or "how long does Moneta keep my conversations" is
     a knowledge question (`financial_education`) rather than out of scope, and a customer-service title its passage's
     first declared intent. Each title is used as written; "What is X?" titles with a short topic also give "what's X"
     and "X explained". The knowledge question sets (knowledge/eval/) are never read."""
@@ -156,7 +156,7 @@ def load_knowledge_utterances(with_questions: bool = True) -> list[dict]:
         # from the passages without seeing knowledge/eval/; they teach that casual banking phrasing is in scope.
         # Education passages lend their first 3 (the casual ones, as written) so that financial_education, one label
         # over ~175 passages, does not outweigh the 77 customer-service intents (~12 extra each).
-        if with_questions and not pid.startswith(KNOWLEDGE_QUESTIONS_SKIPPED_PREFIXES):
+        if not pid.startswith(KNOWLEDGE_QUESTIONS_SKIPPED_PREFIXES):
             questions = [str(q).strip() for q in dict.fromkeys(meta.get("questions") or []) if str(q).strip()]
             rows += [{"text": q, "intent": intent, "source": "moneta_knowledge_question"}
                      for q in questions[: None if intent != "financial_education" else 3]]
