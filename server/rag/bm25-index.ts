@@ -149,8 +149,7 @@ export class Bm25Index {
 }
 
 function questionsOf(p: Passage): string {
-  // Indexes built before passages had alternate questions have no such metadata.
-  return (p.metadata.questions ?? []).join('\n');
+  return p.metadata.questions.join('\n');
 }
 
 function toDoc(p: Passage): IndexedDoc {

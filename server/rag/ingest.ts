@@ -235,7 +235,7 @@ export async function splitPassage(passage: Passage, options: ChunkingOptions = 
   const chunks: Chunk[] = pieces.map((text, index) => ({ passageId, title, index, text }));
   const titleKey: Chunk[] = options.titleVector ? [{ passageId, title, index: -1, text: '' }] : [];
   const questionKeys: Chunk[] = options.questionVectors
-    ? (passage.metadata.questions ?? []).map((question, k) => ({ passageId, title, index: -2 - k, text: '', question }))
+    ? passage.metadata.questions.map((question, k) => ({ passageId, title, index: -2 - k, text: '', question }))
     : [];
   return [...titleKey, ...chunks, ...questionKeys];
 }

@@ -125,9 +125,9 @@ _WHAT_IS = re.compile(r"^what (?:is|are) (?:an? |the )?(.+?)\??$", re.I)
 
 def load_knowledge_utterances() -> list[dict]:
     """Knowledge passage titles and alternate questions as training utterances (training only): titles are written as
-    customers' questions, so they teach the classifier that "what's tax-loss harvesting" or "how long does Moneta keep my conversations" is
-    a knowledge question (`financial_education`) rather than out of scope, and a customer-service title its passage's
-    first declared intent. Each title is used as written; "What is X?" titles with a short topic also give "what's X"
+    customers' questions, so they teach the classifier that "what's tax-loss harvesting" or "how long does Moneta keep
+    my conversations" is a knowledge question (`financial_education`) rather than out of scope, and a customer-service
+    title its passage's first declared intent. Each title is used as written; "What is X?" titles with a short topic also give "what's X"
     and "X explained". The knowledge question sets (knowledge/eval/) are never read."""
     import yaml
 
