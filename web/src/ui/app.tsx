@@ -80,8 +80,10 @@ export function App(props: AppProps) {
 
   // Focus management: the input on open, the launcher again on close (WAI-ARIA dialog pattern). A panel that starts
   // open (data-open, or restored on the next page) does not take focus from the host page on load.
+  // A layout effect, not a plain effect: it runs in the same commit that hides the panel, so focus is never left on
+  // the hidden dialog (or <body>) for a frame — assistive tech and a quick keyboard user could land there otherwise.
   const mounted = useRef(false);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const userAction = mounted.current;
     mounted.current = true;
     if (open) {
