@@ -79,11 +79,11 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
     tfBackend: config.credit.tfBackend,
   });
   loading.push(creditService);
-  skills.push(new CreditAssessmentSkill({ service: creditService }));
+  skills.push(new CreditAssessmentSkill({ service: creditService, currency: config.display.currency }));
   // Portfolio advice: the CMA loads now (a bad file fails start-up); the ten score portfolios are precomputed in `ready`.
   const portfolioAdvice = createPortfolioAdvisorService(config);
   loading.push(portfolioAdvice.ready);
-  skills.push(new PortfolioAdviceSkill({ advisor: portfolioAdvice.advisor }));
+  skills.push(new PortfolioAdviceSkill({ advisor: portfolioAdvice.advisor, currency: config.display.currency }));
   // Knowledge: intents come from the passages' front matter at once; the index loads in the background (/healthz).
   const knowledge = startKnowledgeBase(config, { logger, ...(sharedEmbedder ? { transformer: sharedEmbedder } : {}) });
   loading.push(knowledge.ready);

@@ -73,6 +73,10 @@ export const ENV_VARS = {
   MONETA_TF_BACKEND: 'credit.tfBackend',
   MONETA_PORTFOLIO_CMA: 'portfolio.cmaPath',
   MONETA_HANDOFF_WEBHOOK_URL: 'handoff.webhookUrl',
+  MONETA_HANDOFF_PHONE: 'handoff.phone',
+  MONETA_HANDOFF_HOURS: 'handoff.hours',
+  MONETA_HANDOFF_SECURE_MESSAGE_URL: 'handoff.secureMessageUrl',
+  MONETA_CURRENCY: 'display.currency',
   MONETA_LOG_LEVEL: 'log.level',
   MONETA_DATASETS_DIR: 'datasetsDir',
 } as const;
@@ -172,6 +176,16 @@ export const configSchema = z.object({
   handoff: z
     .object({
       webhookUrl: optionalUrl.optional(),
+      /** Contact details shown on the hand-off card (issue 12): the bank's phone number, opening hours, secure-message link. */
+      phone: z.string().default('+49 30 1234 5678'),
+      hours: z.string().default('Monday to Friday, 8:00–20:00'),
+      secureMessageUrl: optionalUrl.optional(),
+    })
+    .prefault({}),
+  display: z
+    .object({
+      /** ISO 4217 code customers' amounts are shown in (credit amounts, portfolio amounts given without a currency). */
+      currency: z.string().regex(/^[A-Z]{3}$/, { error: 'expected an ISO 4217 code such as EUR' }).default('EUR'),
     })
     .prefault({}),
   log: z
