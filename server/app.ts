@@ -15,7 +15,8 @@ import type { HandoffNotifier } from './dialogue/handoff.ts';
 import { RulePolicy } from './dialogue/policy.ts';
 import { MessageProcessor, systemClock, type Clock } from './dialogue/processor.ts';
 import type { Policy } from './dialogue/types.ts';
-import { createHealthRouter, type Readiness } from './http/health-router.ts';
+import { createHealthRouter, type DependencyProbe, type Readiness } from './http/health-router.ts';
+import type { RateLimiterFactory } from './channels/rate-limiter.ts';
 import { errorHandler, notFound, requestId } from './http/middleware.ts';
 import { createSessionsRouter } from './http/sessions-router.ts';
 import { createStaticRouter } from './http/static-router.ts';
@@ -23,7 +24,7 @@ import type { NluPipeline } from './nlu/types.ts';
 import type { MonetaLogger } from './observability/logger.ts';
 import { createMetrics, type MonetaMetrics } from './observability/metrics.ts';
 import { startRetentionJob, type RetentionJob } from './session/retention.ts';
-import { KeyedLock } from './session/session-lock.ts';
+import { KeyedLock, type SessionLock } from './session/session-lock.ts';
 import type { SessionStore } from './session/types.ts';
 import type { Skill } from './skills/skill.ts';
 
@@ -43,6 +44,16 @@ export interface AppDeps {
   ready?: Promise<unknown>;
   /** Releases models and other resources on shutdown (the session store is closed separately). */
   dispose?: () => Promise<void>;
+  /** Per-session lock (default: in process; `RedisSessionLock` when several processes share conversations). */
+  sessionLock?: SessionLock;
+  /** Rate-limiter backend (default: in memory; Redis in production mode). */
+  rateLimiters?: RateLimiterFactory;
+  /** Installs a Socket.IO adapter (the Redis adapter in production mode) so rooms span processes. */
+  socketAdapter?: (io: MonetaIoServer) => void;
+  /** External dependencies reported by /healthz and required by /readyz. */
+  dependencies?: DependencyProbe[];
+  /** Closes connection pools, after the session store and `dispose` (graceful shutdown's last step). */
+  closeConnections?: () => Promise<void>;
 }
 
 /** Options for `createApp`. */
@@ -110,10 +121,11 @@ export function createApp(options: CreateAppOptions): MonetaApp {
     instrumentation,
     hash,
   });
-  const lock = new KeyedLock();
+  const lock: SessionLock = options.sessionLock ?? new KeyedLock();
   const core = new ChatCore({
     processor,
     lock,
+    ...(options.rateLimiters ? { rateLimiters: options.rateLimiters } : {}),
     maxMessageLength: config.chat.maxMessageLength,
     rateLimitPerSessionPerMinute: config.chat.rateLimitPerSessionPerMinute,
     rateLimitPerIpPerMinute: config.chat.rateLimitPerIpPerMinute,
@@ -133,7 +145,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
   app.use(cors({ origin, methods: ['GET', 'POST', 'DELETE', 'OPTIONS'], maxAge: 600 }));
   // A chat message is at most maxMessageLength characters; 4 bytes per character plus envelope, floor 100 kB for feature APIs.
   app.use(express.json({ limit: Math.max(100_000, config.chat.maxMessageLength * 4 + 4096) }));
-  app.use(createHealthRouter({ readiness, metrics }));
+  app.use(createHealthRouter({ readiness, metrics, ...(options.dependencies ? { dependencies: options.dependencies } : {}) }));
   app.use(createRestWebhookRouter({ core }));
   app.use(createSessionsRouter({ store: options.sessionStore, core }));
   for (const router of options.routers ?? []) app.use(router);
@@ -148,6 +160,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
     // Large enough for an oversized message to reach us and get a clear error instead of a silent disconnect.
     maxHttpBufferSize: Math.max(1_000_000, config.chat.maxMessageLength * 8),
   });
+  options.socketAdapter?.(io);
   attachSocketIoChannel(io, {
     core,
     logger,
@@ -182,8 +195,11 @@ export function createApp(options: CreateAppOptions): MonetaApp {
       await new Promise<void>((resolve) => io.close(() => resolve()));
       httpServer.closeAllConnections();
       await serverClosed;
+      await lock.close?.();
       await options.sessionStore.close();
       await options.dispose?.();
+      // Pools last: the store and the audit log (flushed in dispose) use them until here.
+      await options.closeConnections?.();
       logger.info('stopped');
     })());
 

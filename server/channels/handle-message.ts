@@ -3,13 +3,14 @@
  * mapping around the MessageProcessor. Channels only translate their wire format to and from this.
  */
 import { performance } from 'node:perf_hooks';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { BotMessage } from '../contracts/chat-protocol.ts';
-import { MonetaError, ModelNotReadyError, PayloadTooLargeError, RateLimitedError, ValidationError, isMonetaError } from '../errors.ts';
+import { MonetaError, ModelNotReadyError, PayloadTooLargeError, RateLimitedError, ServiceUnavailableError, ValidationError, isMonetaError } from '../errors.ts';
 import type { MessageProcessor } from '../dialogue/processor.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { MonetaMetrics } from '../observability/metrics.ts';
-import type { KeyedLock } from '../session/session-lock.ts';
+import type { SessionLock } from '../session/session-lock.ts';
+import { createRateLimiterFactory, type RateLimiterFactory } from './rate-limiter.ts';
 
 /** A message as a channel received it. `message` is unchecked: it may be missing, empty, too long or not a string. */
 export interface IncomingMessage {
@@ -32,7 +33,9 @@ export type TurnOutcome = { replies: BotMessage[]; error?: undefined } | { repli
 /** Options for the `ChatCore` constructor. */
 export interface ChatCoreOptions {
   processor: MessageProcessor;
-  lock: KeyedLock;
+  lock: SessionLock;
+  /** Builds the per-session and per-IP limiters (default: in memory; Redis in production mode). */
+  rateLimiters?: RateLimiterFactory;
   maxMessageLength: number;
   rateLimitPerSessionPerMinute: number;
   rateLimitPerIpPerMinute: number;
@@ -45,14 +48,15 @@ export interface ChatCoreOptions {
 
 /** Channel-independent message handling. */
 export class ChatCore {
-  private readonly sessionLimiter: RateLimiterMemory;
-  private readonly ipLimiter: RateLimiterMemory;
+  private readonly sessionLimiter: RateLimiterAbstract;
+  private readonly ipLimiter: RateLimiterAbstract;
   private closing = false;
   private turnCounter = 0;
 
   constructor(private readonly options: ChatCoreOptions) {
-    this.sessionLimiter = new RateLimiterMemory({ keyPrefix: 'session', points: options.rateLimitPerSessionPerMinute, duration: 60 });
-    this.ipLimiter = new RateLimiterMemory({ keyPrefix: 'ip', points: options.rateLimitPerIpPerMinute, duration: 60 });
+    const limiter = options.rateLimiters ?? createRateLimiterFactory();
+    this.sessionLimiter = limiter({ keyPrefix: 'session', points: options.rateLimitPerSessionPerMinute, durationSeconds: 60 });
+    this.ipLimiter = limiter({ keyPrefix: 'ip', points: options.rateLimitPerIpPerMinute, durationSeconds: 60 });
   }
 
   /** Refuse messages arriving from now on (shutdown); those already received still finish. */
@@ -131,7 +135,8 @@ export class ChatCore {
       if (incoming.ip) await this.ipLimiter.consume(incoming.ip);
     } catch (rejection) {
       // rate-limiter-flexible rejects with a RateLimiterRes (limit hit) or an Error (store failure).
-      if (rejection instanceof Error) throw new MonetaError('internal', 'Could not check the message rate.', { cause: rejection });
+      // A store failure (Redis away) is the "try again" error, like any other unavailable dependency.
+      if (rejection instanceof Error) throw new ServiceUnavailableError(undefined, { cause: rejection });
       throw new RateLimitedError();
     }
   }

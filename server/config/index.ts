@@ -75,7 +75,21 @@ export const ENV_VARS = {
   MONETA_HANDOFF_WEBHOOK_URL: 'handoff.webhookUrl',
   MONETA_LOG_LEVEL: 'log.level',
   MONETA_DATASETS_DIR: 'datasetsDir',
+  MONETA_DATABASE_URL: 'database.url',
+  MONETA_DATABASE_POOL_SIZE: 'database.poolSize',
+  MONETA_REDIS_URL: 'redis.url',
 } as const;
+
+/**
+ * A connection URL for an optional engine. The error message never echoes the value: it may carry a password.
+ * `protocols` is the accepted scheme (without the colon).
+ */
+const engineUrl = (protocols: RegExp, example: string) =>
+  z
+    .string()
+    .trim()
+    .transform((s) => (s === '' ? undefined : s))
+    .pipe(z.url({ protocol: protocols, error: `expected a URL like ${example} (the value is not shown: it may contain a password)` }).optional());
 
 export const configSchema = z.object({
   server: z
@@ -107,8 +121,23 @@ export const configSchema = z.object({
   datasetsDir: z.string().default(path.resolve(PROJECT_ROOT, '..', 'shared', 'datasets')),
   session: z
     .object({
-      store: z.enum(['sqlite', 'memory']).default('sqlite'),
+      /** Unset: `postgres` when `MONETA_DATABASE_URL` is set, else `sqlite` (see `sessionStoreKind`). */
+      store: z.enum(['sqlite', 'memory', 'postgres']).optional(),
       retentionDays: z.coerce.number().min(0).default(30),
+    })
+    .prefault({}),
+  /** Production mode (docs/operations.md): sessions and the credit audit log in PostgreSQL. */
+  database: z
+    .object({
+      url: engineUrl(/^postgres(ql)?$/, 'postgres://moneta:PASSWORD@db.internal:5432/moneta').optional(),
+      /** Connections per process (pg.Pool `max`). */
+      poolSize: z.coerce.number().int().min(1).max(1000).default(10),
+    })
+    .prefault({}),
+  /** Production mode: Socket.IO adapter, cross-process session lock and rate limits in Redis. */
+  redis: z
+    .object({
+      url: engineUrl(/^rediss?$/, 'redis://:PASSWORD@cache.internal:6379/0').optional(),
     })
     .prefault({}),
   nlu: z
@@ -183,6 +212,11 @@ export const configSchema = z.object({
     .prefault({}),
 });
 
+/** Where conversations are stored: `MONETA_SESSION_STORE` if set, else PostgreSQL when `MONETA_DATABASE_URL` is set, else SQLite. */
+export function sessionStoreKind(config: MonetaConfig): 'sqlite' | 'memory' | 'postgres' {
+  return config.session.store ?? (config.database.url ? 'postgres' : 'sqlite');
+}
+
 /** The validated configuration. */
 export type MonetaConfig = z.output<typeof configSchema>;
 /** A partial configuration (tests and the CLI pass overrides). */
@@ -229,6 +263,9 @@ export function loadConfig(env: Record<string, string | undefined> = {}, overrid
       return `- ${envName ? `${envName} (${p})` : p}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration; fix these settings:\n${lines.join('\n')}`);
+  }
+  if (parsed.data.session.store === 'postgres' && !parsed.data.database.url) {
+    throw new ConfigError('Invalid configuration; fix these settings:\n- MONETA_DATABASE_URL (database.url): required when MONETA_SESSION_STORE=postgres');
   }
   return parsed.data;
 }
