@@ -10,12 +10,15 @@ import type { MessageProcessor } from '../dialogue/processor.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { MonetaMetrics } from '../observability/metrics.ts';
 import type { KeyedLock } from '../session/session-lock.ts';
+import type { SessionOwner } from '../session/types.ts';
 
 /** A message as a channel received it. `message` is unchecked: it may be missing, empty, too long or not a string. */
 export interface IncomingMessage {
   channel: 'socketio' | 'rest' | (string & {});
   /** Already validated by the channel (issued UUID or well-formed sender). */
   sessionId: string;
+  /** The owner the channel authorised for this session (server/session/ownership.ts). */
+  owner: SessionOwner;
   message: unknown;
   /** Client address for the per-IP limit. */
   ip?: string | undefined;
@@ -92,8 +95,8 @@ export class ChatCore {
       const { processor } = this.options;
       const replies =
         text === undefined
-          ? await processor.handleOpen({ sessionId: incoming.sessionId, channel: incoming.channel })
-          : await processor.handleMessage({ sessionId: incoming.sessionId, text, channel: incoming.channel });
+          ? await processor.handleOpen({ sessionId: incoming.sessionId, channel: incoming.channel, owner: incoming.owner })
+          : await processor.handleMessage({ sessionId: incoming.sessionId, text, channel: incoming.channel, owner: incoming.owner });
       this.options.metrics.stageDuration.observe({ stage: 'turn' }, (performance.now() - start) / 1000);
       return { replies };
     } catch (error) {

@@ -64,7 +64,7 @@ export function attachSocketIoChannel(io: MonetaIoServer, options: SocketIoChann
           return;
         }
         void core.handleMessage(
-          { channel: 'socketio', sessionId, message: payload.message, ip: clientIp(socket), missingMessage: 'greet' },
+          { channel: 'socketio', sessionId, owner: 'socket', message: payload.message, ip: clientIp(socket), missingMessage: 'greet' },
           (outcome) => {
             if (socket.connected) send(outcome);
           },
