@@ -122,7 +122,7 @@ async function measureTurnLatency(
   dataDir: string,
   variant: 'full' | 'platform',
 ): Promise<{ moneta: ReturnType<typeof summary>; baseline: ReturnType<typeof summary>; byMessage: Record<string, { p50: number; p99: number }> }> {
-  const config = loadConfig({}, { dataDir, session: { retentionDays: 0 }, chat: { rateLimitPerSessionPerMinute: 1e9, rateLimitPerIpPerMinute: 1e9 } });
+  const config = loadConfig({}, { dataDir, session: { retentionDays: 0 }, chat: { rateLimitPerSessionPerMinute: 1e9, rateLimitPerIpPerMinute: 1e9 }, limits: { httpPerIpPerMinute: 1e9, sessionsPerIpPerMinute: 1e9 } });
   const logger = createSilentLogger();
   const deps = await buildDefaultDeps(config, logger);
   await deps.ready;
