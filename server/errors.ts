@@ -91,8 +91,12 @@ export class PayloadTooLargeError extends MonetaError {
 }
 
 export class RateLimitedError extends MonetaError {
-  constructor(message = 'Too many messages: please wait a moment and try again.', options: MonetaErrorOptions = {}) {
+  /** Seconds until the client may try again; the HTTP boundary sends it as `Retry-After`. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(message = 'Too many messages: please wait a moment and try again.', options: MonetaErrorOptions & { retryAfterSeconds?: number } = {}) {
     super('rate_limited', message, options);
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

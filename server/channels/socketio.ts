@@ -83,7 +83,7 @@ export function attachSocketIoChannel(io: MonetaIoServer, options: SocketIoChann
           return;
         }
         void core.handleMessage(
-          { channel: 'socketio', sessionId: sessionId!, message: payload.message, ip: clientIp(socket), missingMessage: 'greet' },
+          { channel: 'socketio', sessionId: sessionId!, owner: 'socket', message: payload.message, ip: clientIp(socket), missingMessage: 'greet' },
           deliverTo(sessionId!),
         );
       } catch (error) {

@@ -6,7 +6,7 @@
  */
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { MonetaIoServer } from '../channels/socketio.ts';
-import { createRateLimiterFactory, type RateLimiterFactory } from '../channels/rate-limiter.ts';
+import { createRateLimiterFactory, type RateLimiterFactory } from '../limits/rate-limit.ts';
 import type { MonetaConfig } from '../config/index.ts';
 import type { DependencyProbe } from '../http/health-router.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -54,7 +54,7 @@ export async function openEngines(config: MonetaConfig, logger?: Logger): Promis
       ? {
           redis: r,
           sessionLock: new RedisSessionLock({ redis: r.commands, subscriber: r.subscriber, ...(logger ? { logger } : {}) }),
-          rateLimiters: createRateLimiterFactory({ redis: r.commands }),
+          rateLimiters: createRateLimiterFactory({ backend: config.limits.backend, redis: r.commands }),
           // The pub/sub adapter, not the streams adapter: the conversation log in the session store is the record a
           // reconnecting client resumes from, so Socket.IO's own connection-state recovery (the streams adapter's
           // advantage) adds nothing, and plain pub/sub keeps nothing in Redis memory.

@@ -18,6 +18,8 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
 CREATE TABLE sessions (
   id TEXT PRIMARY KEY,
+  -- Opaque owner string from the ownership stage (a hash, never a credential); see server/session/types.ts.
+  owner TEXT,
   created_at BIGINT NOT NULL,
   updated_at BIGINT NOT NULL,
   event_count INTEGER NOT NULL DEFAULT 0

@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import { unavailable } from '../db/postgres.ts';
 import { MonetaError, NotFoundError } from '../errors.ts';
-import type { SessionEvent, SessionRecord, SessionStore } from './types.ts';
+import type { SessionEvent, SessionOwner, SessionRecord, SessionStore } from './types.ts';
 
 /** Options for the `PostgresSessionStore` constructor. */
 export interface PostgresSessionStoreOptions {
@@ -16,13 +16,14 @@ export interface PostgresSessionStoreOptions {
 
 interface SessionRow {
   id: string;
+  owner: string | null;
   created_at: string;
   updated_at: string;
   events: string[] | null;
 }
 
 // Session and its events in one round trip; BIGINT arrives as a string (pg does not guess at 64-bit precision).
-const READ = `SELECT s.id, s.created_at, s.updated_at,
+const READ = `SELECT s.id, s.owner, s.created_at, s.updated_at,
   (SELECT array_agg(e.data ORDER BY e.seq) FROM events e WHERE e.session_id = s.id) AS events
   FROM sessions s WHERE s.id = $1`;
 
@@ -34,7 +35,7 @@ const APPEND = `WITH s AS (
   INSERT INTO events (session_id, seq, data)
   SELECT $1, s.base + e.ord - 1, e.data FROM s, unnest($4::text[]) WITH ORDINALITY AS e (data, ord)`;
 
-/** Conversations in PostgreSQL. */
+/** Conversations in PostgreSQL. Personal data is masked before events reach any store (the app's masking step). */
 export class PostgresSessionStore implements SessionStore {
   private readonly pool: pg.Pool;
 
@@ -42,8 +43,9 @@ export class PostgresSessionStore implements SessionStore {
     this.pool = options.pool;
   }
 
-  async create(id: string, now: number): Promise<SessionRecord> {
-    await this.query('INSERT INTO sessions (id, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT (id) DO NOTHING', [id, now]);
+  async create(id: string, now: number, owner: SessionOwner): Promise<SessionRecord> {
+    // An existing session keeps its owner: the caller compares owners, a store never re-assigns one.
+    await this.query('INSERT INTO sessions (id, owner, created_at, updated_at) VALUES ($1, $2, $3, $3) ON CONFLICT (id) DO NOTHING', [id, owner, now]);
     const record = await this.get(id);
     // Only if another process erased it in between: report it as a failed turn, not a crash.
     if (!record) throw new NotFoundError('Unknown session.');
@@ -56,10 +58,16 @@ export class PostgresSessionStore implements SessionStore {
     if (!row) return undefined;
     return {
       id: row.id,
+      owner: row.owner,
       createdAt: Number(row.created_at),
       updatedAt: Number(row.updated_at),
       events: (row.events ?? []).map((data) => JSON.parse(data) as SessionEvent),
     };
+  }
+
+  async getOwner(id: string): Promise<SessionOwner | null | undefined> {
+    const { rows } = await this.query<{ owner: string | null }>('SELECT owner FROM sessions WHERE id = $1', [id]);
+    return rows.length === 0 ? undefined : rows[0]!.owner;
   }
 
   async append(id: string, events: SessionEvent[], now: number): Promise<void> {

@@ -41,7 +41,7 @@ describe('PostgresSessionStore specifics', () => {
     try {
       const a = new PostgresSessionStore({ pool: db.pool });
       const b = new PostgresSessionStore({ pool: other.pool });
-      await a.create('race', 1);
+      await a.create('race', 1, 'rest');
       await Promise.all(
         Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).append('race', [user(`m${i}-1`, i), user(`m${i}-2`, i)], i)),
       );
@@ -56,7 +56,7 @@ describe('PostgresSessionStore specifics', () => {
 
   it('round-trips text PostgreSQL jsonb would refuse (NUL) and keeps it exact', async () => {
     const store = new PostgresSessionStore({ pool: db.pool });
-    await store.create('nul', 1);
+    await store.create('nul', 1, 'rest');
     await store.append('nul', [user('a\u0000b', 2)], 2);
     expect((await store.get('nul'))?.events).toEqual([user('a\u0000b', 2)]);
   });
@@ -64,7 +64,7 @@ describe('PostgresSessionStore specifics', () => {
   it('a lost database gives the "try again" error, and nothing half-written', async () => {
     const broken = await openPostgres({ url: server.url, poolSize: 1 });
     const store = new PostgresSessionStore({ pool: broken.pool });
-    await store.create('lost', 1);
+    await store.create('lost', 1, 'rest');
     await broken.close();
     await expect(store.append('lost', [user('x', 2)], 2)).rejects.toBeInstanceOf(ServiceUnavailableError);
     expect((await new PostgresSessionStore({ pool: db.pool }).get('lost'))?.events).toEqual([]);
