@@ -157,7 +157,7 @@ async function run(v: Variant, questions: Question[]): Promise<Outcome[]> {
   let n = 0;
   for (const q of questions) {
     const t0 = performance.now();
-    const res = await app.chat.handleMessage({ channel: 'bench', sessionId: `${v.name}-${n++}`, message: q.question, missingMessage: 'reject' });
+    const res = await app.chat.handleMessage({ channel: 'bench', sessionId: `${v.name}-${n++}`, owner: 'bench', message: q.question, missingMessage: 'reject' });
     const ms = performance.now() - t0;
     if (res.error) throw res.error;
     out.push(classify(res.replies, ms));

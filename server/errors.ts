@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'config_invalid'
   | 'infeasible'
   | 'unsupported'
+  | 'unavailable'
   | 'internal';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -26,6 +27,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   config_invalid: 500,
   infeasible: 422,
   unsupported: 400,
+  unavailable: 503,
   internal: 500,
 };
 
@@ -89,8 +91,12 @@ export class PayloadTooLargeError extends MonetaError {
 }
 
 export class RateLimitedError extends MonetaError {
-  constructor(message = 'Too many messages: please wait a moment and try again.', options: MonetaErrorOptions = {}) {
+  /** Seconds until the client may try again; the HTTP boundary sends it as `Retry-After`. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(message = 'Too many messages: please wait a moment and try again.', options: MonetaErrorOptions & { retryAfterSeconds?: number } = {}) {
     super('rate_limited', message, options);
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -112,6 +118,16 @@ export class ConfigError extends MonetaError {
 export class InfeasibleError extends MonetaError {
   constructor(message: string, options: MonetaErrorOptions = {}) {
     super('infeasible', message, options);
+  }
+}
+
+/**
+ * A dependency (PostgreSQL, Redis) could not be reached or failed mid-turn. Nothing of the turn was stored; the user
+ * is asked to send the message again.
+ */
+export class ServiceUnavailableError extends MonetaError {
+  constructor(message = 'Sorry, I cannot reach my records right now. Please try again in a moment.', options: MonetaErrorOptions = {}) {
+    super('unavailable', message, options);
   }
 }
 

@@ -24,7 +24,7 @@ export function createRestWebhookRouter(options: RestChannelOptions): Router {
         { field: 'sender', message: 'must be a string of 1 to 128 letters, digits or _ . : @ - (a session id)' },
       ]);
     }
-    const outcome = await options.core.handleMessage({ channel: 'rest', sessionId: sender, message, ip: req.ip, missingMessage: 'reject' });
+    const outcome = await options.core.handleMessage({ channel: 'rest', sessionId: sender, owner: 'rest', message, ip: req.ip, missingMessage: 'reject' });
     if (outcome.error) throw outcome.error;
     res.json(toRestReplies(sender, outcome.replies));
   });

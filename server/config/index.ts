@@ -3,6 +3,7 @@
  * call `loadConfig(process.env)`; everything else receives the parsed object (or the slice it needs).
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -36,6 +37,44 @@ const optionalUrl = z
   .transform((s) => (s === '' ? undefined : s))
   .pipe(z.url().optional());
 
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * `MONETA_TRUST_PROXY`: off (`false`/`0`), a hop count (`1` = one proxy in front), or a comma-separated list of proxy
+ * addresses/CIDRs (`10.0.0.0/8,127.0.0.1`, or Express's `loopback`/`linklocal`/`uniquelocal`). Never `true`: trusting
+ * every hop lets a client pick its own address by sending X-Forwarded-For, which defeats the per-IP limits.
+ */
+const trustProxy = z
+  .union([z.boolean(), z.number(), z.string(), z.array(z.string())])
+  .transform((value, ctx): false | number | string[] => {
+    if (value === false || value === 0 || (typeof value === 'string' && /^(false|0|no|off)$/i.test(value.trim()))) return false;
+    if (value === true || (typeof value === 'string' && /^(true|yes)$/i.test(value.trim()))) {
+      ctx.addIssue({ code: 'custom', message: 'must be a hop count (e.g. 1) or a list of proxy addresses/CIDRs (e.g. 10.0.0.0/8), not "true": trusting every hop lets clients choose their own address via X-Forwarded-For' });
+      return z.NEVER;
+    }
+    if (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value.trim()))) {
+      const hops = Number(value);
+      if (!Number.isInteger(hops) || hops < 0 || hops > 32) {
+        ctx.addIssue({ code: 'custom', message: 'a hop count must be a whole number from 0 to 32' });
+        return z.NEVER;
+      }
+      return hops === 0 ? false : hops;
+    }
+    const list = (Array.isArray(value) ? value : value.split(',')).map((x) => x.trim()).filter(Boolean);
+    const bad = list.filter((entry) => {
+      if (TRUST_PROXY_NAMES.has(entry)) return false;
+      const [addr, prefix, ...rest] = entry.split('/');
+      const family = net.isIP(addr ?? '');
+      if (family === 0 || rest.length > 0) return true;
+      return prefix !== undefined && !(/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+    });
+    if (bad.length > 0 || list.length === 0) {
+      ctx.addIssue({ code: 'custom', message: `must be a hop count or a comma-separated list of IP addresses/CIDRs; not understood: ${bad.join(', ') || '(empty)'}` });
+      return z.NEVER;
+    }
+    return list;
+  });
+
 /** Maps env var names to config paths; the schema below validates the assembled object. */
 export const ENV_VARS = {
   PORT: 'server.port',
@@ -47,6 +86,14 @@ export const ENV_VARS = {
   MONETA_RATE_LIMIT_IP_PER_MIN: 'chat.rateLimitPerIpPerMinute',
   MONETA_FORM_INTERRUPT_THRESHOLD: 'chat.formInterruptThreshold',
   MONETA_TRUST_PROXY: 'server.trustProxy',
+  MONETA_RATE_LIMIT_BACKEND: 'limits.backend',
+  MONETA_RATE_LIMIT_HTTP_PER_MIN: 'limits.httpPerIpPerMinute',
+  MONETA_RATE_LIMIT_CREDIT_PER_MIN: 'limits.creditPerIpPerMinute',
+  MONETA_RATE_LIMIT_SUGGEST_PER_MIN: 'limits.suggestPerIpPerMinute',
+  MONETA_RATE_LIMIT_OPTIMIZE_PER_MIN: 'limits.optimizePerIpPerMinute',
+  MONETA_RATE_LIMIT_PARSE_PER_MIN: 'limits.parsePerIpPerMinute',
+  MONETA_RATE_LIMIT_KNOWLEDGE_PER_MIN: 'limits.knowledgePerIpPerMinute',
+  MONETA_RATE_LIMIT_SESSIONS_PER_MIN: 'limits.sessionsPerIpPerMinute',
   MONETA_SHUTDOWN_GRACE_MS: 'server.shutdownGraceMs',
   MONETA_LOG_HASH_SALT: 'log.hashSalt',
   MONETA_DATA_DIR: 'dataDir',
@@ -75,9 +122,27 @@ export const ENV_VARS = {
   MONETA_TF_BACKEND: 'credit.tfBackend',
   MONETA_PORTFOLIO_CMA: 'portfolio.cmaPath',
   MONETA_HANDOFF_WEBHOOK_URL: 'handoff.webhookUrl',
+  MONETA_HANDOFF_PHONE: 'handoff.phone',
+  MONETA_HANDOFF_HOURS: 'handoff.hours',
+  MONETA_HANDOFF_SECURE_MESSAGE_URL: 'handoff.secureMessageUrl',
+  MONETA_CURRENCY: 'display.currency',
   MONETA_LOG_LEVEL: 'log.level',
   MONETA_DATASETS_DIR: 'datasetsDir',
+  MONETA_DATABASE_URL: 'database.url',
+  MONETA_DATABASE_POOL_SIZE: 'database.poolSize',
+  MONETA_REDIS_URL: 'redis.url',
 } as const;
+
+/**
+ * A connection URL for an optional engine. The error message never echoes the value: it may carry a password.
+ * `protocols` is the accepted scheme (without the colon).
+ */
+const engineUrl = (protocols: RegExp, example: string) =>
+  z
+    .string()
+    .trim()
+    .transform((s) => (s === '' ? undefined : s))
+    .pipe(z.url({ protocol: protocols, error: `expected a URL like ${example} (the value is not shown: it may contain a password)` }).optional());
 
 export const configSchema = z.object({
   server: z
@@ -90,8 +155,8 @@ export const configSchema = z.object({
       allowedOrigins: csvList.or(z.array(z.string())).default(['*']),
       /** Grace period for in-flight turns on shutdown. */
       shutdownGraceMs: z.coerce.number().int().min(0).default(10_000),
-      /** Behind a reverse proxy: take the client address from X-Forwarded-For (for per-IP rate limits). */
-      trustProxy: bool.default(false),
+      /** Behind a reverse proxy: which hops' X-Forwarded-For to believe (hop count or CIDR list; see `trustProxy`). */
+      trustProxy: trustProxy.default(false),
     })
     .prefault({}),
   chat: z
@@ -105,12 +170,43 @@ export const configSchema = z.object({
       formInterruptThreshold: z.coerce.number().min(0).max(1).default(0.8),
     })
     .prefault({}),
+  /** Per-client-address request limits per minute for the HTTP routes (chat's own limits are under `chat`). */
+  limits: z
+    .object({
+      /** Where counters live: `memory` (per process) or `redis` (shared). Unset: `redis` when MONETA_REDIS_URL is set. */
+      backend: z.enum(['memory', 'redis']).optional(),
+      /** Every HTTP request except health checks (static files included). */
+      httpPerIpPerMinute: z.coerce.number().int().min(1).default(1200),
+      creditPerIpPerMinute: z.coerce.number().int().min(1).default(120),
+      suggestPerIpPerMinute: z.coerce.number().int().min(1).default(120),
+      optimizePerIpPerMinute: z.coerce.number().int().min(1).default(20),
+      parsePerIpPerMinute: z.coerce.number().int().min(1).default(300),
+      knowledgePerIpPerMinute: z.coerce.number().int().min(1).default(300),
+      /** Session history and erase. */
+      sessionsPerIpPerMinute: z.coerce.number().int().min(1).default(120),
+    })
+    .prefault({}),
   dataDir: z.string().default('./data'),
   datasetsDir: z.string().default(path.resolve(PROJECT_ROOT, '..', 'shared', 'datasets')),
   session: z
     .object({
-      store: z.enum(['sqlite', 'memory']).default('sqlite'),
+      /** Unset: `postgres` when `MONETA_DATABASE_URL` is set, else `sqlite` (see `sessionStoreKind`). */
+      store: z.enum(['sqlite', 'memory', 'postgres']).optional(),
       retentionDays: z.coerce.number().min(0).default(30),
+    })
+    .prefault({}),
+  /** Production mode (docs/operations.md): sessions and the credit audit log in PostgreSQL. */
+  database: z
+    .object({
+      url: engineUrl(/^postgres(ql)?$/, 'postgres://moneta:PASSWORD@db.internal:5432/moneta').optional(),
+      /** Connections per process (pg.Pool `max`). */
+      poolSize: z.coerce.number().int().min(1).max(1000).default(10),
+    })
+    .prefault({}),
+  /** Production mode: Socket.IO adapter, cross-process session lock and rate limits in Redis. */
+  redis: z
+    .object({
+      url: engineUrl(/^rediss?$/, 'redis://:PASSWORD@cache.internal:6379/0').optional(),
     })
     .prefault({}),
   nlu: z
@@ -181,6 +277,16 @@ export const configSchema = z.object({
   handoff: z
     .object({
       webhookUrl: optionalUrl.optional(),
+      /** Contact details shown on the hand-off card (issue 12): the bank's phone number, opening hours, secure-message link. */
+      phone: z.string().default('+49 30 1234 5678'),
+      hours: z.string().default('Monday to Friday, 8:00–20:00'),
+      secureMessageUrl: optionalUrl.optional(),
+    })
+    .prefault({}),
+  display: z
+    .object({
+      /** ISO 4217 code customers' amounts are shown in (credit amounts, portfolio amounts given without a currency). */
+      currency: z.string().regex(/^[A-Z]{3}$/, { error: 'expected an ISO 4217 code such as EUR' }).default('EUR'),
     })
     .prefault({}),
   log: z
@@ -191,6 +297,11 @@ export const configSchema = z.object({
     })
     .prefault({}),
 });
+
+/** Where conversations are stored: `MONETA_SESSION_STORE` if set, else PostgreSQL when `MONETA_DATABASE_URL` is set, else SQLite. */
+export function sessionStoreKind(config: MonetaConfig): 'sqlite' | 'memory' | 'postgres' {
+  return config.session.store ?? (config.database.url ? 'postgres' : 'sqlite');
+}
 
 /** The validated configuration. */
 export type MonetaConfig = z.output<typeof configSchema>;
@@ -238,6 +349,12 @@ export function loadConfig(env: Record<string, string | undefined> = {}, overrid
       return `- ${envName ? `${envName} (${p})` : p}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration; fix these settings:\n${lines.join('\n')}`);
+  }
+  if (parsed.data.limits.backend === 'redis' && !parsed.data.redis.url) {
+    throw new ConfigError('Invalid configuration; fix these settings:\n- MONETA_REDIS_URL (redis.url): required when MONETA_RATE_LIMIT_BACKEND=redis');
+  }
+  if (parsed.data.session.store === 'postgres' && !parsed.data.database.url) {
+    throw new ConfigError('Invalid configuration; fix these settings:\n- MONETA_DATABASE_URL (database.url): required when MONETA_SESSION_STORE=postgres');
   }
   return parsed.data;
 }

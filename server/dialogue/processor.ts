@@ -9,7 +9,7 @@ import { timeStage, type StageInstrumentation } from '../observability/stage.ts'
 import { customMessage, normalizeReplies, textMessage } from '../response/render.ts';
 import { TEXTS } from '../response/templates.ts';
 import { deriveState } from '../session/tracker.ts';
-import type { SessionEvent, SessionRecord, SessionStore } from '../session/types.ts';
+import type { SessionEvent, SessionOwner, SessionRecord, SessionStore } from '../session/types.ts';
 import type { SkillContext, SkillResult } from '../skills/skill.ts';
 import { buildTranscript, type HandoffNotifier } from './handoff.ts';
 import type { KnowledgeProbe, KnowledgeSignal, PlanStep, Policy, TurnInput } from './types.ts';
@@ -58,6 +58,11 @@ export interface TurnRequest {
   sessionId: string;
   text: string;
   channel: string;
+  /**
+   * Who the channel authorised for this session (server/session/ownership.ts); used only if the session has to be
+   * created, e.g. when a client keeps talking after erasing its conversation.
+   */
+  owner: SessionOwner;
 }
 
 /** Processes turns. Not re-entrant per session: the channel core holds the per-session lock around each call. */
@@ -75,7 +80,7 @@ export class MessageProcessor {
   /** Handles one user message and returns the bot's replies, in order. */
   async handleMessage(request: TurnRequest): Promise<BotMessage[]> {
     const now = this.clock.now();
-    const record = await this.load(request.sessionId, now);
+    const record = await this.load(request.sessionId, request.owner, now);
     const parse = await timeStage('nlu', this.instrumentation, () => this.options.nlu.parse(request.text));
     const opening: SessionEvent[] = record.events.length === 0 ? [{ type: 'session_started', at: now }] : [];
     const userEvent: SessionEvent = { type: 'user_uttered', at: now, text: request.text, parse: this.compact(parse), channel: request.channel };
@@ -88,15 +93,15 @@ export class MessageProcessor {
    */
   async handleOpen(request: Omit<TurnRequest, 'text'>): Promise<BotMessage[]> {
     const now = this.clock.now();
-    const record = await this.load(request.sessionId, now);
+    const record = await this.load(request.sessionId, request.owner, now);
     if (deriveState(record.events).botHasSpoken) return [];
     const parse: ParseResult = { text: '/greet', intent: { name: 'greet', confidence: 1 }, intent_ranking: [{ name: 'greet', confidence: 1 }], entities: [], trigger: true };
     const opening: SessionEvent[] = record.events.length === 0 ? [{ type: 'session_started', at: now }] : [];
     return this.runTurn(record, opening, '/greet', parse, now);
   }
 
-  private async load(sessionId: string, now: number): Promise<SessionRecord> {
-    return (await this.options.store.get(sessionId)) ?? (await this.options.store.create(sessionId, now));
+  private async load(sessionId: string, owner: SessionOwner, now: number): Promise<SessionRecord> {
+    return (await this.options.store.get(sessionId)) ?? (await this.options.store.create(sessionId, now, owner));
   }
 
   private async runTurn(record: SessionRecord, turnEvents: SessionEvent[], text: string, parse: ParseResult, now: number): Promise<BotMessage[]> {
