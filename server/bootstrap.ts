@@ -32,6 +32,7 @@ import { startKnowledgeBase } from './rag/knowledge-base.ts';
 import { createKnowledgeRouter } from './http/knowledge-router.ts';
 import { createNluRouter } from './http/nlu-router.ts';
 import type { Skill } from './skills/skill.ts';
+import { createStaffConsole } from './console/staff-console.ts';
 
 /** The session store chosen by `config.session.store` (SQLite file under `config.dataDir` by default). */
 export function buildSessionStore(config: MonetaConfig): SessionStore {
@@ -107,6 +108,10 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
 
   const sessionStore = buildSessionStore(config);
   const handoffNotifier = config.handoff.webhookUrl ? new WebhookHandoffNotifier({ url: config.handoff.webhookUrl }) : undefined;
+  // Staff console (/console): sign-in, review, analytics; its archive groups questions with the NLU's sentence encoder.
+  const staffConsole = config.console.enabled
+    ? createStaffConsole({ config, logger, intents: () => classifier.labels, retriever: knowledge.retriever, embedder: sharedEmbedder })
+    : undefined;
   logger.info({ classifier: classifier.name, skills: skills.map((s) => s.name), sessionStore: config.session.store }, 'dependencies built');
 
   return {
@@ -117,6 +122,7 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
     rescueSkill: knowledgeSkill,
     routers,
     handoffNotifier,
+    staffConsole,
     ready: Promise.all(loading),
     dispose: async () => {
       for (const skill of skills) await skill.dispose?.();
