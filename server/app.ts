@@ -15,7 +15,7 @@ import type { HandoffNotifier } from './dialogue/handoff.ts';
 import { RulePolicy } from './dialogue/policy.ts';
 import { MessageProcessor, systemClock, type Clock } from './dialogue/processor.ts';
 import type { Policy } from './dialogue/types.ts';
-import { createHealthRouter, type Readiness } from './http/health-router.ts';
+import { createHealthRouter, type DependencyProbe, type Readiness } from './http/health-router.ts';
 import { errorHandler, notFound, requestId } from './http/middleware.ts';
 import { createSessionsRouter } from './http/sessions-router.ts';
 import { createStaticRouter } from './http/static-router.ts';
@@ -25,7 +25,7 @@ import type { NluPipeline } from './nlu/types.ts';
 import type { MonetaLogger } from './observability/logger.ts';
 import { createMetrics, type MonetaMetrics } from './observability/metrics.ts';
 import { startRetentionJob, type RetentionJob } from './session/retention.ts';
-import { KeyedLock } from './session/session-lock.ts';
+import { KeyedLock, type SessionLock } from './session/session-lock.ts';
 import type { SessionStore } from './session/types.ts';
 import type { Skill } from './skills/skill.ts';
 import type { StaffConsole } from './console/staff-console.ts';
@@ -46,6 +46,14 @@ export interface AppDeps {
   ready?: Promise<unknown>;
   /** Releases models and other resources on shutdown (the session store is closed separately). */
   dispose?: () => Promise<void>;
+  /** Per-session lock (default: in process; `RedisSessionLock` when several processes share conversations). */
+  sessionLock?: SessionLock;
+  /** Installs a Socket.IO adapter (the Redis adapter in production mode) so rooms span processes. */
+  socketAdapter?: (io: MonetaIoServer) => void;
+  /** External dependencies reported by /healthz and required by /readyz. */
+  dependencies?: DependencyProbe[];
+  /** Closes connection pools, after the session store and `dispose` (graceful shutdown's last step). */
+  closeConnections?: () => Promise<void>;
   /** Builds every rate limiter (chat and HTTP routes); default: the backend `config.limits.backend` names. */
   rateLimiters?: RateLimiterFactory;
   /** The staff console (server/console/): archives conversations, serves /console (never to customers' origins). */
@@ -119,7 +127,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
     instrumentation,
     hash,
   });
-  const lock = new KeyedLock();
+  const lock: SessionLock = options.sessionLock ?? new KeyedLock();
   const rateLimiters = options.rateLimiters ?? createRateLimiterFactory(config.limits);
   const core = new ChatCore({
     processor,
@@ -148,7 +156,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
   app.use(cors({ origin, methods: ['GET', 'POST', 'DELETE', 'OPTIONS'], maxAge: 600 }));
   // A chat message is at most maxMessageLength characters; 4 bytes per character plus envelope, floor 100 kB for feature APIs.
   app.use(express.json({ limit: Math.max(100_000, config.chat.maxMessageLength * 4 + 4096) }));
-  app.use(createHealthRouter({ readiness, metrics }));
+  app.use(createHealthRouter({ readiness, metrics, ...(options.dependencies ? { dependencies: options.dependencies } : {}) }));
   app.use(createRestWebhookRouter({ core }));
   app.use(createSessionsRouter({ store: sessionStore, core }));
   for (const router of options.routers ?? []) app.use(router);
@@ -163,6 +171,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
     // Large enough for an oversized message to reach us and get a clear error instead of a silent disconnect.
     maxHttpBufferSize: Math.max(1_000_000, config.chat.maxMessageLength * 8),
   });
+  options.socketAdapter?.(io);
   attachSocketIoChannel(io, {
     core,
     logger,
@@ -197,9 +206,12 @@ export function createApp(options: CreateAppOptions): MonetaApp {
       await new Promise<void>((resolve) => io.close(() => resolve()));
       httpServer.closeAllConnections();
       await serverClosed;
+      await lock.close?.();
       await sessionStore.close();
       await options.staffConsole?.close();
       await options.dispose?.();
+      // Pools last: the store and the audit log (flushed in dispose) use them until here.
+      await options.closeConnections?.();
       logger.info('stopped');
     })());
 
