@@ -34,6 +34,7 @@ import { startKnowledgeBase } from './rag/knowledge-base.ts';
 import { createKnowledgeRouter } from './http/knowledge-router.ts';
 import { createNluRouter } from './http/nlu-router.ts';
 import type { Skill } from './skills/skill.ts';
+import { createStaffConsole } from './console/staff-console.ts';
 
 /**
  * The session store chosen by `sessionStoreKind(config)` (SQLite file under `config.dataDir` by default; PostgreSQL
@@ -127,6 +128,10 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
 
   const sessionStore = buildSessionStore(config, engines);
   const handoffNotifier = config.handoff.webhookUrl ? new WebhookHandoffNotifier({ url: config.handoff.webhookUrl }) : undefined;
+  // Staff console (/console): sign-in, review, analytics; its archive groups questions with the NLU's sentence encoder.
+  const staffConsole = config.console.enabled
+    ? createStaffConsole({ config, logger, intents: () => classifier.labels, retriever: knowledge.retriever, embedder: sharedEmbedder })
+    : undefined;
   logger.info({ classifier: classifier.name, skills: skills.map((s) => s.name), sessionStore: sessionStoreKind(config), redis: Boolean(engines.redis) }, 'dependencies built');
 
   return {
@@ -138,6 +143,7 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
     knowledgeRouting,
     routers,
     handoffNotifier,
+    staffConsole,
     ready: Promise.all(loading),
     dispose: async () => {
       for (const skill of skills) await skill.dispose?.();
