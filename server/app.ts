@@ -28,6 +28,7 @@ import { startRetentionJob, type RetentionJob } from './session/retention.ts';
 import { KeyedLock, type SessionLock } from './session/session-lock.ts';
 import type { SessionStore } from './session/types.ts';
 import type { Skill } from './skills/skill.ts';
+import type { StaffConsole } from './console/staff-console.ts';
 
 /** The parts a running Moneta is built from (what `buildDefaultDeps` returns, what tests pass). */
 export interface AppDeps {
@@ -55,6 +56,8 @@ export interface AppDeps {
   closeConnections?: () => Promise<void>;
   /** Builds every rate limiter (chat and HTTP routes); default: the backend `config.limits.backend` names. */
   rateLimiters?: RateLimiterFactory;
+  /** The staff console (server/console/): archives conversations, serves /console (never to customers' origins). */
+  staffConsole?: StaffConsole | undefined;
 }
 
 /** Options for `createApp`. */
@@ -106,6 +109,8 @@ export function createApp(options: CreateAppOptions): MonetaApp {
   // Turns wait on `ready`; keep an unobserved rejection from crashing the process (main.ts reports it).
   ready?.catch(() => undefined);
 
+  // The console's archive sees what the store accepts (inside any masking step wrapped around the store).
+  const sessionStore = options.staffConsole ? options.staffConsole.wrapStore(options.sessionStore) : options.sessionStore;
   const policy = options.policy ?? new RulePolicy({
     skills: options.skills,
     ...(options.rescueSkill ? { rescueSkill: options.rescueSkill } : {}),
@@ -114,7 +119,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
     formInterruptThreshold: config.chat.formInterruptThreshold,
   });
   const processor = new MessageProcessor({
-    store: options.sessionStore,
+    store: sessionStore,
     nlu: options.nlu,
     policy,
     handoffNotifier: options.handoffNotifier,
@@ -146,12 +151,14 @@ export function createApp(options: CreateAppOptions): MonetaApp {
   if (config.server.trustProxy !== false) app.set('trust proxy', config.server.trustProxy);
   app.use(requestId());
   app.use(createRouteRateLimits({ limits: config.limits, factory: rateLimiters }));
+  // Before CORS: the console never grants customers' origins access (server/console/auth/guards.ts).
+  if (options.staffConsole) app.use(options.staffConsole.router);
   app.use(cors({ origin, methods: ['GET', 'POST', 'DELETE', 'OPTIONS'], maxAge: 600 }));
   // A chat message is at most maxMessageLength characters; 4 bytes per character plus envelope, floor 100 kB for feature APIs.
   app.use(express.json({ limit: Math.max(100_000, config.chat.maxMessageLength * 4 + 4096) }));
   app.use(createHealthRouter({ readiness, metrics, ...(options.dependencies ? { dependencies: options.dependencies } : {}) }));
   app.use(createRestWebhookRouter({ core }));
-  app.use(createSessionsRouter({ store: options.sessionStore, core }));
+  app.use(createSessionsRouter({ store: sessionStore, core }));
   for (const router of options.routers ?? []) app.use(router);
   app.use(createStaticRouter(options.staticRoot ? { root: options.staticRoot } : {}));
   app.use(notFound());
@@ -179,7 +186,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
       httpServer.once('error', reject);
       httpServer.listen(port, host, () => {
         httpServer.off('error', reject);
-        retention = startRetentionJob({ store: options.sessionStore, retentionDays: config.session.retentionDays, now: () => clock.now(), logger });
+        retention = startRetentionJob({ store: sessionStore, retentionDays: config.session.retentionDays, now: () => clock.now(), logger });
         const bound = (httpServer.address() as AddressInfo).port;
         const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
         resolve({ port: bound, url: `http://${shownHost}:${bound}` });
@@ -200,7 +207,8 @@ export function createApp(options: CreateAppOptions): MonetaApp {
       httpServer.closeAllConnections();
       await serverClosed;
       await lock.close?.();
-      await options.sessionStore.close();
+      await sessionStore.close();
+      await options.staffConsole?.close();
       await options.dispose?.();
       // Pools last: the store and the audit log (flushed in dispose) use them until here.
       await options.closeConnections?.();

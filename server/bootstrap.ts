@@ -34,6 +34,7 @@ import { startKnowledgeBase } from './rag/knowledge-base.ts';
 import { createKnowledgeRouter } from './http/knowledge-router.ts';
 import { createNluRouter } from './http/nlu-router.ts';
 import type { Skill } from './skills/skill.ts';
+import { createStaffConsole } from './console/staff-console.ts';
 
 /**
  * The session store chosen by `sessionStoreKind(config)` (SQLite file under `config.dataDir` by default; PostgreSQL
@@ -93,11 +94,11 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
     tfBackend: config.credit.tfBackend,
   });
   loading.push(creditService);
-  skills.push(new CreditAssessmentSkill({ service: creditService }));
+  skills.push(new CreditAssessmentSkill({ service: creditService, currency: config.display.currency }));
   // Portfolio advice: the CMA loads now (a bad file fails start-up); the ten score portfolios are precomputed in `ready`.
   const portfolioAdvice = createPortfolioAdvisorService(config);
   loading.push(portfolioAdvice.ready);
-  skills.push(new PortfolioAdviceSkill({ advisor: portfolioAdvice.advisor }));
+  skills.push(new PortfolioAdviceSkill({ advisor: portfolioAdvice.advisor, currency: config.display.currency }));
   // Knowledge: intents come from the passages' front matter at once; the index loads in the background (/healthz).
   const knowledge = startKnowledgeBase(config, { logger, ...(sharedEmbedder ? { transformer: sharedEmbedder } : {}) });
   loading.push(knowledge.ready);
@@ -121,6 +122,10 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
 
   const sessionStore = buildSessionStore(config, engines);
   const handoffNotifier = config.handoff.webhookUrl ? new WebhookHandoffNotifier({ url: config.handoff.webhookUrl }) : undefined;
+  // Staff console (/console): sign-in, review, analytics; its archive groups questions with the NLU's sentence encoder.
+  const staffConsole = config.console.enabled
+    ? createStaffConsole({ config, logger, intents: () => classifier.labels, retriever: knowledge.retriever, embedder: sharedEmbedder })
+    : undefined;
   logger.info({ classifier: classifier.name, skills: skills.map((s) => s.name), sessionStore: sessionStoreKind(config), redis: Boolean(engines.redis) }, 'dependencies built');
 
   return {
@@ -131,6 +136,7 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
     rescueSkill: knowledgeSkill,
     routers,
     handoffNotifier,
+    staffConsole,
     ready: Promise.all(loading),
     dispose: async () => {
       for (const skill of skills) await skill.dispose?.();

@@ -120,11 +120,25 @@ export const ENV_VARS = {
   MONETA_TF_BACKEND: 'credit.tfBackend',
   MONETA_PORTFOLIO_CMA: 'portfolio.cmaPath',
   MONETA_HANDOFF_WEBHOOK_URL: 'handoff.webhookUrl',
+  MONETA_HANDOFF_PHONE: 'handoff.phone',
+  MONETA_HANDOFF_HOURS: 'handoff.hours',
+  MONETA_HANDOFF_SECURE_MESSAGE_URL: 'handoff.secureMessageUrl',
+  MONETA_CURRENCY: 'display.currency',
   MONETA_LOG_LEVEL: 'log.level',
   MONETA_DATASETS_DIR: 'datasetsDir',
   MONETA_DATABASE_URL: 'database.url',
   MONETA_DATABASE_POOL_SIZE: 'database.poolSize',
   MONETA_REDIS_URL: 'redis.url',
+  MONETA_CONSOLE_ENABLED: 'console.enabled',
+  MONETA_CONSOLE_SESSION_SECRET: 'console.sessionSecret',
+  MONETA_CONSOLE_SESSION_HOURS: 'console.sessionHours',
+  MONETA_CONSOLE_OIDC_ISSUER: 'console.oidc.issuer',
+  MONETA_CONSOLE_OIDC_CLIENT_ID: 'console.oidc.clientId',
+  MONETA_CONSOLE_OIDC_CLIENT_SECRET: 'console.oidc.clientSecret',
+  MONETA_CONSOLE_OIDC_ROLE_CLAIM: 'console.oidc.roleClaim',
+  MONETA_CONSOLE_OIDC_AGENT_ROLE: 'console.oidc.agentRole',
+  MONETA_CONSOLE_OIDC_ANALYST_ROLE: 'console.oidc.analystRole',
+  MONETA_CONSOLE_AGENT_HOURS: 'console.agentHours',
 } as const;
 
 /**
@@ -264,6 +278,47 @@ export const configSchema = z.object({
   handoff: z
     .object({
       webhookUrl: optionalUrl.optional(),
+      /** Contact details shown on the hand-off card (issue 12): the bank's phone number, opening hours, secure-message link. */
+      phone: z.string().default('+49 30 1234 5678'),
+      hours: z.string().default('Monday to Friday, 8:00–20:00'),
+      secureMessageUrl: optionalUrl.optional(),
+    })
+    .prefault({}),
+  display: z
+    .object({
+      /** ISO 4217 code customers' amounts are shown in (credit amounts, portfolio amounts given without a currency). */
+      currency: z.string().regex(/^[A-Z]{3}$/, { error: 'expected an ISO 4217 code such as EUR' }).default('EUR'),
+    })
+    .prefault({}),
+  /** The staff console at /console (docs/console.md): sign-in, live hand-off, review and analytics. */
+  console: z
+    .object({
+      enabled: bool.default(true),
+      /**
+       * Key (at least 32 characters) that signs staff session cookies. Unset: a random key per process, so staff sign in
+       * again after a restart and several processes cannot share sessions — set it in production.
+       */
+      sessionSecret: z.string().min(32, { error: 'must be at least 32 characters (e.g. `openssl rand -base64 48`)' }).optional(),
+      /** How long a staff sign-in lasts. */
+      sessionHours: z.coerce.number().min(0.05).max(24).default(8),
+      /** Single sign-on with the bank's OpenID Connect identity provider (authorization code + PKCE); off when `issuer` is unset. */
+      oidc: z
+        .object({
+          issuer: optionalUrl.optional(),
+          clientId: z.string().default(''),
+          clientSecret: z.string().default(''),
+          /** ID-token claim holding the user's roles (a string or an array of strings). */
+          roleClaim: z.string().default('roles'),
+          /** Values of `roleClaim` that map to Moneta's two roles. */
+          agentRole: z.string().default('moneta-agent'),
+          analystRole: z.string().default('moneta-analyst'),
+        })
+        .prefault({}),
+      /**
+       * When people staff the live hand-off queue, e.g. `Mon-Fri 08:00-20:00, Sat 09:00-13:00` (server local time), or
+       * `always`. Outside these hours, or with no agent online, customers get the callback/ticket path.
+       */
+      agentHours: z.string().default('always'),
     })
     .prefault({}),
   log: z
