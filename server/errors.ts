@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'config_invalid'
   | 'infeasible'
   | 'unsupported'
+  | 'unavailable'
   | 'internal';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -30,6 +31,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   config_invalid: 500,
   infeasible: 422,
   unsupported: 400,
+  unavailable: 503,
   internal: 500,
 };
 
@@ -134,6 +136,16 @@ export class ConfigError extends MonetaError {
 export class InfeasibleError extends MonetaError {
   constructor(message: string, options: MonetaErrorOptions = {}) {
     super('infeasible', message, options);
+  }
+}
+
+/**
+ * A dependency (PostgreSQL, Redis) could not be reached or failed mid-turn. Nothing of the turn was stored; the user
+ * is asked to send the message again.
+ */
+export class ServiceUnavailableError extends MonetaError {
+  constructor(message = 'Sorry, I cannot reach my records right now. Please try again in a moment.', options: MonetaErrorOptions = {}) {
+    super('unavailable', message, options);
   }
 }
 

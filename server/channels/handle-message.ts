@@ -9,7 +9,7 @@ import type { MessageProcessor } from '../dialogue/processor.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { MonetaMetrics } from '../observability/metrics.ts';
 import { assertAllowed, createMemoryRateLimiterFactory, type RateLimiter, type RateLimiterFactory } from '../limits/rate-limit.ts';
-import type { KeyedLock } from '../session/session-lock.ts';
+import type { SessionLock } from '../session/session-lock.ts';
 import type { SessionOwner } from '../session/types.ts';
 
 /** A message as a channel received it. `message` is unchecked: it may be missing, empty, too long or not a string. */
@@ -35,7 +35,7 @@ export type TurnOutcome = { replies: BotMessage[]; error?: undefined } | { repli
 /** Options for the `ChatCore` constructor. */
 export interface ChatCoreOptions {
   processor: MessageProcessor;
-  lock: KeyedLock;
+  lock: SessionLock;
   maxMessageLength: number;
   rateLimitPerSessionPerMinute: number;
   rateLimitPerIpPerMinute: number;

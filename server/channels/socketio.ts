@@ -10,6 +10,11 @@ import { errorReplies } from '../response/render.ts';
 import type { Caller, OpenedSession, SessionOwnership } from '../session/ownership.ts';
 import type { ChatCore, TurnOutcome } from './handle-message.ts';
 
+/** The Socket.IO room holding every socket of one conversation (on every process, with the Redis adapter). */
+export function sessionRoom(sessionId: string): string {
+  return `session:${sessionId}`;
+}
+
 /** What the handshake established for one connection. */
 interface SocketData {
   caller: Caller;
@@ -74,9 +79,21 @@ export function attachSocketIoChannel(io: MonetaIoServer, options: SocketIoChann
     const send = (outcome: TurnOutcome): void => {
       for (const message of outcome.error ? errorReplies(outcome.error) : outcome.replies) socket.emit('bot_uttered', message);
     };
+    // Replies go to every socket of the conversation (two tabs of its owner; with the Redis adapter, on every
+    // process); errors concern only the message's sender. Only sockets that passed the ownership check join the room.
+    const deliverTo = (id: string) => (outcome: TurnOutcome): void => {
+      if (outcome.error) {
+        if (socket.connected) send(outcome);
+        return;
+      }
+      for (const message of outcome.replies) io.to(sessionRoom(id)).emit('bot_uttered', message);
+    };
     const open = async (requested: unknown): Promise<OpenedSession> => {
-      session = await ownership.open(requested, socket.data.caller);
-      return session;
+      const opened = await ownership.open(requested, socket.data.caller);
+      if (session !== undefined && session.sessionId !== opened.sessionId) await socket.leave(sessionRoom(session.sessionId));
+      session = opened;
+      await socket.join(sessionRoom(opened.sessionId));
+      return opened;
     };
 
     socket.on('session_request', (data) =>
@@ -112,9 +129,7 @@ export function attachSocketIoChannel(io: MonetaIoServer, options: SocketIoChann
         const current = session!;
         void core.handleMessage(
           { channel: 'socketio', sessionId: current.sessionId, owner: current.owner, message: payload.message, ip: clientIp(socket), missingMessage: 'greet' },
-          (outcome) => {
-            if (socket.connected) send(outcome);
-          },
+          deliverTo(current.sessionId),
         );
       }),
     );

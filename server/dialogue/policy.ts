@@ -131,15 +131,15 @@ export class RulePolicy implements Policy {
           otherForm === form
             ? `We're already doing the ${formTitle(form.spec)}.`
             : `You're in the middle of the ${formTitle(form.spec)}. Let's finish it first, or say "cancel" to stop it.`;
-        return [this.runner.reask(form, filled, note)];
+        return [this.runner.reask(form, filled, note, input.state.activeForm?.asked)];
       }
       const skill = this.intentSkills.get(name);
-      if (skill) return [{ kind: 'skill', skill, intent: name }, this.runner.reask(form, filled, `Back to the ${formTitle(form.spec)}:`)];
+      if (skill) return [{ kind: 'skill', skill, intent: name }, this.runner.reask(form, filled, `Back to the ${formTitle(form.spec)}:`, input.state.activeForm?.asked)];
     }
     // Same error twice in a row: remind the user of the ways out.
     const repeated = lastBotTexts(input, 2)[1]?.startsWith(outcome.error) ?? false;
     const hint = repeated ? ' You can also say "why" to know why I ask, or "cancel" to stop.' : '';
-    return [this.runner.reask(form, filled, `${outcome.error}${hint}`)];
+    return [this.runner.reask(form, filled, `${outcome.error}${hint}`, input.state.activeForm?.asked)];
   }
 
   /** The steps, behind a second opinion from the rescue skill when one is configured (never for `/intent` payloads). */
