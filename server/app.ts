@@ -12,9 +12,9 @@ import { createRestWebhookRouter } from './channels/rest.ts';
 import { attachSocketIoChannel, type MonetaIoServer } from './channels/socketio.ts';
 import type { MonetaConfig } from './config/index.ts';
 import type { HandoffNotifier } from './dialogue/handoff.ts';
-import { RulePolicy } from './dialogue/policy.ts';
+import { RulePolicy, type KnowledgeRouting } from './dialogue/policy.ts';
 import { MessageProcessor, systemClock, type Clock } from './dialogue/processor.ts';
-import type { Policy } from './dialogue/types.ts';
+import type { KnowledgeProbe, Policy } from './dialogue/types.ts';
 import { createHealthRouter, type DependencyProbe, type Readiness } from './http/health-router.ts';
 import { errorHandler, notFound, requestId } from './http/middleware.ts';
 import { createSessionsRouter } from './http/sessions-router.ts';
@@ -39,6 +39,8 @@ export interface AppDeps {
   skills: Skill[];
   /** One of `skills` asked for a second opinion before the out-of-scope reply or the fallback (`Skill.rescue`). */
   rescueSkill?: Skill | undefined;
+  /** Retrieval-first routing: the probe searched for every message, and the thresholds the policy decides with. */
+  knowledgeRouting?: (KnowledgeRouting & { probe: KnowledgeProbe }) | undefined;
   /** Feature routers (`create<Feature>Router(deps)`), mounted at `/`; they declare full paths. */
   routers?: Router[];
   handoffNotifier?: HandoffNotifier | undefined;
@@ -118,6 +120,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
   const policy = options.policy ?? new RulePolicy({
     skills: options.skills,
     ...(options.rescueSkill ? { rescueSkill: options.rescueSkill } : {}),
+    ...(options.knowledgeRouting ? { knowledgeRouting: options.knowledgeRouting } : {}),
     fallbackThreshold: config.nlu.fallbackThreshold,
     fallbackMissesBeforeHandoff: config.chat.fallbackMissesBeforeHandoff,
     formInterruptThreshold: config.chat.formInterruptThreshold,
@@ -130,6 +133,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
     clock,
     instrumentation,
     hash,
+    ...(options.knowledgeRouting ? { knowledgeProbe: options.knowledgeRouting.probe } : {}),
   });
   const lock: SessionLock = options.sessionLock ?? new KeyedLock();
   const rateLimiters = options.rateLimiters ?? createRateLimiterFactory(config.limits);

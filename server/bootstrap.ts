@@ -105,6 +105,12 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   disposers.push(() => knowledge.dispose());
   const knowledgeSkill = createKnowledgeSkill(config, knowledge, logger);
   skills.push(knowledgeSkill);
+  // Retrieval-first routing: thresholds are the loaded embedder's (turns wait for `ready`, so they are set in time).
+  const knowledgeRouting =
+    config.knowledge.routing === 'retrieval-first'
+      ? { skill: knowledgeSkill, probe: knowledgeSkill.search, rejectedMinScore: Infinity, overrideMinScore: Infinity, overrideMaxConfidence: 0, nearMinScore: Infinity }
+      : undefined;
+  if (knowledgeRouting) loading.push(knowledge.ready.then((kb) => Object.assign(knowledgeRouting, kb.routing)));
 
   // ---- Feature HTTP routers (mounted at /, each declares full paths like /api/v1/credit/assess) ---------------------
   const routers: Router[] = [];
@@ -134,6 +140,7 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
     skills,
     // Questions the classifier rejects but the knowledge base clearly answers get that answer (docs/knowledge.md).
     rescueSkill: knowledgeSkill,
+    knowledgeRouting,
     routers,
     handoffNotifier,
     staffConsole,

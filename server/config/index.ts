@@ -109,6 +109,8 @@ export const ENV_VARS = {
   MONETA_KNOWLEDGE_MIN_SCORE: 'knowledge.minScore',
   MONETA_KNOWLEDGE_RESCUE_MIN_SCORE: 'knowledge.rescueMinScore',
   MONETA_KNOWLEDGE_EMBEDDER: 'knowledge.embedder',
+  MONETA_KNOWLEDGE_ROUTING: 'knowledge.routing',
+  MONETA_RERANKER: 'knowledge.reranker',
   MONETA_RETRIEVAL_MODEL_DIR: 'knowledge.retrievalModelDir',
   MONETA_KNOWLEDGE_ON_STALE: 'knowledge.onStale',
   MONETA_LLM_PROVIDER: 'llm.provider',
@@ -264,6 +266,13 @@ export const configSchema = z.object({
       retrievalModelDir: z.string().default(path.join(PROJECT_ROOT, 'models', 'retrieval')),
       /** At start-up, when the index does not match knowledge/ or the embedder: rebuild it, warn and serve it, or fail. */
       onStale: z.enum(['rebuild', 'report', 'fail']).default('rebuild'),
+      /**
+       * `retrieval-first` (default): every message is also searched in the knowledge base and one decision weighs the
+       * NLU and the retrieval score; `classifier`: the NLU routes, the knowledge base only rescues what it rejects.
+       */
+      routing: z.enum(['retrieval-first', 'classifier']).default('retrieval-first'),
+      /** The cross-encoder reranker over the first hits: `auto` (used when its model folder exists) or `off`. */
+      reranker: z.enum(['auto', 'off']).default('auto'),
     })
     .prefault({}),
   llm: z
