@@ -61,6 +61,8 @@ export interface MonetaProcessOptions {
   /** Wait for `/readyz` 200 (default true). */
   waitReady?: boolean;
   timeoutMs?: number;
+  /** Pin the process to these CPUs (`taskset -c`, e.g. `0` or `0,1`); benchmarks use it to keep the load apart. */
+  cpus?: string;
 }
 
 /** Spawns `node <entry> serve` on a free loopback port with a temp data dir and a private copy of the knowledge index. */
@@ -70,7 +72,9 @@ export async function startMonetaProcess(options: MonetaProcessOptions): Promise
   const shared = options.knowledgeIndex ?? path.join(PROJECT_ROOT, 'knowledge', '.index');
   const indexDir = path.join(dataDir, 'knowledge-index');
   if (fs.existsSync(path.join(shared, 'manifest.json'))) fs.cpSync(shared, indexDir, { recursive: true });
-  const child = spawn(process.execPath, ['--enable-source-maps', options.entry, 'serve'], {
+  const argv = ['--enable-source-maps', options.entry, 'serve'];
+  // taskset execs node in place, so the child's pid is the server's (for memory and CPU sampling).
+  const child = spawn(options.cpus ? 'taskset' : process.execPath, options.cpus ? ['-c', options.cpus, process.execPath, ...argv] : argv, {
     cwd: PROJECT_ROOT,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
