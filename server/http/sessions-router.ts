@@ -59,7 +59,7 @@ export function createSessionsRouter(options: SessionsRouterOptions): Router {
   });
   // "Did this help?" from HTTP clients (the widget sends `/feedback{…}` as a chat message instead).
   router.post('/api/v1/sessions/:id/feedback', async (req, res) => {
-    const id = checkId(req.params.id);
+    const id = await owned(req);
     const body = parseFeedback(req.body);
     res.json({ recorded: true, answerId: body.answerId, helpful: body.helpful, ...(await options.core.recordFeedback(id, body.answerId, body.helpful)) });
   });
