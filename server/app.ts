@@ -18,6 +18,8 @@ import type { KnowledgeProbe, Policy } from './dialogue/types.ts';
 import { createHealthRouter, type DependencyProbe, type Readiness } from './http/health-router.ts';
 import { errorHandler, notFound, requestId } from './http/middleware.ts';
 import { createSessionsRouter } from './http/sessions-router.ts';
+import { createCustomerTokenVerifier, type CustomerTokenVerifier } from './auth/customer-token.ts';
+import { SessionOwnership } from './session/ownership.ts';
 import { createStaticRouter } from './http/static-router.ts';
 import { createRateLimiterFactory, type RateLimiterFactory } from './limits/rate-limit.ts';
 import { createRouteRateLimits } from './limits/route-limits.ts';
@@ -58,6 +60,8 @@ export interface AppDeps {
   closeConnections?: () => Promise<void>;
   /** Builds every rate limiter (chat and HTTP routes); default: the backend `config.limits.backend` names. */
   rateLimiters?: RateLimiterFactory;
+  /** Verifies customer tokens; default: built from `config.auth` (none when it is not configured). */
+  customerTokens?: CustomerTokenVerifier;
   /** The staff console (server/console/): archives conversations, serves /console (never to customers' origins). */
   staffConsole?: StaffConsole | undefined;
 }
@@ -133,6 +137,13 @@ export function createApp(options: CreateAppOptions): MonetaApp {
   });
   const lock: SessionLock = options.sessionLock ?? new KeyedLock();
   const rateLimiters = options.rateLimiters ?? createRateLimiterFactory(config.limits);
+  // The ownership stage: every channel and session route asks it who may reach a conversation (CONTRACTS §8).
+  const ownership = new SessionOwnership({
+    store: sessionStore,
+    customerTokens: options.customerTokens ?? createCustomerTokenVerifier(config.auth),
+    restApiKey: config.security.restApiKey,
+    now: () => clock.now(),
+  });
   const core = new ChatCore({
     processor,
     lock,
@@ -161,8 +172,9 @@ export function createApp(options: CreateAppOptions): MonetaApp {
   // A chat message is at most maxMessageLength characters; 4 bytes per character plus envelope, floor 100 kB for feature APIs.
   app.use(express.json({ limit: Math.max(100_000, config.chat.maxMessageLength * 4 + 4096) }));
   app.use(createHealthRouter({ readiness, metrics, ...(options.dependencies ? { dependencies: options.dependencies } : {}) }));
-  app.use(createRestWebhookRouter({ core }));
-  app.use(createSessionsRouter({ store: sessionStore, core }));
+  const newSenderLimiter = rateLimiters({ name: 'rest-new-senders', points: config.security.restSendersPerIpPerHour, durationSeconds: 3600 });
+  app.use(createRestWebhookRouter({ core, ownership, newSenderLimiter }));
+  app.use(createSessionsRouter({ store: sessionStore, core, ownership }));
   for (const router of options.routers ?? []) app.use(router);
   app.use(createStaticRouter(options.staticRoot ? { root: options.staticRoot } : {}));
   app.use(notFound());
@@ -178,6 +190,8 @@ export function createApp(options: CreateAppOptions): MonetaApp {
   options.socketAdapter?.(io);
   attachSocketIoChannel(io, {
     core,
+    ownership,
+    now: () => clock.now(),
     logger,
     ...(config.server.trustProxy !== false ? { clientIp: (s) => clientAddress(s.request, app.get('trust proxy fn') as TrustFn) ?? s.handshake.address } : {}),
   });

@@ -128,6 +128,17 @@ export const ENV_VARS = {
   MONETA_CURRENCY: 'display.currency',
   MONETA_LOG_LEVEL: 'log.level',
   MONETA_DATASETS_DIR: 'datasetsDir',
+  NODE_ENV: 'security.environment',
+  MONETA_AUTH_JWKS_URL: 'auth.jwksUrl',
+  MONETA_AUTH_PUBLIC_KEY: 'auth.publicKey',
+  MONETA_AUTH_ISSUER: 'auth.issuer',
+  MONETA_AUTH_AUDIENCE: 'auth.audience',
+  MONETA_AUTH_ALGORITHMS: 'auth.algorithms',
+  MONETA_REST_API_KEY: 'security.restApiKey',
+  MONETA_REST_SENDERS_PER_IP_PER_HOUR: 'security.restSendersPerIpPerHour',
+  MONETA_METRICS_TOKEN: 'security.metricsToken',
+  MONETA_FRAME_ANCESTORS: 'security.frameAncestors',
+  MONETA_SERVE_SOURCE_MAPS: 'security.serveSourceMaps',
   MONETA_DATABASE_URL: 'database.url',
   MONETA_DATABASE_POOL_SIZE: 'database.poolSize',
   MONETA_REDIS_URL: 'redis.url',
@@ -282,6 +293,54 @@ export const configSchema = z.object({
   portfolio: z
     .object({
       cmaPath: z.string().default(path.join(PROJECT_ROOT, 'models', 'portfolio', 'cma.json')),
+    })
+    .prefault({}),
+  /**
+   * Customer authentication (optional, docs/security.md): the bank's signed JWT, verified against a JWKS URL or one
+   * public key, with issuer, audience and expiry checked. Unset = anonymous conversations only.
+   */
+  auth: z
+    .object({
+      jwksUrl: optionalUrl.optional(),
+      /** A PEM public key (SPKI) or a JWK as JSON, instead of a JWKS URL. */
+      publicKey: z.string().trim().optional(),
+      issuer: z.string().trim().min(1).optional(),
+      audience: z.string().trim().min(1).optional(),
+      /** Accepted signature algorithms (asymmetric only: a public key must never verify an HMAC). */
+      algorithms: csvList
+        .or(z.array(z.string()))
+        .default(['RS256', 'PS256', 'ES256', 'EdDSA'])
+        .refine((list) => list.length > 0 && list.every((a) => /^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/.test(a)), {
+          message: 'must list asymmetric JWS algorithms (RS256, PS256, ES256, EdDSA, …); HS* and none are refused',
+        }),
+    })
+    .prefault({})
+    .superRefine((auth, ctx) => {
+      if (auth.jwksUrl && auth.publicKey) ctx.addIssue({ code: 'custom', path: ['publicKey'], message: 'set either MONETA_AUTH_JWKS_URL or MONETA_AUTH_PUBLIC_KEY, not both' });
+      if (auth.jwksUrl || auth.publicKey) {
+        if (!auth.issuer) ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'is required when customer tokens are configured (the iss every token must carry)' });
+        if (!auth.audience) ctx.addIssue({ code: 'custom', path: ['audience'], message: 'is required when customer tokens are configured (the aud every token must carry)' });
+      }
+    }),
+  /** Access and hardening (docs/security.md, README "Production checklist"). */
+  security: z
+    .object({
+      /** `NODE_ENV`; `production` turns off the widget's source map unless `serveSourceMaps` says otherwise. */
+      environment: z.string().default('development'),
+      /** When set, the REST webhook requires `Authorization: Bearer <key>` (or a customer JWT). Unset = open demo mode. */
+      restApiKey: z.string().min(16, { message: 'must be at least 16 characters (use a random secret)' }).optional(),
+      /** Without a REST key: distinct REST senders one client address may name per hour (against guessing senders). */
+      restSendersPerIpPerHour: z.coerce.number().int().min(1).default(60),
+      /** When set, `/metrics` requires `Authorization: Bearer <token>`; unset = served to loopback callers only. */
+      metricsToken: z.string().min(16, { message: 'must be at least 16 characters (use a random secret)' }).optional(),
+      /** CSP `frame-ancestors` for Moneta's own pages (space- or comma-separated sources). */
+      frameAncestors: z
+        .string()
+        .transform((s) => s.split(/[\s,]+/).filter(Boolean))
+        .or(z.array(z.string()))
+        .default(["'self'"]),
+      /** Serve `widget.js.map`; unset = yes except when `NODE_ENV=production`. */
+      serveSourceMaps: bool.optional(),
     })
     .prefault({}),
   handoff: z

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOidcProvider, type FakeOidcProvider } from '../../fixtures/console/fake-oidc-provider.ts';
 import { signIn, startConsoleApp, type ConsoleTestApp } from '../../fixtures/console/console-app.ts';
-import { connectSocket, requestSession, say } from '../../fixtures/platform/test-app.ts';
+import { connectSocket, publicId, requestSession, say } from '../../fixtures/platform/test-app.ts';
 
 const PASSWORD = 'a long enough password';
 
@@ -75,9 +75,11 @@ describe('console access', () => {
 
   it('writes every transcript read to the access log', async () => {
     const socket = await connectSocket(t.url);
-    const id = await requestSession(socket);
-    await say(socket, id, 'hello', 1);
+    const reference = await requestSession(socket);
+    await say(socket, reference, 'hello', 1);
     socket.disconnect();
+    // The console names conversations by their public id; the session secret stays with the customer (CONTRACTS §8).
+    const id = publicId(reference);
     const analyst = await signIn(t.url, 'alex', PASSWORD);
     const res = await fetch(`${t.url}/console/api/conversations/${id}`, { headers: { cookie: analyst } });
     expect(res.status).toBe(200);
