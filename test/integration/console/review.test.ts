@@ -36,7 +36,7 @@ describe('console review', () => {
       const id = await requestSession(socket);
       for (const [text, replies] of messages) await say(socket, id, text, replies);
       socket.disconnect();
-      ids[name] = id;
+      ids[name] = id.split('.')[0]!; // session_confirm carries `<id>.<secret>` for anonymous conversations
     };
     await chat('pii', [['my card 4111 1111 1111 1111 has not arrived, mail me at jane.doe@example.com or call +44 7700 900123, IBAN DE89 3704 0044 0532 0130 00', 1]]);
     await chat('fallback', [['zxqv blorp frobnicate', 1]]);
