@@ -41,6 +41,8 @@ interface Outcome {
   cited: string[];
   offered: string[];
   ms: number;
+  /** CPU time of the process during the turn (user + system), less sensitive than wall time to a busy machine. */
+  cpuMs?: number;
 }
 
 /** Reads what the customer got: citations, a "Do you mean" clarification, or neither (a refusal of some kind). */
@@ -95,6 +97,7 @@ function score(questions: Question[], outcomes: Outcome[]) {
     }
   });
   const ms = outcomes.map((o) => o.ms).sort((a, b) => a - b);
+  const cpu = outcomes.map((o) => o.cpuMs ?? 0).sort((a, b) => a - b);
   return {
     questions: questions.length,
     answerable,
@@ -107,6 +110,7 @@ function score(questions: Question[], outcomes: Outcome[]) {
     clarifiedWithRightPassage: clarifiedRight,
     unanswerableRefused: pct(unanswerableRefused, unanswerable),
     turnMs: { p50: Number(quantile(ms, 0.5).toFixed(2)), p99: Number(quantile(ms, 0.99).toFixed(2)) },
+    turnCpuMs: { p50: Number(quantile(cpu, 0.5).toFixed(2)), p99: Number(quantile(cpu, 0.99).toFixed(2)) },
   };
 }
 
@@ -159,10 +163,12 @@ async function run(v: Variant, questions: Question[]): Promise<Outcome[]> {
   let n = 0;
   for (const q of questions) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const res = await app.chat.handleMessage({ channel: 'bench', sessionId: `${v.name}-${n++}`, owner: 'bench', message: q.question, missingMessage: 'reject' });
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
     if (res.error) throw res.error;
-    out.push(classify(res.replies, ms));
+    out.push({ ...classify(res.replies, ms), cpuMs: (cpu.user + cpu.system) / 1000 });
   }
   await app.close().catch(() => undefined);
   return out;
@@ -178,8 +184,22 @@ const blind2: Question[] = fs.existsSync(blind2File)
       .map((l) => ({ ...(JSON.parse(l) as Question), set: 'blind-2', split: 'blind' as const }))
       .map((q) => ({ ...q, relevant: q.relevant ?? [] }))
   : [];
+/**
+ * Tuning's negatives: messages that are not about Moneta at all, where any citation is a wrong answer: CLINC150's
+ * `oos_val` and every 4th validation message of its domains that have nothing to do with money (not banking, credit cards or work: taxes, 401k and pay are money questions) (NLU validation data, never training data).
+ */
+function outOfScopeMessages(): Question[] {
+  const dir = path.join(config.datasetsDir, 'clinc150');
+  if (!fs.existsSync(path.join(dir, 'train_oos_plus.json'))) return [];
+  const data = JSON.parse(fs.readFileSync(path.join(dir, 'train_oos_plus.json'), 'utf8')) as Record<string, Array<[string, string]>>;
+  const domains = JSON.parse(fs.readFileSync(path.join(dir, 'domains.json'), 'utf8')) as Record<string, string[]>;
+  const other = new Set(['kitchen_and_dining', 'home', 'auto_and_commute', 'travel', 'utility'].flatMap((d) => domains[d] ?? []));
+  const texts = [...data.oos_val!.map(([t]) => t), ...data.val!.filter(([, i], n) => other.has(i) && n % 4 === 0).map(([t]) => t)];
+  return texts.map((t, i) => ({ id: `oos-${i}`, question: t, relevant: [], set: 'oos', split: 'dev' as const }));
+}
+
 const sets: Record<string, Question[]> = TUNE
-  ? { dev: all.filter((q) => q.split === 'dev') }
+  ? { dev: all.filter((q) => q.split === 'dev'), oos: outOfScopeMessages() }
   : {
       test: all.filter((q) => q.split === 'test'),
       blind: all.filter((q) => q.split === 'blind'),
@@ -204,14 +224,23 @@ if (TUNE) {
 
 const results: Record<string, Record<string, ReturnType<typeof score>>> = {};
 process.stdout.write(`embedder ${kb.embedder.modelId}; reranker ${reranker?.modelId ?? 'none'}; routing ${JSON.stringify(kb.routing)}; minScore ${kb.minScore}\n`);
-process.stdout.write('variant | set | n | first cited right % | any offered right % | wrong % | refused (answerable) % | clarified % | unanswerable refused % | turn p50/p99 ms\n');
+process.stdout.write('variant | set | n | first cited right % | any offered right % | wrong % | refused (answerable) % | clarified % | unanswerable refused % | turn p50/p99 ms | turn CPU p50/p99 ms\n');
 for (const v of variants) {
   results[v.name] = {};
   for (const [set, questions] of Object.entries(sets)) {
-    const s = score(questions, await run(v, questions));
+    const outcomes = await run(v, questions);
+    const s = score(questions, outcomes);
+    // DEV HALF ONLY: list what went wrong, to study (never printed for the test half or the blind sets).
+    if (TUNE && process.env.MISSES && (set === 'dev' || set === process.env.MISSES)) {
+      questions.forEach((q, i) => {
+        const o = outcomes[i]!;
+        const right = o.kind === 'answered' ? q.relevant.includes(o.cited[0]!) : o.kind === 'clarified' ? o.offered.some((id) => q.relevant.includes(id)) : !q.relevant.length;
+        if (!right) process.stdout.write(`  ${o.kind} ${JSON.stringify(q.question)} want ${q.relevant.join('|') || '-'} got ${(o.kind === 'answered' ? o.cited : o.offered).join(',')}\n`);
+      });
+    }
     results[v.name]![set] = s;
     process.stdout.write(
-      `${v.name} | ${set} | ${s.questions} | ${s.firstCitedRight} | ${s.anyOfferedRight} | ${s.wrongAnswers} | ${s.refusedAnswerable} | ${s.clarificationRate} | ${s.unanswerableRefused} | ${s.turnMs.p50}/${s.turnMs.p99}\n`,
+      `${v.name} | ${set} | ${s.questions} | ${s.firstCitedRight} | ${s.anyOfferedRight} | ${s.wrongAnswers} | ${s.refusedAnswerable} | ${s.clarificationRate} | ${s.unanswerableRefused} | ${s.turnMs.p50}/${s.turnMs.p99} | ${s.turnCpuMs.p50}/${s.turnCpuMs.p99}\n`,
     );
   }
 }

@@ -79,6 +79,9 @@ export class KnowledgeSearch {
       margin = order.length > 1 ? order[0]!.p - order[1]!.p : order[0]!.p;
       reranked = true;
     }
-    return { question, hits: hits.slice(0, this.options.k ?? 5), score, margin, reranked };
+    // The answered passage's own relevance, without the NLU's intent floor: how much of the question it covers.
+    const top = hits[0];
+    const relevance = top && 'dense' in top ? kb.retriever.relevance(top.dense, top.coverage) : score;
+    return { question, hits: hits.slice(0, this.options.k ?? 5), score, margin, reranked, relevance: Number(relevance.toFixed(4)) };
   }
 }
