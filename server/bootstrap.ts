@@ -36,6 +36,7 @@ import { startKnowledgeBase } from './rag/knowledge-base.ts';
 import { createKnowledgeRouter } from './http/knowledge-router.ts';
 import { createNluRouter } from './http/nlu-router.ts';
 import type { Skill } from './skills/skill.ts';
+import { createStaffConsole } from './console/staff-console.ts';
 
 /**
  * The session store chosen by `sessionStoreKind(config)` (SQLite file under `config.dataDir` by default; PostgreSQL
@@ -106,6 +107,12 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   disposers.push(() => knowledge.dispose());
   const knowledgeSkill = createKnowledgeSkill(config, knowledge, logger);
   skills.push(knowledgeSkill);
+  // Retrieval-first routing: thresholds are the loaded embedder's (turns wait for `ready`, so they are set in time).
+  const knowledgeRouting =
+    config.knowledge.routing === 'retrieval-first'
+      ? { skill: knowledgeSkill, probe: knowledgeSkill.search, rejectedMinScore: Infinity, overrideMinScore: Infinity, overrideMaxConfidence: 0, nearMinScore: Infinity }
+      : undefined;
+  if (knowledgeRouting) loading.push(knowledge.ready.then((kb) => Object.assign(knowledgeRouting, kb.routing)));
 
   // ---- Feature HTTP routers (mounted at /, each declares full paths like /api/v1/credit/assess) ---------------------
   const routers: Router[] = [];
@@ -127,6 +134,10 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   const handoffNotifier = config.handoff.webhookUrl ? new WebhookHandoffNotifier({ url: config.handoff.webhookUrl }) : undefined;
   // Call-back requests from the hand-off card: stored with the conversation, sent with the transcript (issue 12).
   skills.push(new CallbackRequestSkill({ notifier: handoffNotifier, contact: handoffContact(config.handoff) }));
+  // Staff console (/console): sign-in, review, analytics; its archive groups questions with the NLU's sentence encoder.
+  const staffConsole = config.console.enabled
+    ? createStaffConsole({ config, logger, intents: () => classifier.labels, retriever: knowledge.retriever, embedder: sharedEmbedder })
+    : undefined;
   logger.info({ classifier: classifier.name, skills: skills.map((s) => s.name), sessionStore: sessionStoreKind(config), redis: Boolean(engines.redis) }, 'dependencies built');
 
   return {
@@ -135,8 +146,10 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
     skills,
     // Questions the classifier rejects but the knowledge base clearly answers get that answer (docs/knowledge.md).
     rescueSkill: knowledgeSkill,
+    knowledgeRouting,
     routers,
     handoffNotifier,
+    staffConsole,
     ready: Promise.all(loading),
     dispose: async () => {
       for (const skill of skills) await skill.dispose?.();

@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'bad_request'
   | 'validation_failed'
   | 'not_found'
+  | 'unauthorized'
+  | 'forbidden'
   | 'payload_too_large'
   | 'rate_limited'
   | 'model_not_ready'
@@ -21,6 +23,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
   validation_failed: 400,
   not_found: 404,
+  unauthorized: 401,
+  forbidden: 403,
   payload_too_large: 413,
   rate_limited: 429,
   model_not_ready: 503,
@@ -81,6 +85,20 @@ export class BadRequestError extends MonetaError {
 export class NotFoundError extends MonetaError {
   constructor(message: string, options: MonetaErrorOptions = {}) {
     super('not_found', message, options);
+  }
+}
+
+/** A credential is required and missing or invalid (REST key, customer token, metrics token). */
+export class UnauthorizedError extends MonetaError {
+  constructor(message: string, options: MonetaErrorOptions = {}) {
+    super('unauthorized', message, options);
+  }
+}
+
+/** The request is refused whoever sends it this way (an origin not on the allow-list, /metrics from afar). */
+export class ForbiddenError extends MonetaError {
+  constructor(message: string, options: MonetaErrorOptions = {}) {
+    super('forbidden', message, options);
   }
 }
 

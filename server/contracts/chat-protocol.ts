@@ -44,9 +44,15 @@ export interface FormQuestionPayload {
   total?: number;
 }
 
+/**
+ * The source of a knowledge answer, in an event of its own right after the answer text. `answerId` identifies the
+ * answer for "Did this help?" (`/feedback{"answerId":"…","helpful":true|false}` or
+ * `POST /api/v1/sessions/:id/feedback`); `url` is the passage's page (`/kb/<id>`).
+ */
 export interface CitationsPayload {
   type: 'citations';
-  sources: Array<{ id: string; title: string; score?: number }>;
+  answerId?: string;
+  sources: Array<{ id: string; title: string; url?: string; score?: number }>;
 }
 
 /** Contact details a hand-off card shows (`config.handoff`): how to reach the bank's team outside the chat. */

@@ -14,7 +14,14 @@ export type SessionEvent =
   | { type: 'handoff'; at: number; reason: string }
   /** The customer asked to be called back (issue 12): stored with the conversation, sent with its transcript. */
   | { type: 'callback_requested'; at: number; ticket: string; time: string; phone: string; sent: boolean }
-  | { type: 'skill_ran'; at: number; skill: string; intent: string; ok: boolean };
+  | { type: 'skill_ran'; at: number; skill: string; intent: string; ok: boolean }
+  /**
+   * What the knowledge skill did with a question: answered from `passages[0]` (the rest are the next best, offered
+   * after a thumbs-down), asked which of `passages` was meant, or refused (`passages` = the closest topics offered).
+   */
+  | { type: 'knowledge'; at: number; outcome: 'answered' | 'clarified' | 'refused'; passages: string[]; score: number; answerId?: string }
+  /** "Did this help?" on a knowledge answer (`answerId` of a `knowledge` event in this session). */
+  | { type: 'feedback'; at: number; answerId: string; passageId: string; helpful: boolean };
 
 /**
  * Who may reach a conversation, as an opaque string the ownership stage (server/session/ownership.ts) computes and

@@ -233,7 +233,7 @@ describe.each(VIEWPORTS)('journeys at $name ($width×$height)', (viewport) => {
     await rec.check('3-requested');
     // Stored with the conversation, where the bank's team can pick it up.
     const sessionId = (await w.storedSessionId())!;
-    const record = await server.store.get(sessionId);
+    const record = await server.store.get(sessionId.split('.')[0]!); // the public id of the session reference
     expect(record?.events.filter((e) => e.type === 'callback_requested')).toEqual([
       { type: 'callback_requested', at: expect.any(Number), ticket: ref, time: 'afternoon', phone: '+491701234567', sent: false },
     ]);

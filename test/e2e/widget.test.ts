@@ -48,9 +48,14 @@ async function openWidget(): Promise<void> {
   await w.dialog.waitFor({ state: 'visible' });
 }
 
+/** GET /api/v1/sessions/:id/messages as the owner: the public id in the path, the session reference as the credential. */
+function fetchHistory(reference: string): Promise<Response> {
+  return fetch(`${server.url}/api/v1/sessions/${reference.split('.')[0]}/messages`, { headers: { authorization: `Bearer ${reference}` } });
+}
+
 /** The server's copy of a conversation (GET /api/v1/sessions/:id/messages). */
 async function serverHistory(sessionId: string): Promise<Array<{ from: string; text?: string }>> {
-  const res = await fetch(`${server.url}/api/v1/sessions/${sessionId}/messages`);
+  const res = await fetchHistory(sessionId);
   expect(res.status).toBe(200);
   return ((await res.json()) as { messages: Array<{ from: string; text?: string }> }).messages;
 }
@@ -247,7 +252,7 @@ describe('Moneta widget in a real browser', () => {
     expect(await w.userBubbles.count()).toBe(0);
     // The old id is removed first and the new one stored when the server confirms it: wait for a new, non-empty id.
     await expect.poll(async () => { const id = await w.storedSessionId(); return id !== undefined && id !== oldId && /\S/.test(id); }).toBe(true);
-    expect((await fetch(`${server.url}/api/v1/sessions/${oldId}/messages`)).status).toBe(404);
+    expect((await fetchHistory(oldId!)).status).toBe(404);
     await w.send('hello');
     await w.waitForBot(/I'm Moneta/);
   });

@@ -8,7 +8,7 @@ import { MemorySessionStore } from '../../server/session/memory-session-store.ts
 import { ConversationSkill } from '../../server/skills/conversation/conversation-skill.ts';
 import { CallbackRequestSkill } from '../../server/skills/handoff/callback-skill.ts';
 import { BrokenSkill, LoanCheckSkill } from '../fixtures/platform/loan-form-skill.ts';
-import { connectSocket, defaultTestSkills, requestSession, say, startTestApp, type TestApp } from '../fixtures/platform/test-app.ts';
+import { connectSocket, defaultTestSkills, publicId, requestSession, say, startTestApp, type TestApp } from '../fixtures/platform/test-app.ts';
 
 describe('a form over Socket.IO', () => {
   let t: TestApp;
@@ -72,9 +72,10 @@ describe('a form over Socket.IO', () => {
     await say(socket, id, '', 2);
     socket.disconnect();
     expect(t.logs.lines.length).toBeGreaterThan(0);
-    expect(t.logs.text).not.toContain(id);
+    expect(t.logs.text).not.toContain(publicId(id));
+    expect(t.logs.text).not.toContain(id.split('.')[1]);
     expect(t.logs.text).not.toContain('DE89370400440532013000');
-    expect(t.logs.text).toContain(t.logger.hash(id));
+    expect(t.logs.text).toContain(t.logger.hash(publicId(id)));
   });
 });
 
@@ -122,7 +123,8 @@ describe('hand-off to a person', () => {
     ]);
     expect(received).toHaveLength(1);
     expect(received[0]).toEqual({
-      sessionId: id,
+      // The public id only: the session secret never leaves the client and the ownership stage (CONTRACTS §8).
+      sessionId: publicId(id),
       reason: 'user_request',
       at: expect.any(Number),
       ticket,
@@ -171,9 +173,9 @@ describe('hand-off to a person', () => {
     const done = await say(socket, id, '/callback_request{"phone":"+49 170 1234567","time":"morning","consent":true}', 2);
     expect(done[0]).toEqual({ text: "Thank you. We'll call you back in the morning (8:00–12:00) on the number ending 567. Your reference is CRM-4711." });
     expect(done[1]).toMatchObject({ custom: { type: 'handoff', reason: 'callback_request', status: 'callback_requested', ticket: 'CRM-4711' } });
-    expect(received.at(-1)).toMatchObject({ sessionId: id, reason: 'callback_request', callback: { phone: '+491701234567', time: 'morning' } });
+    expect(received.at(-1)).toMatchObject({ sessionId: publicId(id), reason: 'callback_request', callback: { phone: '+491701234567', time: 'morning' } });
     expect(received.at(-1)!.transcript.map((l) => l.text)).toContain('hello');
-    const stored = (await store.get(id))!.events.filter((e) => e.type === 'callback_requested');
+    const stored = (await store.get(publicId(id)))!.events.filter((e) => e.type === 'callback_requested');
     expect(stored).toEqual([{ type: 'callback_requested', at: expect.any(Number), ticket: 'CRM-4711', time: 'morning', phone: '+491701234567', sent: true }]);
     socket.disconnect();
     await t.close();

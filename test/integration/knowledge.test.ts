@@ -88,17 +88,22 @@ describe('POST /api/v1/knowledge/search', () => {
 });
 
 describe('knowledge answers in chat', () => {
-  it('answers with text, then a citations element of its own, then a follow-up with buttons', async () => {
+  it('answers with one text (with a hand-off button), then a citations element of its own', async () => {
     const { status, json } = await rest(t.url, { sender: `kb-${Date.now()}`, message: 'why do bond prices go down when interest rates rise?' });
     expect(status).toBe(200);
     const replies = json as RestWebhookReply[];
-    expect(replies).toHaveLength(3);
+    expect(replies).toHaveLength(2);
     expect(replies[0]!.text).toContain('bonds');
+    expect(replies[0]!.text).not.toContain('Source:');
     expect(replies[0]!.custom).toBeUndefined();
+    expect(replies[0]!.buttons!.map((b) => b.payload)).toContain('/human_handoff');
     expect(replies[1]).toEqual({
       recipient_id: replies[0]!.recipient_id,
-      custom: { type: 'citations', sources: [expect.objectContaining({ id: 'fx-bond-prices', title: 'Why bond prices fall when interest rates rise' })] },
+      custom: {
+        type: 'citations',
+        answerId: expect.any(String),
+        sources: [expect.objectContaining({ id: 'fx-bond-prices', title: 'Why bond prices fall when interest rates rise', url: '/kb/fx-bond-prices' })],
+      },
     });
-    expect(replies[2]!.buttons!.map((b) => b.payload)).toContain('/human_handoff');
   });
 });

@@ -24,14 +24,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Polls `check` every `everyMs` until it returns true, or throws `what` after `timeoutMs`. */
+/** Thrown by a `waitFor` check to stop waiting at once (the awaited thing can no longer happen). */
+export class WaitAborted extends Error {}
+
+/**
+ * Polls `check` every `everyMs` until it returns true, or throws `what` after `timeoutMs`. A check that throws counts
+ * as "not yet", except a `WaitAborted`, which ends the wait with that error.
+ */
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000, everyMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       if (await check()) return;
-    } catch {
-      // not yet
+    } catch (error) {
+      if (error instanceof WaitAborted) throw error;
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
@@ -95,7 +101,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   try {
     const admin = `postgres://moneta:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
     await waitFor(`PostgreSQL on port ${port} (${stderr})`, async () => {
-      if (child.exitCode !== null) throw new Error(`postgres exited: ${stderr}`);
+      if (child.exitCode !== null) throw new WaitAborted(`postgres exited: ${stderr}`);
       const c = new pg.Client({ connectionString: admin });
       await c.connect();
       await c.end();
@@ -131,7 +137,7 @@ export async function startRedis(): Promise<RedisServer> {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'], { stdio: 'ignore' });
     const current = child;
     await waitFor(`redis on port ${port}`, () => {
-      if (current.exitCode !== null) throw new Error('redis-server exited');
+      if (current.exitCode !== null) throw new WaitAborted('redis-server exited');
       return new Promise<boolean>((resolve) => {
         const sock = net.connect(port, '127.0.0.1');
         sock.once('connect', () => {
@@ -175,11 +181,12 @@ export async function startHaproxy(backends: readonly string[]): Promise<Haproxy
   const template = fs.readFileSync(path.resolve(import.meta.dirname, '..', '..', 'deploy', 'haproxy.cfg'), 'utf8');
   const servers = backends.map((b, i) => `    server moneta${i + 1} ${b} check inter 1s fall 2 rise 1 cookie m${i + 1}`).join('\n');
   const cfg = template
-    .replace(/^\s*bind \S+:\d+.*$/m, `    bind 127.0.0.1:${port}`)
-    .replace(/^\s*# BACKENDS[\s\S]*?# END BACKENDS\s*$/m, servers)
-    .replace(/^\s*(stats socket|log) .*$/gm, '');
+    .replace(/^\s*bind .*$/m, `    bind 127.0.0.1:${port}`)
+    .replace(/^[ \t]*# BACKENDS[\s\S]*?# END BACKENDS[^\n]*$/m, servers)
+    .replace(/^\s*maxconn \d+/m, '    maxconn 2000')
+    .replace(/^\s*(stats socket|log|option httplog).*$/gm, '');
   const file = path.join(dir, 'haproxy.cfg');
-  fs.writeFileSync(file, cfg);
+  fs.writeFileSync(file, cfg.endsWith('\n') ? cfg : `${cfg}\n`);
   execFileSync('haproxy', ['-c', '-q', '-f', file], { stdio: 'pipe' });
   const child = spawn('haproxy', ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -190,7 +197,7 @@ export async function startHaproxy(backends: readonly string[]): Promise<Haproxy
   };
   try {
     await waitFor(`haproxy on port ${port}`, () => {
-      if (child.exitCode !== null) throw new Error(`haproxy exited: ${stderr}`);
+      if (child.exitCode !== null) throw new WaitAborted(`haproxy exited: ${stderr}`);
       return new Promise<boolean>((resolve) => {
         const sock = net.connect(port, '127.0.0.1');
         sock.once('connect', () => {

@@ -22,6 +22,13 @@ export interface WidgetOptions {
   initPayload?: string;
   /** BCP 47 language tag sent as `customData.language`. */
   language: string;
+  /** Transcript entries kept in localStorage for a redraw after reload (`data-history-limit`, default 50; 0 = none). */
+  historyLimit: number;
+  /**
+   * Name of a global function on the host page returning the bank's customer token (JWT) or a promise of it
+   * (`data-auth-token-function`); unset = anonymous conversations.
+   */
+  authTokenFunction?: string;
   /** Greeting shown as soon as the panel opens on an empty conversation. */
   greeting: string;
   /** Entry buttons shown with the greeting (title shown, payload sent). */
@@ -73,6 +80,7 @@ export const DEFAULT_OPTIONS = {
   theme: 'light',
   position: 'right',
   language: 'en',
+  historyLimit: 50,
 } as const;
 
 const truthy = (v: string | undefined): boolean =>
@@ -114,9 +122,13 @@ export function readOptions(
     open: truthy(dataset.open),
     position: dataset.position === 'left' ? 'left' : DEFAULT_OPTIONS.position,
     language: dataset.language?.trim() || DEFAULT_OPTIONS.language,
+    historyLimit: /^\d{1,4}$/.test(dataset.historyLimit?.trim() ?? '') ? Number(dataset.historyLimit!.trim()) : DEFAULT_OPTIONS.historyLimit,
     greeting: dataset.greeting?.trim() || DEFAULT_GREETING,
     entryButtons: parseEntryButtons(dataset.entryButtons),
   };
+  const tokenFunction = dataset.authTokenFunction?.trim();
+  // A plain global name only (no dots or calls): the widget looks it up on window, it never evaluates the attribute.
+  if (tokenFunction && /^[A-Za-z_$][\w$]{0,63}$/.test(tokenFunction)) options.authTokenFunction = tokenFunction;
   const init = dataset.initPayload?.trim();
   if (init) options.initPayload = init;
   return options;
