@@ -3,12 +3,12 @@
  * hand-off), append everything to the log in one write, and return the replies. Callers serialise turns per session.
  */
 import type { BotMessage } from '../contracts/chat-protocol.ts';
-import { isMonetaError } from '../errors.ts';
+import { isMonetaError, NotFoundError, ValidationError } from '../errors.ts';
 import type { NluPipeline, ParseResult } from '../nlu/types.ts';
 import { timeStage, type StageInstrumentation } from '../observability/stage.ts';
 import { customMessage, normalizeReplies, textMessage } from '../response/render.ts';
 import { TEXTS } from '../response/templates.ts';
-import { deriveState } from '../session/tracker.ts';
+import { deriveState, findKnowledgeAnswer } from '../session/tracker.ts';
 import type { SessionEvent, SessionOwner, SessionRecord, SessionStore } from '../session/types.ts';
 import type { SkillContext, SkillResult } from '../skills/skill.ts';
 import type { HandoffContact } from '../contracts/chat-protocol.ts';
@@ -137,6 +137,24 @@ export class MessageProcessor {
       'turn',
     );
     return replies;
+  }
+
+  /**
+   * "Did this help?" from an HTTP client (`POST /api/v1/sessions/:id/feedback`): appends a `feedback` event for an
+   * answer this conversation received. Unknown session → NotFoundError; unknown answer id → ValidationError, and
+   * nothing changes. Callers hold the session lock. Returns the cited passage and the next-best one, if any.
+   */
+  async recordFeedback(sessionId: string, answerId: string, helpful: boolean): Promise<{ passageId: string; next?: string }> {
+    const record = await this.options.store.get(sessionId);
+    if (!record) throw new NotFoundError('No such session.');
+    const answer = findKnowledgeAnswer(record.events, answerId);
+    if (!answer) throw new ValidationError('Unknown answer', [{ field: 'answerId', message: 'does not name an answer in this conversation' }]);
+    const now = this.clock.now();
+    const event: SessionEvent = { type: 'feedback', at: now, answerId, passageId: answer.passages[0]!, helpful };
+    await this.options.store.append(sessionId, [event], now);
+    this.countKnowledge([event]);
+    const next = helpful ? undefined : answer.passages[1];
+    return { passageId: answer.passages[0]!, ...(next ? { next } : {}) };
   }
 
   /** Knowledge outcomes and feedback in /metrics (feedback by passage: which articles customers find unhelpful). */

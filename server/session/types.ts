@@ -61,6 +61,11 @@ export interface SessionStore {
   append(id: string, events: SessionEvent[], now: number): Promise<void>;
   /** Deletes a session and its events for good (rows removed, not flagged); returns whether it existed. */
   delete(id: string): Promise<boolean>;
+  /**
+   * Ids of every stored conversation, least recently updated first (reports such as `moneta kb report`). Optional: a
+   * store that cannot enumerate leaves it out, and the report says so.
+   */
+  listIds?(): Promise<string[]>;
   /** Deletes sessions not updated since `olderThan` (epoch ms); returns how many. */
   deleteOlderThan(olderThan: number): Promise<number>;
   close(): Promise<void>;
