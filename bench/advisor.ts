@@ -37,7 +37,7 @@ const ANSWERS = {
 };
 
 async function main(): Promise<void> {
-  const config = loadConfig(process.env, { session: { store: 'memory', retentionDays: 0 }, log: { level: 'silent' } });
+  const config = loadConfig(process.env, { session: { store: 'memory', retentionDays: 0 }, limits: { httpPerIpPerMinute: 1e9, suggestPerIpPerMinute: 1e9 }, log: { level: 'silent' } });
   const cmaPath = config.portfolio.cmaPath;
 
   // Cold: CMA load + optimisation of the ten score portfolios + frontier samples.

@@ -122,7 +122,7 @@ async function measureTurnLatency(
   dataDir: string,
   variant: 'full' | 'platform',
 ): Promise<{ moneta: ReturnType<typeof summary>; baseline: ReturnType<typeof summary>; byMessage: Record<string, { p50: number; p99: number }> }> {
-  const config = loadConfig({}, { dataDir, session: { retentionDays: 0 }, chat: { rateLimitPerSessionPerMinute: 1e9, rateLimitPerIpPerMinute: 1e9 } });
+  const config = loadConfig({}, { dataDir, session: { retentionDays: 0 }, chat: { rateLimitPerSessionPerMinute: 1e9, rateLimitPerIpPerMinute: 1e9 }, limits: { httpPerIpPerMinute: 1e9, sessionsPerIpPerMinute: 1e9 } });
   const logger = createSilentLogger();
   const deps = await buildDefaultDeps(config, logger);
   await deps.ready;
@@ -143,11 +143,11 @@ async function measureTurnLatency(
     if (i % SCRIPT.length === 0) session += 1;
     const sessionId = `bench-${session}`;
     const t0 = performance.now();
-    const outcome = await app.chat.handleMessage({ channel: 'bench', sessionId, message: SCRIPT[i % SCRIPT.length], missingMessage: 'reject' });
+    const outcome = await app.chat.handleMessage({ channel: 'bench', sessionId, owner: 'bench', message: SCRIPT[i % SCRIPT.length], missingMessage: 'reject' });
     const t1 = performance.now();
     if (outcome.error) throw outcome.error;
     const b0 = performance.now();
-    await app.chat.handleMessage({ channel: 'bench', sessionId, message: undefined, missingMessage: 'greet' });
+    await app.chat.handleMessage({ channel: 'bench', sessionId, owner: 'bench', message: undefined, missingMessage: 'greet' });
     const b1 = performance.now();
     if (i >= warm) {
       times.push(t1 - t0);

@@ -12,20 +12,25 @@ import { createRestWebhookRouter } from './channels/rest.ts';
 import { attachSocketIoChannel, type MonetaIoServer } from './channels/socketio.ts';
 import type { MonetaConfig } from './config/index.ts';
 import type { HandoffNotifier } from './dialogue/handoff.ts';
-import { RulePolicy } from './dialogue/policy.ts';
+import { RulePolicy, type KnowledgeRouting } from './dialogue/policy.ts';
 import { MessageProcessor, systemClock, type Clock } from './dialogue/processor.ts';
-import type { Policy } from './dialogue/types.ts';
-import { createHealthRouter, type Readiness } from './http/health-router.ts';
+import type { KnowledgeProbe, Policy } from './dialogue/types.ts';
+import { createHealthRouter, type DependencyProbe, type Readiness } from './http/health-router.ts';
 import { errorHandler, notFound, requestId } from './http/middleware.ts';
 import { createSessionsRouter } from './http/sessions-router.ts';
+import { createCustomerTokenVerifier, type CustomerTokenVerifier } from './auth/customer-token.ts';
+import { SessionOwnership } from './session/ownership.ts';
 import { createStaticRouter } from './http/static-router.ts';
+import { createRateLimiterFactory, type RateLimiterFactory } from './limits/rate-limit.ts';
+import { createRouteRateLimits } from './limits/route-limits.ts';
 import type { NluPipeline } from './nlu/types.ts';
 import type { MonetaLogger } from './observability/logger.ts';
 import { createMetrics, type MonetaMetrics } from './observability/metrics.ts';
 import { startRetentionJob, type RetentionJob } from './session/retention.ts';
-import { KeyedLock } from './session/session-lock.ts';
+import { KeyedLock, type SessionLock } from './session/session-lock.ts';
 import type { SessionStore } from './session/types.ts';
 import type { Skill } from './skills/skill.ts';
+import type { StaffConsole } from './console/staff-console.ts';
 
 /** The parts a running Moneta is built from (what `buildDefaultDeps` returns, what tests pass). */
 export interface AppDeps {
@@ -34,6 +39,8 @@ export interface AppDeps {
   skills: Skill[];
   /** One of `skills` asked for a second opinion before the out-of-scope reply or the fallback (`Skill.rescue`). */
   rescueSkill?: Skill | undefined;
+  /** Retrieval-first routing: the probe searched for every message, and the thresholds the policy decides with. */
+  knowledgeRouting?: (KnowledgeRouting & { probe: KnowledgeProbe }) | undefined;
   /** Feature routers (`create<Feature>Router(deps)`), mounted at `/`; they declare full paths. */
   routers?: Router[];
   handoffNotifier?: HandoffNotifier | undefined;
@@ -43,6 +50,20 @@ export interface AppDeps {
   ready?: Promise<unknown>;
   /** Releases models and other resources on shutdown (the session store is closed separately). */
   dispose?: () => Promise<void>;
+  /** Per-session lock (default: in process; `RedisSessionLock` when several processes share conversations). */
+  sessionLock?: SessionLock;
+  /** Installs a Socket.IO adapter (the Redis adapter in production mode) so rooms span processes. */
+  socketAdapter?: (io: MonetaIoServer) => void;
+  /** External dependencies reported by /healthz and required by /readyz. */
+  dependencies?: DependencyProbe[];
+  /** Closes connection pools, after the session store and `dispose` (graceful shutdown's last step). */
+  closeConnections?: () => Promise<void>;
+  /** Builds every rate limiter (chat and HTTP routes); default: the backend `config.limits.backend` names. */
+  rateLimiters?: RateLimiterFactory;
+  /** Verifies customer tokens; default: built from `config.auth` (none when it is not configured). */
+  customerTokens?: CustomerTokenVerifier;
+  /** The staff console (server/console/): archives conversations, serves /console (never to customers' origins). */
+  staffConsole?: StaffConsole | undefined;
 }
 
 /** Options for `createApp`. */
@@ -94,29 +115,42 @@ export function createApp(options: CreateAppOptions): MonetaApp {
   // Turns wait on `ready`; keep an unobserved rejection from crashing the process (main.ts reports it).
   ready?.catch(() => undefined);
 
+  // The console's archive sees what the store accepts (inside any masking step wrapped around the store).
+  const sessionStore = options.staffConsole ? options.staffConsole.wrapStore(options.sessionStore) : options.sessionStore;
   const policy = options.policy ?? new RulePolicy({
     skills: options.skills,
     ...(options.rescueSkill ? { rescueSkill: options.rescueSkill } : {}),
+    ...(options.knowledgeRouting ? { knowledgeRouting: options.knowledgeRouting } : {}),
     fallbackThreshold: config.nlu.fallbackThreshold,
     fallbackMissesBeforeHandoff: config.chat.fallbackMissesBeforeHandoff,
     formInterruptThreshold: config.chat.formInterruptThreshold,
   });
   const processor = new MessageProcessor({
-    store: options.sessionStore,
+    store: sessionStore,
     nlu: options.nlu,
     policy,
     handoffNotifier: options.handoffNotifier,
     clock,
     instrumentation,
     hash,
+    ...(options.knowledgeRouting ? { knowledgeProbe: options.knowledgeRouting.probe } : {}),
   });
-  const lock = new KeyedLock();
+  const lock: SessionLock = options.sessionLock ?? new KeyedLock();
+  const rateLimiters = options.rateLimiters ?? createRateLimiterFactory(config.limits);
+  // The ownership stage: every channel and session route asks it who may reach a conversation (CONTRACTS §8).
+  const ownership = new SessionOwnership({
+    store: sessionStore,
+    customerTokens: options.customerTokens ?? createCustomerTokenVerifier(config.auth),
+    restApiKey: config.security.restApiKey,
+    now: () => clock.now(),
+  });
   const core = new ChatCore({
     processor,
     lock,
     maxMessageLength: config.chat.maxMessageLength,
     rateLimitPerSessionPerMinute: config.chat.rateLimitPerSessionPerMinute,
     rateLimitPerIpPerMinute: config.chat.rateLimitPerIpPerMinute,
+    rateLimiters,
     metrics,
     logger,
     hash,
@@ -128,14 +162,19 @@ export function createApp(options: CreateAppOptions): MonetaApp {
 
   const app = express();
   app.disable('x-powered-by');
-  if (config.server.trustProxy) app.set('trust proxy', true);
+  // A hop count or a CIDR list (config validation refuses `true`), so a client cannot choose its own req.ip.
+  if (config.server.trustProxy !== false) app.set('trust proxy', config.server.trustProxy);
   app.use(requestId());
+  app.use(createRouteRateLimits({ limits: config.limits, factory: rateLimiters }));
+  // Before CORS: the console never grants customers' origins access (server/console/auth/guards.ts).
+  if (options.staffConsole) app.use(options.staffConsole.router);
   app.use(cors({ origin, methods: ['GET', 'POST', 'DELETE', 'OPTIONS'], maxAge: 600 }));
   // A chat message is at most maxMessageLength characters; 4 bytes per character plus envelope, floor 100 kB for feature APIs.
   app.use(express.json({ limit: Math.max(100_000, config.chat.maxMessageLength * 4 + 4096) }));
-  app.use(createHealthRouter({ readiness, metrics }));
-  app.use(createRestWebhookRouter({ core }));
-  app.use(createSessionsRouter({ store: options.sessionStore, core }));
+  app.use(createHealthRouter({ readiness, metrics, ...(options.dependencies ? { dependencies: options.dependencies } : {}) }));
+  const newSenderLimiter = rateLimiters({ name: 'rest-new-senders', points: config.security.restSendersPerIpPerHour, durationSeconds: 3600 });
+  app.use(createRestWebhookRouter({ core, ownership, newSenderLimiter }));
+  app.use(createSessionsRouter({ store: sessionStore, core, ownership }));
   for (const router of options.routers ?? []) app.use(router);
   app.use(createStaticRouter(options.staticRoot ? { root: options.staticRoot } : {}));
   app.use(notFound());
@@ -148,10 +187,13 @@ export function createApp(options: CreateAppOptions): MonetaApp {
     // Large enough for an oversized message to reach us and get a clear error instead of a silent disconnect.
     maxHttpBufferSize: Math.max(1_000_000, config.chat.maxMessageLength * 8),
   });
+  options.socketAdapter?.(io);
   attachSocketIoChannel(io, {
     core,
+    ownership,
+    now: () => clock.now(),
     logger,
-    ...(config.server.trustProxy ? { clientIp: (s) => forwardedFor(s.handshake.headers['x-forwarded-for']) ?? s.handshake.address } : {}),
+    ...(config.server.trustProxy !== false ? { clientIp: (s) => clientAddress(s.request, app.get('trust proxy fn') as TrustFn) ?? s.handshake.address } : {}),
   });
 
   let retention: RetentionJob | undefined;
@@ -162,7 +204,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
       httpServer.once('error', reject);
       httpServer.listen(port, host, () => {
         httpServer.off('error', reject);
-        retention = startRetentionJob({ store: options.sessionStore, retentionDays: config.session.retentionDays, now: () => clock.now(), logger });
+        retention = startRetentionJob({ store: sessionStore, retentionDays: config.session.retentionDays, now: () => clock.now(), logger });
         const bound = (httpServer.address() as AddressInfo).port;
         const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
         resolve({ port: bound, url: `http://${shownHost}:${bound}` });
@@ -182,8 +224,12 @@ export function createApp(options: CreateAppOptions): MonetaApp {
       await new Promise<void>((resolve) => io.close(() => resolve()));
       httpServer.closeAllConnections();
       await serverClosed;
-      await options.sessionStore.close();
+      await lock.close?.();
+      await sessionStore.close();
+      await options.staffConsole?.close();
       await options.dispose?.();
+      // Pools last: the store and the audit log (flushed in dispose) use them until here.
+      await options.closeConnections?.();
       logger.info('stopped');
     })());
 
@@ -206,7 +252,20 @@ async function flushAndCloseSockets(io: MonetaIoServer, timeoutMs: number): Prom
   await Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
 }
 
-function forwardedFor(header: string | string[] | undefined): string | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  return value?.split(',')[0]?.trim() || undefined;
+type TrustFn = (address: string, hop: number) => boolean;
+
+/**
+ * The client address Express would give `req.ip` under the same `trust proxy` setting (proxy-addr's rule): walk from
+ * the socket's peer back through X-Forwarded-For while each hop is trusted. Socket.IO handshakes get the same per-IP key
+ * as HTTP requests, and a client cannot pick it by sending its own X-Forwarded-For.
+ */
+function clientAddress(req: http.IncomingMessage, trust: TrustFn): string | undefined {
+  const peer = req.socket.remoteAddress;
+  if (!peer) return undefined;
+  const header = req.headers['x-forwarded-for'];
+  const forwarded = (Array.isArray(header) ? header.join(',') : header ?? '').split(',').map((x) => x.trim()).filter(Boolean).reverse();
+  const chain = [peer, ...forwarded];
+  let address = peer;
+  for (let hop = 0; hop < chain.length - 1 && trust(chain[hop]!, hop); hop++) address = chain[hop + 1]!;
+  return address;
 }

@@ -8,24 +8,30 @@ export type ErrorCode =
   | 'bad_request'
   | 'validation_failed'
   | 'not_found'
+  | 'unauthorized'
+  | 'forbidden'
   | 'payload_too_large'
   | 'rate_limited'
   | 'model_not_ready'
   | 'config_invalid'
   | 'infeasible'
   | 'unsupported'
+  | 'unavailable'
   | 'internal';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
   validation_failed: 400,
   not_found: 404,
+  unauthorized: 401,
+  forbidden: 403,
   payload_too_large: 413,
   rate_limited: 429,
   model_not_ready: 503,
   config_invalid: 500,
   infeasible: 422,
   unsupported: 400,
+  unavailable: 503,
   internal: 500,
 };
 
@@ -82,6 +88,20 @@ export class NotFoundError extends MonetaError {
   }
 }
 
+/** A credential is required and missing or invalid (REST key, customer token, metrics token). */
+export class UnauthorizedError extends MonetaError {
+  constructor(message: string, options: MonetaErrorOptions = {}) {
+    super('unauthorized', message, options);
+  }
+}
+
+/** The request is refused whoever sends it this way (an origin not on the allow-list, /metrics from afar). */
+export class ForbiddenError extends MonetaError {
+  constructor(message: string, options: MonetaErrorOptions = {}) {
+    super('forbidden', message, options);
+  }
+}
+
 export class PayloadTooLargeError extends MonetaError {
   constructor(message: string, options: MonetaErrorOptions = {}) {
     super('payload_too_large', message, options);
@@ -89,8 +109,12 @@ export class PayloadTooLargeError extends MonetaError {
 }
 
 export class RateLimitedError extends MonetaError {
-  constructor(message = 'Too many messages: please wait a moment and try again.', options: MonetaErrorOptions = {}) {
+  /** Seconds until the client may try again; the HTTP boundary sends it as `Retry-After`. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(message = 'Too many messages: please wait a moment and try again.', options: MonetaErrorOptions & { retryAfterSeconds?: number } = {}) {
     super('rate_limited', message, options);
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -112,6 +136,16 @@ export class ConfigError extends MonetaError {
 export class InfeasibleError extends MonetaError {
   constructor(message: string, options: MonetaErrorOptions = {}) {
     super('infeasible', message, options);
+  }
+}
+
+/**
+ * A dependency (PostgreSQL, Redis) could not be reached or failed mid-turn. Nothing of the turn was stored; the user
+ * is asked to send the message again.
+ */
+export class ServiceUnavailableError extends MonetaError {
+  constructor(message = 'Sorry, I cannot reach my records right now. Please try again in a moment.', options: MonetaErrorOptions = {}) {
+    super('unavailable', message, options);
   }
 }
 

@@ -3,19 +3,22 @@
  * mapping around the MessageProcessor. Channels only translate their wire format to and from this.
  */
 import { performance } from 'node:perf_hooks';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { BotMessage } from '../contracts/chat-protocol.ts';
-import { MonetaError, ModelNotReadyError, PayloadTooLargeError, RateLimitedError, ValidationError, isMonetaError } from '../errors.ts';
+import { MonetaError, ModelNotReadyError, PayloadTooLargeError, ValidationError, isMonetaError } from '../errors.ts';
 import type { MessageProcessor } from '../dialogue/processor.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { MonetaMetrics } from '../observability/metrics.ts';
-import type { KeyedLock } from '../session/session-lock.ts';
+import { assertAllowed, createMemoryRateLimiterFactory, type RateLimiter, type RateLimiterFactory } from '../limits/rate-limit.ts';
+import type { SessionLock } from '../session/session-lock.ts';
+import type { SessionOwner } from '../session/types.ts';
 
 /** A message as a channel received it. `message` is unchecked: it may be missing, empty, too long or not a string. */
 export interface IncomingMessage {
   channel: 'socketio' | 'rest' | (string & {});
   /** Already validated by the channel (issued UUID or well-formed sender). */
   sessionId: string;
+  /** The owner the channel authorised for this session (server/session/ownership.ts). */
+  owner: SessionOwner;
   message: unknown;
   /** Client address for the per-IP limit. */
   ip?: string | undefined;
@@ -32,10 +35,12 @@ export type TurnOutcome = { replies: BotMessage[]; error?: undefined } | { repli
 /** Options for the `ChatCore` constructor. */
 export interface ChatCoreOptions {
   processor: MessageProcessor;
-  lock: KeyedLock;
+  lock: SessionLock;
   maxMessageLength: number;
   rateLimitPerSessionPerMinute: number;
   rateLimitPerIpPerMinute: number;
+  /** Builds the per-session and per-IP limiters (the app's one factory; default in-memory). */
+  rateLimiters?: RateLimiterFactory;
   metrics: MonetaMetrics;
   logger: Logger;
   hash: (value: string) => string;
@@ -45,14 +50,15 @@ export interface ChatCoreOptions {
 
 /** Channel-independent message handling. */
 export class ChatCore {
-  private readonly sessionLimiter: RateLimiterMemory;
-  private readonly ipLimiter: RateLimiterMemory;
+  private readonly sessionLimiter: RateLimiter;
+  private readonly ipLimiter: RateLimiter;
   private closing = false;
   private turnCounter = 0;
 
   constructor(private readonly options: ChatCoreOptions) {
-    this.sessionLimiter = new RateLimiterMemory({ keyPrefix: 'session', points: options.rateLimitPerSessionPerMinute, duration: 60 });
-    this.ipLimiter = new RateLimiterMemory({ keyPrefix: 'ip', points: options.rateLimitPerIpPerMinute, duration: 60 });
+    const factory = options.rateLimiters ?? createMemoryRateLimiterFactory();
+    this.sessionLimiter = factory({ name: 'chat-session', points: options.rateLimitPerSessionPerMinute, durationSeconds: 60 });
+    this.ipLimiter = factory({ name: 'chat-ip', points: options.rateLimitPerIpPerMinute, durationSeconds: 60 });
   }
 
   /** Refuse messages arriving from now on (shutdown); those already received still finish. */
@@ -76,6 +82,11 @@ export class ChatCore {
     });
   }
 
+  /** Records "Did this help?" for an answer of this conversation, under the session's lock (see MessageProcessor.recordFeedback). */
+  recordFeedback(sessionId: string, answerId: string, helpful: boolean): Promise<{ passageId: string; next?: string }> {
+    return this.options.lock.run(sessionId, () => this.options.processor.recordFeedback(sessionId, answerId, helpful));
+  }
+
   /** Runs `fn` with the session's lock held (e.g. erasing a session while no turn is writing to it). */
   withSession<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
     return this.options.lock.run(sessionId, fn);
@@ -92,8 +103,8 @@ export class ChatCore {
       const { processor } = this.options;
       const replies =
         text === undefined
-          ? await processor.handleOpen({ sessionId: incoming.sessionId, channel: incoming.channel })
-          : await processor.handleMessage({ sessionId: incoming.sessionId, text, channel: incoming.channel });
+          ? await processor.handleOpen({ sessionId: incoming.sessionId, channel: incoming.channel, owner: incoming.owner })
+          : await processor.handleMessage({ sessionId: incoming.sessionId, text, channel: incoming.channel, owner: incoming.owner });
       this.options.metrics.stageDuration.observe({ stage: 'turn' }, (performance.now() - start) / 1000);
       return { replies };
     } catch (error) {
@@ -126,13 +137,7 @@ export class ChatCore {
   }
 
   private async consumeRateLimits(incoming: IncomingMessage): Promise<void> {
-    try {
-      await this.sessionLimiter.consume(incoming.sessionId);
-      if (incoming.ip) await this.ipLimiter.consume(incoming.ip);
-    } catch (rejection) {
-      // rate-limiter-flexible rejects with a RateLimiterRes (limit hit) or an Error (store failure).
-      if (rejection instanceof Error) throw new MonetaError('internal', 'Could not check the message rate.', { cause: rejection });
-      throw new RateLimitedError();
-    }
+    assertAllowed(await this.sessionLimiter.consume(incoming.sessionId));
+    if (incoming.ip) assertAllowed(await this.ipLimiter.consume(incoming.ip));
   }
 }

@@ -1,7 +1,7 @@
 /** HTTP middleware: request ids, the one error boundary (MonetaError → `{ error: { code, message } }`), JSON 404s. */
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { MonetaError, NotFoundError, isMonetaError } from '../errors.ts';
+import { MonetaError, NotFoundError, RateLimitedError, isMonetaError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { MonetaMetrics } from '../observability/metrics.ts';
 
@@ -68,6 +68,7 @@ export function errorHandler(options: ErrorHandlerOptions): ErrorRequestHandler 
     if (known) {
       options.metrics.errorsTotal.inc({ code: known.code });
       if (known.httpStatus >= 500) options.logger.error({ err: known, requestId: req.requestId }, 'request failed');
+      if (known instanceof RateLimitedError && known.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(known.retryAfterSeconds));
       res.status(known.httpStatus).json(known.toJSON());
       return;
     }

@@ -20,6 +20,9 @@ export const TEXTS = {
   capabilities:
     'I can help you with four things: answer questions about your cards, payments and account; explain financial concepts, with sources; estimate your credit risk from a few questions, with the reasons; and suggest an investment portfolio that fits your risk profile.',
   rephrase: "Sorry, I didn't quite get that. Could you say it another way?",
+  rephraseWithTopics: "Sorry, I'm not sure I understood. Is it about one of these? You can also say it another way, or talk to a person.",
+  englishOnly: "Sorry, I can only answer in English for now. Could you ask your question in English? Or I can put you in touch with a person.",
+  unreadable: "Sorry, I couldn't read that message: it doesn't look like text. Could you type your question?",
   fallbackOptions:
     "I'm still not sure what you mean, sorry. Here is what I can help with. Or, if you prefer, I can put you in touch with a person.",
   outOfScope:

@@ -6,7 +6,7 @@ import { WebhookHandoffNotifier, type HandoffRequest } from '../../server/dialog
 import { TEXTS } from '../../server/response/templates.ts';
 import { ConversationSkill } from '../../server/skills/conversation/conversation-skill.ts';
 import { BrokenSkill, LoanCheckSkill } from '../fixtures/platform/loan-form-skill.ts';
-import { connectSocket, requestSession, say, startTestApp, type TestApp } from '../fixtures/platform/test-app.ts';
+import { connectSocket, publicId, requestSession, say, startTestApp, type TestApp } from '../fixtures/platform/test-app.ts';
 
 describe('a form over Socket.IO', () => {
   let t: TestApp;
@@ -70,9 +70,10 @@ describe('a form over Socket.IO', () => {
     await say(socket, id, '', 2);
     socket.disconnect();
     expect(t.logs.lines.length).toBeGreaterThan(0);
-    expect(t.logs.text).not.toContain(id);
+    expect(t.logs.text).not.toContain(publicId(id));
+    expect(t.logs.text).not.toContain(id.split('.')[1]);
     expect(t.logs.text).not.toContain('DE89370400440532013000');
-    expect(t.logs.text).toContain(t.logger.hash(id));
+    expect(t.logs.text).toContain(t.logger.hash(publicId(id)));
   });
 });
 
@@ -111,7 +112,8 @@ describe('hand-off to a person', () => {
     expect(await say(socket, id, 'I want to talk to a human', 2)).toEqual([{ text: TEXTS.handoffSent }, { custom: { type: 'handoff', reason: 'user_request', status: 'sent' } }]);
     expect(received).toHaveLength(1);
     expect(received[0]).toEqual({
-      sessionId: id,
+      // The public id only: the session secret never leaves the client and the ownership stage (CONTRACTS §8).
+      sessionId: publicId(id),
       reason: 'user_request',
       at: expect.any(Number),
       transcript: [

@@ -13,6 +13,7 @@ import {
   rerankerPassageText,
   rerankHits,
   RERANKER_INPUT,
+  SERVED_RERANKER_DTYPE,
   TransformerCrossEncoderReranker,
 } from '../../../../server/rag/reranker.ts';
 
@@ -50,7 +51,7 @@ describe('TransformerCrossEncoderReranker (models/reranker)', () => {
   });
 
   it('identifies the model version and reads its limits from the folder', () => {
-    expect(reranker.modelId).toMatch(/^moneta-reranker-[0-9a-f]{16}$/);
+    expect(reranker.modelId).toMatch(/^moneta-reranker-fp32-[0-9a-f]{16}$/);
     const tok = JSON.parse(fs.readFileSync(path.join(MODEL, 'tokenizer_config.json'), 'utf8')) as { model_max_length: number };
     expect(reranker.maxLength).toBe(tok.model_max_length);
   });
@@ -72,6 +73,21 @@ describe('TransformerCrossEncoderReranker (models/reranker)', () => {
     for (const s of scores) expect(Number.isFinite(s)).toBe(true);
     const best = ids[scores.indexOf(Math.max(...scores))];
     expect(best).toBe(right);
+  });
+
+  it('int8 variant (the served one) ranks the confusable questions like fp32, with logits close to it', async () => {
+    const q8 = await TransformerCrossEncoderReranker.load(MODEL, { dtype: 'q8' });
+    try {
+      for (const { question, right, siblings } of confusable) {
+        const ids = [...siblings, right];
+        const a = await reranker.rerank(question, ids.map(candidate));
+        const b = await q8.rerank(question, ids.map(candidate));
+        for (let i = 0; i < ids.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(0.5);
+        expect(ids[b.indexOf(Math.max(...b))]).toBe(right);
+      }
+    } finally {
+      await q8.dispose();
+    }
   });
 
   it('scores a batch exactly as one pair at a time, in the candidates\' order', async () => {
@@ -142,6 +158,7 @@ describe('loadConfiguredReranker', () => {
     expect(rerankerModelPresent(MODEL)).toBe(true);
     const loaded = await loadConfiguredReranker(config);
     expect(loaded).toBeInstanceOf(TransformerCrossEncoderReranker);
+    expect((loaded as TransformerCrossEncoderReranker).dtype).toBe(SERVED_RERANKER_DTYPE);
     await loaded!.dispose();
     expect(await loadConfiguredReranker(loadConfig({ MONETA_RERANKER_MODEL_DIR: 'off' }))).toBeUndefined();
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'moneta-reranker-'));

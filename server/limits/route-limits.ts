@@ -1,0 +1,51 @@
+/**
+ * The per-route HTTP rate limits, in one table: which paths share which per-client-address budget. Mounted by the
+ * composition root before every router, so a feature router needs no limiter code of its own.
+ */
+import express, { type Router } from 'express';
+import type { MonetaConfig } from '../config/index.ts';
+import { rateLimit, type RateLimiterFactory } from './rate-limit.ts';
+
+/** One limited route group: the path prefixes it covers and its per-minute budget per client address. */
+export interface RouteLimit {
+  name: string;
+  paths: string[];
+  perMinute: number;
+}
+
+/** Paths never limited: load balancers and orchestrators poll them. */
+export const UNLIMITED_PATHS = ['/healthz', '/readyz'];
+
+/** The route groups and their budgets from `config.limits` (one table; docs/platform.md lists it). */
+export function routeLimits(limits: MonetaConfig['limits']): RouteLimit[] {
+  return [
+    { name: 'credit', paths: ['/api/v1/credit'], perMinute: limits.creditPerIpPerMinute },
+    { name: 'portfolio-suggest', paths: ['/api/v1/portfolio/suggest'], perMinute: limits.suggestPerIpPerMinute },
+    { name: 'portfolio-optimize', paths: ['/api/v1/portfolio/optimize'], perMinute: limits.optimizePerIpPerMinute },
+    { name: 'parse', paths: ['/model/parse'], perMinute: limits.parsePerIpPerMinute },
+    { name: 'knowledge', paths: ['/api/v1/knowledge'], perMinute: limits.knowledgePerIpPerMinute },
+    { name: 'sessions', paths: ['/api/v1/sessions'], perMinute: limits.sessionsPerIpPerMinute },
+  ];
+}
+
+/** Options for `createRouteRateLimits`. */
+export interface RouteRateLimitOptions {
+  limits: MonetaConfig['limits'];
+  /** The app's one limiter factory. */
+  factory: RateLimiterFactory;
+}
+
+/**
+ * A router applying the global per-address budget to every request but health checks, then each route group's own
+ * budget. Keys are `req.ip`, which follows `trust proxy` (a hop count or CIDR list, never "trust everything").
+ */
+export function createRouteRateLimits(options: RouteRateLimitOptions): Router {
+  const router = express.Router();
+  const all = rateLimit({ limiter: options.factory({ name: 'http', points: options.limits.httpPerIpPerMinute, durationSeconds: 60 }) });
+  router.use((req, res, next) => (UNLIMITED_PATHS.includes(req.path) ? next() : all(req, res, next)));
+  for (const route of routeLimits(options.limits)) {
+    const limiter = options.factory({ name: `route-${route.name}`, points: route.perMinute, durationSeconds: 60 });
+    router.use(route.paths, rateLimit({ limiter }));
+  }
+  return router;
+}
