@@ -28,6 +28,7 @@ import { startRetentionJob, type RetentionJob } from './session/retention.ts';
 import { KeyedLock } from './session/session-lock.ts';
 import type { SessionStore } from './session/types.ts';
 import type { Skill } from './skills/skill.ts';
+import type { WorkerPool } from './workers/pool.ts';
 
 /** The parts a running Moneta is built from (what `buildDefaultDeps` returns, what tests pass). */
 export interface AppDeps {
@@ -45,6 +46,8 @@ export interface AppDeps {
   ready?: Promise<unknown>;
   /** Releases models and other resources on shutdown (the session store is closed separately). */
   dispose?: () => Promise<void>;
+  /** The worker pool for CPU-heavy requests; the app closes it on shutdown. */
+  workers?: WorkerPool;
   /** Builds every rate limiter (chat and HTTP routes); default: the backend `config.limits.backend` names. */
   rateLimiters?: RateLimiterFactory;
 }
@@ -190,6 +193,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
       await new Promise<void>((resolve) => io.close(() => resolve()));
       httpServer.closeAllConnections();
       await serverClosed;
+      await options.workers?.close();
       await options.sessionStore.close();
       await options.dispose?.();
       logger.info('stopped');

@@ -32,6 +32,7 @@ import { startKnowledgeBase } from './rag/knowledge-base.ts';
 import { createKnowledgeRouter } from './http/knowledge-router.ts';
 import { createNluRouter } from './http/nlu-router.ts';
 import type { Skill } from './skills/skill.ts';
+import { createWorkerPool } from './workers/pool.ts';
 
 /** The session store chosen by `config.session.store` (SQLite file under `config.dataDir` by default). */
 export function buildSessionStore(config: MonetaConfig): SessionStore {
@@ -44,6 +45,8 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   const { logger } = monetaLogger;
   const loading: Array<Promise<unknown>> = [];
   const disposers: Array<() => Promise<void>> = [];
+  // The one pool for CPU-heavy work (optimiser; later batch scoring, inference): closed by MonetaApp.close().
+  const workers = createWorkerPool({ ...config.workers });
 
   // ---- NLU ---------------------------------------------------------------------------------------------------------
   // `transformer` (the default): Moneta's own model + out-of-scope stage; `keyword`: the interim rule table.
@@ -97,7 +100,11 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   routers.push(createNluRouter({ nlu }));
   routers.push(createKnowledgeRouter({ retriever: knowledge.retriever, maxQueryLength: config.chat.maxMessageLength }));
   routers.push(createPortfolioAdviceRouter({ advisor: portfolioAdvice.advisor }));
-  routers.push(createPortfolioRouter());
+  routers.push(createPortfolioRouter({
+    pool: workers,
+    caps: { maxAssets: config.limits.optimizeMaxAssets, maxRows: config.limits.optimizeMaxRows },
+    maxCsvBytes: config.limits.optimizeMaxBytes,
+  }));
 
   // Every label the classifier can produce must have someone to answer it (fail fast, ARCHITECTURE principle 5).
   const unrouted = findUnroutedIntents(classifier.labels, skills);
@@ -116,6 +123,7 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
     // Questions the classifier rejects but the knowledge base clearly answers get that answer (docs/knowledge.md).
     rescueSkill: knowledgeSkill,
     routers,
+    workers,
     handoffNotifier,
     ready: Promise.all(loading),
     dispose: async () => {

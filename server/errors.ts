@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'config_invalid'
   | 'infeasible'
   | 'unsupported'
+  | 'timeout'
+  | 'overloaded'
   | 'internal';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -26,6 +28,10 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   config_invalid: 500,
   infeasible: 422,
   unsupported: 400,
+  /** A request over its time budget (the worker pool stopped it). */
+  timeout: 503,
+  /** Too much heavy work queued already. */
+  overloaded: 503,
   internal: 500,
 };
 

@@ -9,6 +9,13 @@ import { inverse, type SquareMatrix } from './linalg.ts';
 
 type Vec = Float64Array;
 
+/** A cached Σ·v: the v it was computed for, the product, and incremental updates since the last full product. */
+interface CovProduct {
+  weights: Float64Array;
+  product: Float64Array;
+  updates: number;
+}
+
 /** Means and covariances of two turning points (the ends of a golden-section segment). */
 interface Segment {
   m0: number;
@@ -264,18 +271,47 @@ export class CriticalLineAlgorithm {
    * candidate costs O(f²) (for k) instead of O(f³ + f·n). Equal to the direct computation up to rounding (checked
    * against the cla.py references in test/unit/models/portfolio).
    */
+  /** Σ_·,B w_B between turning points (see covTimes). */
+  private zState: CovProduct | undefined;
+
+  /**
+   * Σ·v for a v that changes in a few entries per turning point: updates the cached product by the changed columns
+   * (O(n) each) instead of recomputing it (O(n²)); recomputed in full every 64 updates so rounding cannot accumulate.
+   */
+  private covTimes(state: CovProduct, v: Float64Array): Float64Array {
+    const n = this.n;
+    const S = this.cov.data;
+    const changed: number[] = [];
+    for (let j = 0; j < n; j++) if (v[j] !== state.weights[j]) changed.push(j);
+    if (changed.length === 0) return state.product;
+    if (state.updates >= 64 || changed.length > n / 4) {
+      for (let r = 0; r < n; r++) {
+        let acc = 0;
+        for (let j = 0; j < n; j++) acc += S[r * n + j]! * v[j]!;
+        state.product[r] = acc;
+      }
+      state.updates = 0;
+    } else {
+      for (const j of changed) {
+        const delta = v[j]! - state.weights[j]!;
+        const row = j * n;
+        for (let r = 0; r < n; r++) state.product[r] = state.product[r]! + S[row + r]! * delta;
+      }
+      state.updates++;
+    }
+    state.weights.set(v);
+    return state.product;
+  }
+
   private freeLambdas(f: number[], A: Float64Array, last: Vec): Array<{ i: number; lam: number | null }> {
     const n = this.n;
     const S = this.cov.data;
     const nf = f.length;
     const bounded = this.getB(f);
-    // z = Σ_·,B w_B over all rows (only rows in F and the candidates are read).
-    const z = new Float64Array(n);
-    for (let r = 0; r < n; r++) {
-      let acc = 0;
-      for (const j of bounded) acc += S[r * n + j]! * last[j]!;
-      z[r] = acc;
-    }
+    // z = Σ_·,B w_B over all rows, as w_B·Σ (Σ symmetric), kept up to date from the weights that changed.
+    const contribution = new Float64Array(n);
+    for (const j of bounded) contribution[j] = last[j]!;
+    const z = this.covTimes(this.zState ??= { weights: new Float64Array(n), product: new Float64Array(n), updates: 0 }, contribution);
     const muF = Float64Array.from(f, (r) => this.mean[r]!);
     const zF = Float64Array.from(f, (r) => z[r]!);
     const a1 = CriticalLineAlgorithm.mvFlat(A, nf, new Float64Array(nf).fill(1)); // A·1
@@ -310,25 +346,27 @@ export class CriticalLineAlgorithm {
         continue;
       }
       // M⁻¹x for x = [x_F; x_i]: sum = 1ᵀA x_F + (uᵀx_F − x_i)(uᵀ1 − 1)/k; last = (x_i − uᵀx_F)/k.
-      const solve = (sumAx: number, uX: number, xi: number): { sum: number; last: number } => ({
-        sum: sumAx + ((uX - xi) * (s1 - 1)) / k,
-        last: (xi - uX) / k,
-      });
-      const c4 = solve(sumA1, s1, 1);
-      const c2 = solve(sumAMu, sMu, this.mean[i]!);
-      const c = -c4.sum * c2.last + c2.sum * c4.last;
+      // c4 = M⁻¹1 (x_F = 1, x_i = 1), c2 = M⁻¹μ (x_F = μ_F, x_i = μ_i). Inlined: this loop runs n times per turning point.
+      const c4Sum = sumA1 + ((s1 - 1) * (s1 - 1)) / k;
+      const c4Last = (1 - s1) / k;
+      const c2Sum = sumAMu + ((sMu - this.mean[i]!) * (s1 - 1)) / k;
+      const c2Last = (this.mean[i]! - sMu) / k;
+      const c = -c4Sum * c2Last + c2Sum * c4Last;
       if (c === 0) {
         out.push({ i, lam: null });
         continue;
       }
       if (bounded.length === 1) {
-        out.push({ i, lam: (c4.last - c4.sum * wi) / c });
+        out.push({ i, lam: (c4Last - c4Sum * wi) / c });
         continue;
       }
-      // x = Σ_F'B' w_B' = [z_F − s w_i; z_i − Σ_ii w_i].
-      const l3 = solve(sumAZ - wi * s1, sZ - wi * sAs, z[i]! - S[i * n + i]! * wi);
+      // l3 = M⁻¹x for x = Σ_F'B' w_B' = [z_F − s w_i; z_i − Σ_ii w_i].
+      const uX = sZ - wi * sAs;
+      const xi = z[i]! - S[i * n + i]! * wi;
+      const l3Sum = sumAZ - wi * s1 + ((uX - xi) * (s1 - 1)) / k;
+      const l3Last = (xi - uX) / k;
       const l1 = sumB - wi;
-      out.push({ i, lam: ((1 - l1 + l3.sum) * c4.last - c4.sum * (wi + l3.last)) / c });
+      out.push({ i, lam: ((1 - l1 + l3Sum) * c4Last - c4Sum * (wi + l3Last)) / c });
     }
     return out;
   }
@@ -435,26 +473,24 @@ export class CriticalLineAlgorithm {
     return s;
   }
 
+  /**
+   * cla.py's purge_excess: drop every inner turning point (not the first or the last) whose expected return is below
+   * that of some later one. cla.py rescans the tail for each point and recomputes each mean there (O(T²·n) for T
+   * turning points, ~1,000 at 200 assets). The tail's maximum never changes as points are dropped (a point is dropped
+   * only for a larger one after it, which stays or is dropped for a larger one still), so one backward pass over
+   * precomputed means keeps exactly the same points.
+   */
   private purgeExcess(): void {
-    let i = 0;
-    let repeat = false;
-    for (;;) {
-      if (!repeat) i++;
-      if (i >= this.w.length - 1) break;
-      const mu = this.dotMean(this.w[i]!);
-      let j = i + 1;
-      repeat = false;
-      for (;;) {
-        if (j === this.w.length) break;
-        const mu2 = this.dotMean(this.w[j]!);
-        if (mu < mu2) {
-          this.removeTurningPoint(i);
-          repeat = true;
-          break;
-        }
-        j++;
-      }
+    const count = this.w.length;
+    if (count < 3) return;
+    const mu = this.w.map((w) => this.dotMean(w));
+    const keep = new Array<boolean>(count).fill(true);
+    let tailMax = mu[count - 1]!;
+    for (let i = count - 2; i >= 1; i--) {
+      if (mu[i]! < tailMax) keep[i] = false;
+      tailMax = Math.max(tailMax, mu[i]!);
     }
+    for (let i = count - 2; i >= 1; i--) if (!keep[i]) this.removeTurningPoint(i);
   }
 
   private variance(w: Vec): number {
@@ -480,26 +516,25 @@ export class CriticalLineAlgorithm {
     return mean / Math.sqrt(variance);
   }
 
-  /** The moments of the segment between two turning points that `evalSr` needs. */
+  /** The moments of the segment between two turning points that `evalSr` needs (Σw via consecutive updates). */
   private segment(w0: Vec, w1: Vec): Segment {
     const n = this.n;
+    const state = (this.segmentState ??= { weights: new Float64Array(n), product: new Float64Array(n), updates: 0 });
+    const s0 = Float64Array.from(this.covTimes(state, w0));
+    const s1 = this.covTimes(state, w1);
     let v00 = 0;
     let v01 = 0;
     let v11 = 0;
     for (let i = 0; i < n; i++) {
-      let s0 = 0;
-      let s1 = 0;
-      for (let j = 0; j < n; j++) {
-        const c = this.cov.data[i * n + j]!;
-        s0 += c * w0[j]!;
-        s1 += c * w1[j]!;
-      }
-      v00 += w0[i]! * s0;
-      v01 += w1[i]! * s0;
-      v11 += w1[i]! * s1;
+      v00 += w0[i]! * s0[i]!;
+      v01 += w1[i]! * s0[i]!;
+      v11 += w1[i]! * s1[i]!;
     }
     return { m0: this.dotMean(w0), m1: this.dotMean(w1), v00, v01, v11 };
   }
+
+  /** Σw for the golden-section segments (consecutive turning points differ in a few weights). */
+  private segmentState: CovProduct | undefined;
 
   /** cla.py's golden-section search (maximisation), same constants and iteration count. */
   private goldenSection(w0: Vec, w1: Vec): { a: number; value: number } {
