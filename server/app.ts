@@ -20,7 +20,7 @@ import { errorHandler, notFound, requestId } from './http/middleware.ts';
 import { createSessionsRouter } from './http/sessions-router.ts';
 import { createStaticRouter } from './http/static-router.ts';
 import { createRateLimiterFactory, type RateLimiterFactory } from './limits/rate-limit.ts';
-import { createRouteRateLimits } from './limits/route-limits.ts';
+import { createJsonBodyParsers, createRouteRateLimits } from './limits/route-limits.ts';
 import type { NluPipeline } from './nlu/types.ts';
 import type { MonetaLogger } from './observability/logger.ts';
 import { createMetrics, type MonetaMetrics } from './observability/metrics.ts';
@@ -142,8 +142,9 @@ export function createApp(options: CreateAppOptions): MonetaApp {
   app.use(requestId());
   app.use(createRouteRateLimits({ limits: config.limits, factory: rateLimiters }));
   app.use(cors({ origin, methods: ['GET', 'POST', 'DELETE', 'OPTIONS'], maxAge: 600 }));
-  // A chat message is at most maxMessageLength characters; 4 bytes per character plus envelope, floor 100 kB for feature APIs.
-  app.use(express.json({ limit: Math.max(100_000, config.chat.maxMessageLength * 4 + 4096) }));
+  // Per-route JSON caps (server/limits/route-limits.ts). The default: a chat message is at most maxMessageLength
+  // characters, 4 bytes per character plus envelope, floor 100 kB for feature APIs.
+  app.use(createJsonBodyParsers({ defaultJsonBytes: Math.max(100_000, config.chat.maxMessageLength * 4 + 4096) }));
   app.use(createHealthRouter({ readiness, metrics }));
   app.use(createRestWebhookRouter({ core }));
   app.use(createSessionsRouter({ store: options.sessionStore, core }));

@@ -595,8 +595,12 @@ export class CriticalLineAlgorithm {
     this.ensureSolved();
     let best = Infinity;
     let bestW = this.w[0]!;
+    // wᵀΣw per turning point with Σw updated from the previous point's (consecutive points differ in a few weights).
+    const state: CovProduct = { weights: new Float64Array(this.n), product: new Float64Array(this.n), updates: 0 };
     for (const w of this.w) {
-      const v = this.variance(w);
+      const sw = this.covTimes(state, w);
+      let v = 0;
+      for (let i = 0; i < this.n; i++) v += w[i]! * sw[i]!;
       if (v < best) {
         best = v;
         bestW = w;

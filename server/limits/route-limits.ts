@@ -49,3 +49,25 @@ export function createRouteRateLimits(options: RouteRateLimitOptions): Router {
   }
   return router;
 }
+
+/** JSON body caps per route group (bytes); anything else gets `defaultJsonBytes`. */
+export function routeBodyCaps(): Array<{ paths: string[]; jsonBytes: number }> {
+  return [
+    // Small, fixed-shape requests: a questionnaire, a query, a risk score.
+    { paths: ['/api/v1/credit', '/api/v1/knowledge', '/api/v1/portfolio/suggest'], jsonBytes: 64 * 1024 },
+    // History and erase take no body.
+    { paths: ['/api/v1/sessions'], jsonBytes: 1024 },
+  ];
+}
+
+/**
+ * The JSON body parsers: each route group's cap, then the default for the rest (chat webhook, /model/parse, JSON
+ * optimise requests). body-parser refuses a declared Content-Length over the cap before reading, and stops reading a
+ * chunked body as soon as it passes the cap, so an oversized body is never buffered whole (413 either way).
+ */
+export function createJsonBodyParsers(options: { defaultJsonBytes: number }): Router {
+  const router = express.Router();
+  for (const cap of routeBodyCaps()) router.use(cap.paths, express.json({ limit: cap.jsonBytes }));
+  router.use(express.json({ limit: options.defaultJsonBytes }));
+  return router;
+}
