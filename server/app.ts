@@ -72,6 +72,8 @@ export interface MonetaApp {
   readiness: Readiness;
   /** The channel-independent chat core (benchmarks and in-process callers use it directly). */
   chat: ChatCore;
+  /** The worker pool for CPU-heavy requests, when the deps have one. */
+  workers: WorkerPool | undefined;
   /** Listens on `port` (0 = any free port) and resolves with the bound port and a local URL. */
   start(port?: number, host?: string): Promise<{ port: number; url: string }>;
   /**
@@ -144,7 +146,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
   app.use(cors({ origin, methods: ['GET', 'POST', 'DELETE', 'OPTIONS'], maxAge: 600 }));
   // Per-route JSON caps (server/limits/route-limits.ts). The default: a chat message is at most maxMessageLength
   // characters, 4 bytes per character plus envelope, floor 100 kB for feature APIs.
-  app.use(createJsonBodyParsers({ defaultJsonBytes: Math.max(100_000, config.chat.maxMessageLength * 4 + 4096) }));
+  app.use(createJsonBodyParsers({ defaultJsonBytes: Math.max(100_000, config.chat.maxMessageLength * 4 + 4096), optimizeMaxBytes: config.limits.optimizeMaxBytes }));
   app.use(createHealthRouter({ readiness, metrics }));
   app.use(createRestWebhookRouter({ core }));
   app.use(createSessionsRouter({ store: options.sessionStore, core }));
@@ -200,7 +202,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
       logger.info('stopped');
     })());
 
-  return { app, httpServer, io, metrics, readiness, chat: core, start, close };
+  return { app, httpServer, io, metrics, readiness, chat: core, workers: options.workers, start, close };
 }
 
 /**

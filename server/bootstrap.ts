@@ -47,6 +47,7 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   const disposers: Array<() => Promise<void>> = [];
   // The one pool for CPU-heavy work (optimiser; later batch scoring, inference): closed by MonetaApp.close().
   const workers = createWorkerPool({ ...config.workers });
+  loading.push(workers.warmUp());
 
   // ---- NLU ---------------------------------------------------------------------------------------------------------
   // `transformer` (the default): Moneta's own model + out-of-scope stage; `keyword`: the interim rule table.

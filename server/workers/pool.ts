@@ -35,6 +35,8 @@ export interface RunOptions {
 /** A typed front to Piscina: `run(kind, input)` resolves with that task's output or rejects with a MonetaError. */
 export interface WorkerPool {
   run<K extends TaskKind>(kind: K, input: WorkerTasks[K]['input'], options?: RunOptions): Promise<WorkerTasks[K]['output']>;
+  /** Resolves once a thread is up with the task modules loaded (no time budget); bootstrap waits for it before /healthz turns OK. */
+  warmUp(): Promise<void>;
   /** Threads currently alive and tasks waiting (for metrics and tests). */
   stats(): { threads: number; queued: number; completed: number };
   /** Aborts queued tasks and terminates the threads. Idempotent. */
@@ -86,6 +88,13 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
 
   return {
     run,
+    warmUp: async () => {
+      try {
+        await piscina.run({ kind: 'pool.ping', input: null } satisfies TaskMessage);
+      } catch (error) {
+        throw new MonetaError('model_not_ready', `The worker pool could not start: ${(error as Error).message}`, { cause: error });
+      }
+    },
     stats: () => ({ threads: piscina.threads.length, queued: piscina.queueSize, completed: piscina.completed }),
     close: () => (closed ??= piscina.destroy().then(() => undefined)),
   };

@@ -9,6 +9,8 @@ import type { OptimizeTaskInput } from './portfolio-optimize-task.ts';
 
 /** Every task kind with its input and output (both must survive structured cloning). */
 export interface WorkerTasks {
+  /** Answers at once: used to start a thread and load the task modules before the first timed task. */
+  'pool.ping': { input: null; output: 'pong' };
   /** POST /api/v1/portfolio/optimize: parse the prices, check the size caps, run the optimiser. */
   'portfolio.optimize': { input: OptimizeTaskInput; output: OptimizeResult };
 }

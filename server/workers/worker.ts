@@ -9,6 +9,7 @@ import type { TaskKind, TaskMessage, TaskReply, WorkerTasks } from './tasks.ts';
 type Handlers = { [K in TaskKind]: (input: WorkerTasks[K]['input']) => WorkerTasks[K]['output'] | Promise<WorkerTasks[K]['output']> };
 
 const handlers: Handlers = {
+  'pool.ping': () => 'pong',
   'portfolio.optimize': runOptimizeTask,
 };
 
