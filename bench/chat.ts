@@ -143,11 +143,11 @@ async function measureTurnLatency(
     if (i % SCRIPT.length === 0) session += 1;
     const sessionId = `bench-${session}`;
     const t0 = performance.now();
-    const outcome = await app.chat.handleMessage({ channel: 'bench', sessionId, message: SCRIPT[i % SCRIPT.length], missingMessage: 'reject' });
+    const outcome = await app.chat.handleMessage({ channel: 'bench', sessionId, owner: 'bench', message: SCRIPT[i % SCRIPT.length], missingMessage: 'reject' });
     const t1 = performance.now();
     if (outcome.error) throw outcome.error;
     const b0 = performance.now();
-    await app.chat.handleMessage({ channel: 'bench', sessionId, message: undefined, missingMessage: 'greet' });
+    await app.chat.handleMessage({ channel: 'bench', sessionId, owner: 'bench', message: undefined, missingMessage: 'greet' });
     const b1 = performance.now();
     if (i >= warm) {
       times.push(t1 - t0);

@@ -11,13 +11,15 @@ import { ChatCore } from './channels/handle-message.ts';
 import { createRestWebhookRouter } from './channels/rest.ts';
 import { attachSocketIoChannel, type MonetaIoServer } from './channels/socketio.ts';
 import type { MonetaConfig } from './config/index.ts';
-import type { HandoffNotifier } from './dialogue/handoff.ts';
-import { RulePolicy } from './dialogue/policy.ts';
+import { handoffContact, type HandoffNotifier } from './dialogue/handoff.ts';
+import { RulePolicy, type KnowledgeRouting } from './dialogue/policy.ts';
 import { MessageProcessor, systemClock, type Clock } from './dialogue/processor.ts';
-import type { Policy } from './dialogue/types.ts';
-import { createHealthRouter, type Readiness } from './http/health-router.ts';
+import type { KnowledgeProbe, Policy } from './dialogue/types.ts';
+import { createHealthRouter, type DependencyProbe, type Readiness } from './http/health-router.ts';
 import { errorHandler, notFound, requestId } from './http/middleware.ts';
 import { createSessionsRouter } from './http/sessions-router.ts';
+import { createCustomerTokenVerifier, type CustomerTokenVerifier } from './auth/customer-token.ts';
+import { SessionOwnership } from './session/ownership.ts';
 import { createStaticRouter } from './http/static-router.ts';
 import { createRateLimiterFactory, type RateLimiterFactory } from './limits/rate-limit.ts';
 import { createJsonBodyParsers, createRouteRateLimits } from './limits/route-limits.ts';
@@ -25,10 +27,11 @@ import type { NluPipeline } from './nlu/types.ts';
 import type { MonetaLogger } from './observability/logger.ts';
 import { createMetrics, type MonetaMetrics } from './observability/metrics.ts';
 import { startRetentionJob, type RetentionJob } from './session/retention.ts';
-import { KeyedLock } from './session/session-lock.ts';
+import { KeyedLock, type SessionLock } from './session/session-lock.ts';
 import type { SessionStore } from './session/types.ts';
 import type { Skill } from './skills/skill.ts';
 import type { WorkerPool } from './workers/pool.ts';
+import type { StaffConsole } from './console/staff-console.ts';
 
 /** The parts a running Moneta is built from (what `buildDefaultDeps` returns, what tests pass). */
 export interface AppDeps {
@@ -37,6 +40,8 @@ export interface AppDeps {
   skills: Skill[];
   /** One of `skills` asked for a second opinion before the out-of-scope reply or the fallback (`Skill.rescue`). */
   rescueSkill?: Skill | undefined;
+  /** Retrieval-first routing: the probe searched for every message, and the thresholds the policy decides with. */
+  knowledgeRouting?: (KnowledgeRouting & { probe: KnowledgeProbe }) | undefined;
   /** Feature routers (`create<Feature>Router(deps)`), mounted at `/`; they declare full paths. */
   routers?: Router[];
   handoffNotifier?: HandoffNotifier | undefined;
@@ -48,8 +53,20 @@ export interface AppDeps {
   dispose?: () => Promise<void>;
   /** The worker pool for CPU-heavy requests; the app closes it on shutdown. */
   workers?: WorkerPool;
+  /** Per-session lock (default: in process; `RedisSessionLock` when several processes share conversations). */
+  sessionLock?: SessionLock;
+  /** Installs a Socket.IO adapter (the Redis adapter in production mode) so rooms span processes. */
+  socketAdapter?: (io: MonetaIoServer) => void;
+  /** External dependencies reported by /healthz and required by /readyz. */
+  dependencies?: DependencyProbe[];
+  /** Closes connection pools, after the session store and `dispose` (graceful shutdown's last step). */
+  closeConnections?: () => Promise<void>;
   /** Builds every rate limiter (chat and HTTP routes); default: the backend `config.limits.backend` names. */
   rateLimiters?: RateLimiterFactory;
+  /** Verifies customer tokens; default: built from `config.auth` (none when it is not configured). */
+  customerTokens?: CustomerTokenVerifier;
+  /** The staff console (server/console/): archives conversations, serves /console (never to customers' origins). */
+  staffConsole?: StaffConsole | undefined;
 }
 
 /** Options for `createApp`. */
@@ -103,24 +120,36 @@ export function createApp(options: CreateAppOptions): MonetaApp {
   // Turns wait on `ready`; keep an unobserved rejection from crashing the process (main.ts reports it).
   ready?.catch(() => undefined);
 
+  // The console's archive sees what the store accepts (inside any masking step wrapped around the store).
+  const sessionStore = options.staffConsole ? options.staffConsole.wrapStore(options.sessionStore) : options.sessionStore;
   const policy = options.policy ?? new RulePolicy({
     skills: options.skills,
     ...(options.rescueSkill ? { rescueSkill: options.rescueSkill } : {}),
+    ...(options.knowledgeRouting ? { knowledgeRouting: options.knowledgeRouting } : {}),
     fallbackThreshold: config.nlu.fallbackThreshold,
     fallbackMissesBeforeHandoff: config.chat.fallbackMissesBeforeHandoff,
     formInterruptThreshold: config.chat.formInterruptThreshold,
   });
   const processor = new MessageProcessor({
-    store: options.sessionStore,
+    store: sessionStore,
     nlu: options.nlu,
     policy,
     handoffNotifier: options.handoffNotifier,
+    handoffContact: handoffContact(config.handoff),
     clock,
     instrumentation,
     hash,
+    ...(options.knowledgeRouting ? { knowledgeProbe: options.knowledgeRouting.probe } : {}),
   });
-  const lock = new KeyedLock();
+  const lock: SessionLock = options.sessionLock ?? new KeyedLock();
   const rateLimiters = options.rateLimiters ?? createRateLimiterFactory(config.limits);
+  // The ownership stage: every channel and session route asks it who may reach a conversation (CONTRACTS §8).
+  const ownership = new SessionOwnership({
+    store: sessionStore,
+    customerTokens: options.customerTokens ?? createCustomerTokenVerifier(config.auth),
+    restApiKey: config.security.restApiKey,
+    now: () => clock.now(),
+  });
   const core = new ChatCore({
     processor,
     lock,
@@ -143,13 +172,16 @@ export function createApp(options: CreateAppOptions): MonetaApp {
   if (config.server.trustProxy !== false) app.set('trust proxy', config.server.trustProxy);
   app.use(requestId());
   app.use(createRouteRateLimits({ limits: config.limits, factory: rateLimiters }));
+  // Before CORS: the console never grants customers' origins access (server/console/auth/guards.ts).
+  if (options.staffConsole) app.use(options.staffConsole.router);
   app.use(cors({ origin, methods: ['GET', 'POST', 'DELETE', 'OPTIONS'], maxAge: 600 }));
   // Per-route JSON caps (server/limits/route-limits.ts). The default: a chat message is at most maxMessageLength
   // characters, 4 bytes per character plus envelope, floor 100 kB for feature APIs.
   app.use(createJsonBodyParsers({ defaultJsonBytes: Math.max(100_000, config.chat.maxMessageLength * 4 + 4096), optimizeMaxBytes: config.limits.optimizeMaxBytes }));
-  app.use(createHealthRouter({ readiness, metrics }));
-  app.use(createRestWebhookRouter({ core }));
-  app.use(createSessionsRouter({ store: options.sessionStore, core }));
+  app.use(createHealthRouter({ readiness, metrics, ...(options.dependencies ? { dependencies: options.dependencies } : {}) }));
+  const newSenderLimiter = rateLimiters({ name: 'rest-new-senders', points: config.security.restSendersPerIpPerHour, durationSeconds: 3600 });
+  app.use(createRestWebhookRouter({ core, ownership, newSenderLimiter }));
+  app.use(createSessionsRouter({ store: sessionStore, core, ownership }));
   for (const router of options.routers ?? []) app.use(router);
   app.use(createStaticRouter(options.staticRoot ? { root: options.staticRoot } : {}));
   app.use(notFound());
@@ -162,8 +194,11 @@ export function createApp(options: CreateAppOptions): MonetaApp {
     // Large enough for an oversized message to reach us and get a clear error instead of a silent disconnect.
     maxHttpBufferSize: Math.max(1_000_000, config.chat.maxMessageLength * 8),
   });
+  options.socketAdapter?.(io);
   attachSocketIoChannel(io, {
     core,
+    ownership,
+    now: () => clock.now(),
     logger,
     ...(config.server.trustProxy !== false ? { clientIp: (s) => clientAddress(s.request, app.get('trust proxy fn') as TrustFn) ?? s.handshake.address } : {}),
   });
@@ -176,7 +211,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
       httpServer.once('error', reject);
       httpServer.listen(port, host, () => {
         httpServer.off('error', reject);
-        retention = startRetentionJob({ store: options.sessionStore, retentionDays: config.session.retentionDays, now: () => clock.now(), logger });
+        retention = startRetentionJob({ store: sessionStore, retentionDays: config.session.retentionDays, now: () => clock.now(), logger });
         const bound = (httpServer.address() as AddressInfo).port;
         const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
         resolve({ port: bound, url: `http://${shownHost}:${bound}` });
@@ -197,8 +232,12 @@ export function createApp(options: CreateAppOptions): MonetaApp {
       httpServer.closeAllConnections();
       await serverClosed;
       await options.workers?.close();
-      await options.sessionStore.close();
+      await lock.close?.();
+      await sessionStore.close();
+      await options.staffConsole?.close();
       await options.dispose?.();
+      // Pools last: the store and the audit log (flushed in dispose) use them until here.
+      await options.closeConnections?.();
       logger.info('stopped');
     })());
 

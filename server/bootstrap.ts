@@ -5,9 +5,11 @@
 import path from 'node:path';
 import type { Router } from 'express';
 import type { AppDeps } from './app.ts';
-import type { MonetaConfig } from './config/index.ts';
+import { sessionStoreKind, type MonetaConfig } from './config/index.ts';
+import { openEngines, type Engines } from './db/engines.ts';
+import { PostgresSessionStore } from './session/postgres-session-store.ts';
 import { ConfigError } from './errors.ts';
-import { WebhookHandoffNotifier } from './dialogue/handoff.ts';
+import { handoffContact, WebhookHandoffNotifier } from './dialogue/handoff.ts';
 import { findUnroutedIntents } from './dialogue/policy.ts';
 import { RuleEntityExtractor } from './nlu/entities/index.ts';
 import { KeywordIntentClassifier } from './nlu/keyword-intent-classifier.ts';
@@ -20,8 +22,10 @@ import { SqliteSessionStore } from './session/sqlite-session-store.ts';
 import type { SessionStore } from './session/types.ts';
 import { ConversationSkill } from './skills/conversation/conversation-skill.ts';
 import { CreditAssessmentSkill } from './skills/credit/credit-assessment-skill.ts';
-import { SqliteCreditAuditLog } from './skills/credit/audit-log.ts';
+import { CallbackRequestSkill } from './skills/handoff/callback-skill.ts';
+import { PostgresCreditAuditLog, SqliteCreditAuditLog } from './skills/credit/audit-log.ts';
 import { CreditService } from './skills/credit/credit-service.ts';
+import { createKbPageRouter } from './http/kb-page-router.ts';
 import { createCreditRouter } from './http/credit-router.ts';
 import { PortfolioAdviceSkill } from './skills/portfolio/portfolio-advice-skill.ts';
 import { createPortfolioAdvisorService } from './skills/portfolio/portfolio-advisor-service.ts';
@@ -33,10 +37,19 @@ import { createKnowledgeRouter } from './http/knowledge-router.ts';
 import { createNluRouter } from './http/nlu-router.ts';
 import type { Skill } from './skills/skill.ts';
 import { createWorkerPool } from './workers/pool.ts';
+import { createStaffConsole } from './console/staff-console.ts';
 
-/** The session store chosen by `config.session.store` (SQLite file under `config.dataDir` by default). */
-export function buildSessionStore(config: MonetaConfig): SessionStore {
-  if (config.session.store === 'memory') return new MemorySessionStore();
+/**
+ * The session store chosen by `sessionStoreKind(config)` (SQLite file under `config.dataDir` by default; PostgreSQL
+ * needs the engines opened by `openEngines`).
+ */
+export function buildSessionStore(config: MonetaConfig, engines?: Pick<Engines, 'postgres'>): SessionStore {
+  const kind = sessionStoreKind(config);
+  if (kind === 'memory') return new MemorySessionStore();
+  if (kind === 'postgres') {
+    if (!engines?.postgres) throw new ConfigError('MONETA_DATABASE_URL: the PostgreSQL session store needs the database opened first.');
+    return new PostgresSessionStore({ pool: engines.postgres.pool });
+  }
   return new SqliteSessionStore({ file: path.resolve(config.dataDir, 'sessions.sqlite') });
 }
 
@@ -45,6 +58,8 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   const { logger } = monetaLogger;
   const loading: Array<Promise<unknown>> = [];
   const disposers: Array<() => Promise<void>> = [];
+  // Production-mode engines first: an unreachable database stops start-up before minutes of model loading.
+  const engines = await openEngines(config, logger);
   // The one pool for CPU-heavy work (optimiser; later batch scoring, inference): closed by MonetaApp.close().
   const workers = createWorkerPool({ ...config.workers });
   loading.push(workers.warmUp());
@@ -79,21 +94,29 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   // Credit risk: the models load in the background (/healthz waits); assessments are audited under dataDir.
   const creditService = CreditService.load({
     modelsDir: config.credit.modelsDir,
-    auditLog: new SqliteCreditAuditLog({ dir: config.dataDir }),
+    auditLog: engines.postgres
+      ? await PostgresCreditAuditLog.open({ pool: engines.postgres.pool, logger })
+      : new SqliteCreditAuditLog({ dir: config.dataDir }),
     tfBackend: config.credit.tfBackend,
   });
   loading.push(creditService);
-  skills.push(new CreditAssessmentSkill({ service: creditService }));
+  skills.push(new CreditAssessmentSkill({ service: creditService, currency: config.display.currency }));
   // Portfolio advice: the CMA loads now (a bad file fails start-up); the ten score portfolios are precomputed in `ready`.
   const portfolioAdvice = createPortfolioAdvisorService(config);
   loading.push(portfolioAdvice.ready);
-  skills.push(new PortfolioAdviceSkill({ advisor: portfolioAdvice.advisor }));
+  skills.push(new PortfolioAdviceSkill({ advisor: portfolioAdvice.advisor, currency: config.display.currency }));
   // Knowledge: intents come from the passages' front matter at once; the index loads in the background (/healthz).
   const knowledge = startKnowledgeBase(config, { logger, ...(sharedEmbedder ? { transformer: sharedEmbedder } : {}) });
   loading.push(knowledge.ready);
   disposers.push(() => knowledge.dispose());
   const knowledgeSkill = createKnowledgeSkill(config, knowledge, logger);
   skills.push(knowledgeSkill);
+  // Retrieval-first routing: thresholds are the loaded embedder's (turns wait for `ready`, so they are set in time).
+  const knowledgeRouting =
+    config.knowledge.routing === 'retrieval-first'
+      ? { skill: knowledgeSkill, probe: knowledgeSkill.search, rejectedMinScore: Infinity, overrideMinScore: Infinity, overrideMaxConfidence: 0, nearMinScore: Infinity }
+      : undefined;
+  if (knowledgeRouting) loading.push(knowledge.ready.then((kb) => Object.assign(knowledgeRouting, kb.routing)));
 
   // ---- Feature HTTP routers (mounted at /, each declares full paths like /api/v1/credit/assess) ---------------------
   const routers: Router[] = [];
@@ -106,6 +129,8 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
     caps: { maxAssets: config.limits.optimizeMaxAssets, maxRows: config.limits.optimizeMaxRows },
     maxCsvBytes: config.limits.optimizeMaxBytes,
   }));
+  // Read-only passage pages, the targets of the widget's source links (issue 12).
+  routers.push(createKbPageRouter({ dir: config.knowledge.dir }));
 
   // Every label the classifier can produce must have someone to answer it (fail fast, ARCHITECTURE principle 5).
   const unrouted = findUnroutedIntents(classifier.labels, skills);
@@ -113,9 +138,15 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
     throw new ConfigError(`The intent classifier can produce intents no skill handles: ${unrouted.join(', ')}. Add a skill for them or remove the labels.`);
   }
 
-  const sessionStore = buildSessionStore(config);
+  const sessionStore = buildSessionStore(config, engines);
   const handoffNotifier = config.handoff.webhookUrl ? new WebhookHandoffNotifier({ url: config.handoff.webhookUrl }) : undefined;
-  logger.info({ classifier: classifier.name, skills: skills.map((s) => s.name), sessionStore: config.session.store }, 'dependencies built');
+  // Call-back requests from the hand-off card: stored with the conversation, sent with the transcript (issue 12).
+  skills.push(new CallbackRequestSkill({ notifier: handoffNotifier, contact: handoffContact(config.handoff) }));
+  // Staff console (/console): sign-in, review, analytics; its archive groups questions with the NLU's sentence encoder.
+  const staffConsole = config.console.enabled
+    ? createStaffConsole({ config, logger, intents: () => classifier.labels, retriever: knowledge.retriever, embedder: sharedEmbedder })
+    : undefined;
+  logger.info({ classifier: classifier.name, skills: skills.map((s) => s.name), sessionStore: sessionStoreKind(config), redis: Boolean(engines.redis) }, 'dependencies built');
 
   return {
     sessionStore,
@@ -123,13 +154,20 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
     skills,
     // Questions the classifier rejects but the knowledge base clearly answers get that answer (docs/knowledge.md).
     rescueSkill: knowledgeSkill,
+    knowledgeRouting,
     routers,
     workers,
     handoffNotifier,
+    staffConsole,
     ready: Promise.all(loading),
     dispose: async () => {
       for (const skill of skills) await skill.dispose?.();
       for (const dispose of disposers) await dispose();
     },
+    ...(engines.sessionLock ? { sessionLock: engines.sessionLock } : {}),
+    ...(engines.rateLimiters ? { rateLimiters: engines.rateLimiters } : {}),
+    ...(engines.socketAdapter ? { socketAdapter: engines.socketAdapter } : {}),
+    dependencies: engines.dependencies,
+    closeConnections: () => engines.close(),
   };
 }

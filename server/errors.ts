@@ -8,12 +8,15 @@ export type ErrorCode =
   | 'bad_request'
   | 'validation_failed'
   | 'not_found'
+  | 'unauthorized'
+  | 'forbidden'
   | 'payload_too_large'
   | 'rate_limited'
   | 'model_not_ready'
   | 'config_invalid'
   | 'infeasible'
   | 'unsupported'
+  | 'unavailable'
   | 'timeout'
   | 'overloaded'
   | 'internal';
@@ -22,12 +25,15 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
   validation_failed: 400,
   not_found: 404,
+  unauthorized: 401,
+  forbidden: 403,
   payload_too_large: 413,
   rate_limited: 429,
   model_not_ready: 503,
   config_invalid: 500,
   infeasible: 422,
   unsupported: 400,
+  unavailable: 503,
   /** A request over its time budget (the worker pool stopped it). */
   timeout: 503,
   /** Too much heavy work queued already. */
@@ -88,6 +94,20 @@ export class NotFoundError extends MonetaError {
   }
 }
 
+/** A credential is required and missing or invalid (REST key, customer token, metrics token). */
+export class UnauthorizedError extends MonetaError {
+  constructor(message: string, options: MonetaErrorOptions = {}) {
+    super('unauthorized', message, options);
+  }
+}
+
+/** The request is refused whoever sends it this way (an origin not on the allow-list, /metrics from afar). */
+export class ForbiddenError extends MonetaError {
+  constructor(message: string, options: MonetaErrorOptions = {}) {
+    super('forbidden', message, options);
+  }
+}
+
 export class PayloadTooLargeError extends MonetaError {
   constructor(message: string, options: MonetaErrorOptions = {}) {
     super('payload_too_large', message, options);
@@ -122,6 +142,16 @@ export class ConfigError extends MonetaError {
 export class InfeasibleError extends MonetaError {
   constructor(message: string, options: MonetaErrorOptions = {}) {
     super('infeasible', message, options);
+  }
+}
+
+/**
+ * A dependency (PostgreSQL, Redis) could not be reached or failed mid-turn. Nothing of the turn was stored; the user
+ * is asked to send the message again.
+ */
+export class ServiceUnavailableError extends MonetaError {
+  constructor(message = 'Sorry, I cannot reach my records right now. Please try again in a moment.', options: MonetaErrorOptions = {}) {
+    super('unavailable', message, options);
   }
 }
 

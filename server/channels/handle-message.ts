@@ -9,13 +9,16 @@ import type { MessageProcessor } from '../dialogue/processor.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { MonetaMetrics } from '../observability/metrics.ts';
 import { assertAllowed, createMemoryRateLimiterFactory, type RateLimiter, type RateLimiterFactory } from '../limits/rate-limit.ts';
-import type { KeyedLock } from '../session/session-lock.ts';
+import type { SessionLock } from '../session/session-lock.ts';
+import type { SessionOwner } from '../session/types.ts';
 
 /** A message as a channel received it. `message` is unchecked: it may be missing, empty, too long or not a string. */
 export interface IncomingMessage {
   channel: 'socketio' | 'rest' | (string & {});
   /** Already validated by the channel (issued UUID or well-formed sender). */
   sessionId: string;
+  /** The owner the channel authorised for this session (server/session/ownership.ts). */
+  owner: SessionOwner;
   message: unknown;
   /** Client address for the per-IP limit. */
   ip?: string | undefined;
@@ -32,7 +35,7 @@ export type TurnOutcome = { replies: BotMessage[]; error?: undefined } | { repli
 /** Options for the `ChatCore` constructor. */
 export interface ChatCoreOptions {
   processor: MessageProcessor;
-  lock: KeyedLock;
+  lock: SessionLock;
   maxMessageLength: number;
   rateLimitPerSessionPerMinute: number;
   rateLimitPerIpPerMinute: number;
@@ -79,6 +82,11 @@ export class ChatCore {
     });
   }
 
+  /** Records "Did this help?" for an answer of this conversation, under the session's lock (see MessageProcessor.recordFeedback). */
+  recordFeedback(sessionId: string, answerId: string, helpful: boolean): Promise<{ passageId: string; next?: string }> {
+    return this.options.lock.run(sessionId, () => this.options.processor.recordFeedback(sessionId, answerId, helpful));
+  }
+
   /** Runs `fn` with the session's lock held (e.g. erasing a session while no turn is writing to it). */
   withSession<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
     return this.options.lock.run(sessionId, fn);
@@ -95,8 +103,8 @@ export class ChatCore {
       const { processor } = this.options;
       const replies =
         text === undefined
-          ? await processor.handleOpen({ sessionId: incoming.sessionId, channel: incoming.channel })
-          : await processor.handleMessage({ sessionId: incoming.sessionId, text, channel: incoming.channel });
+          ? await processor.handleOpen({ sessionId: incoming.sessionId, channel: incoming.channel, owner: incoming.owner })
+          : await processor.handleMessage({ sessionId: incoming.sessionId, text, channel: incoming.channel, owner: incoming.owner });
       this.options.metrics.stageDuration.observe({ stage: 'turn' }, (performance.now() - start) / 1000);
       return { replies };
     } catch (error) {

@@ -44,6 +44,7 @@ const FEATURE_COMMANDS: FeatureCommand[] = [
   { name: 'kb', description: 'knowledge base: build the index, search passages', load: async () => (await import('./kb.ts')).registerKbCommand },
   { name: 'credit', description: 'credit risk: score data set files with the credit models', load: async () => (await import('./credit.ts')).registerCreditCommand },
   { name: 'portfolio', description: 'portfolio optimiser: optimise on a CSV of prices', load: async () => (await import('./portfolio.ts')).registerPortfolioCommand },
+  { name: 'console', description: 'staff console: create local staff accounts', load: async () => (await import('./console.ts')).registerConsoleCommand },
 ];
 
 /**

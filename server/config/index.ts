@@ -116,6 +116,8 @@ export const ENV_VARS = {
   MONETA_KNOWLEDGE_MIN_SCORE: 'knowledge.minScore',
   MONETA_KNOWLEDGE_RESCUE_MIN_SCORE: 'knowledge.rescueMinScore',
   MONETA_KNOWLEDGE_EMBEDDER: 'knowledge.embedder',
+  MONETA_KNOWLEDGE_ROUTING: 'knowledge.routing',
+  MONETA_RERANKER: 'knowledge.reranker',
   MONETA_RETRIEVAL_MODEL_DIR: 'knowledge.retrievalModelDir',
   MONETA_KNOWLEDGE_ON_STALE: 'knowledge.onStale',
   MONETA_LLM_PROVIDER: 'llm.provider',
@@ -127,9 +129,48 @@ export const ENV_VARS = {
   MONETA_TF_BACKEND: 'credit.tfBackend',
   MONETA_PORTFOLIO_CMA: 'portfolio.cmaPath',
   MONETA_HANDOFF_WEBHOOK_URL: 'handoff.webhookUrl',
+  MONETA_HANDOFF_PHONE: 'handoff.phone',
+  MONETA_HANDOFF_HOURS: 'handoff.hours',
+  MONETA_HANDOFF_SECURE_MESSAGE_URL: 'handoff.secureMessageUrl',
+  MONETA_CURRENCY: 'display.currency',
   MONETA_LOG_LEVEL: 'log.level',
   MONETA_DATASETS_DIR: 'datasetsDir',
+  NODE_ENV: 'security.environment',
+  MONETA_AUTH_JWKS_URL: 'auth.jwksUrl',
+  MONETA_AUTH_PUBLIC_KEY: 'auth.publicKey',
+  MONETA_AUTH_ISSUER: 'auth.issuer',
+  MONETA_AUTH_AUDIENCE: 'auth.audience',
+  MONETA_AUTH_ALGORITHMS: 'auth.algorithms',
+  MONETA_REST_API_KEY: 'security.restApiKey',
+  MONETA_REST_SENDERS_PER_IP_PER_HOUR: 'security.restSendersPerIpPerHour',
+  MONETA_METRICS_TOKEN: 'security.metricsToken',
+  MONETA_FRAME_ANCESTORS: 'security.frameAncestors',
+  MONETA_SERVE_SOURCE_MAPS: 'security.serveSourceMaps',
+  MONETA_DATABASE_URL: 'database.url',
+  MONETA_DATABASE_POOL_SIZE: 'database.poolSize',
+  MONETA_REDIS_URL: 'redis.url',
+  MONETA_CONSOLE_ENABLED: 'console.enabled',
+  MONETA_CONSOLE_SESSION_SECRET: 'console.sessionSecret',
+  MONETA_CONSOLE_SESSION_HOURS: 'console.sessionHours',
+  MONETA_CONSOLE_OIDC_ISSUER: 'console.oidc.issuer',
+  MONETA_CONSOLE_OIDC_CLIENT_ID: 'console.oidc.clientId',
+  MONETA_CONSOLE_OIDC_CLIENT_SECRET: 'console.oidc.clientSecret',
+  MONETA_CONSOLE_OIDC_ROLE_CLAIM: 'console.oidc.roleClaim',
+  MONETA_CONSOLE_OIDC_AGENT_ROLE: 'console.oidc.agentRole',
+  MONETA_CONSOLE_OIDC_ANALYST_ROLE: 'console.oidc.analystRole',
+  MONETA_CONSOLE_AGENT_HOURS: 'console.agentHours',
 } as const;
+
+/**
+ * A connection URL for an optional engine. The error message never echoes the value: it may carry a password.
+ * `protocols` is the accepted scheme (without the colon).
+ */
+const engineUrl = (protocols: RegExp, example: string) =>
+  z
+    .string()
+    .trim()
+    .transform((s) => (s === '' ? undefined : s))
+    .pipe(z.url({ protocol: protocols, error: `expected a URL like ${example} (the value is not shown: it may contain a password)` }).optional());
 
 export const configSchema = z.object({
   server: z
@@ -160,8 +201,8 @@ export const configSchema = z.object({
   /** Per-client-address request limits per minute for the HTTP routes (chat's own limits are under `chat`). */
   limits: z
     .object({
-      /** Where counters live: `memory` (per process). */
-      backend: z.enum(['memory']).default('memory'),
+      /** Where counters live: `memory` (per process) or `redis` (shared). Unset: `redis` when MONETA_REDIS_URL is set. */
+      backend: z.enum(['memory', 'redis']).optional(),
       /** Every HTTP request except health checks (static files included). */
       httpPerIpPerMinute: z.coerce.number().int().min(1).default(1200),
       creditPerIpPerMinute: z.coerce.number().int().min(1).default(120),
@@ -194,8 +235,23 @@ export const configSchema = z.object({
   datasetsDir: z.string().default(path.resolve(PROJECT_ROOT, '..', 'shared', 'datasets')),
   session: z
     .object({
-      store: z.enum(['sqlite', 'memory']).default('sqlite'),
+      /** Unset: `postgres` when `MONETA_DATABASE_URL` is set, else `sqlite` (see `sessionStoreKind`). */
+      store: z.enum(['sqlite', 'memory', 'postgres']).optional(),
       retentionDays: z.coerce.number().min(0).default(30),
+    })
+    .prefault({}),
+  /** Production mode (docs/operations.md): sessions and the credit audit log in PostgreSQL. */
+  database: z
+    .object({
+      url: engineUrl(/^postgres(ql)?$/, 'postgres://moneta:PASSWORD@db.internal:5432/moneta').optional(),
+      /** Connections per process (pg.Pool `max`). */
+      poolSize: z.coerce.number().int().min(1).max(1000).default(10),
+    })
+    .prefault({}),
+  /** Production mode: Socket.IO adapter, cross-process session lock and rate limits in Redis. */
+  redis: z
+    .object({
+      url: engineUrl(/^rediss?$/, 'redis://:PASSWORD@cache.internal:6379/0').optional(),
     })
     .prefault({}),
   nlu: z
@@ -234,6 +290,13 @@ export const configSchema = z.object({
       retrievalModelDir: z.string().default(path.join(PROJECT_ROOT, 'models', 'retrieval')),
       /** At start-up, when the index does not match knowledge/ or the embedder: rebuild it, warn and serve it, or fail. */
       onStale: z.enum(['rebuild', 'report', 'fail']).default('rebuild'),
+      /**
+       * `retrieval-first` (default): every message is also searched in the knowledge base and one decision weighs the
+       * NLU and the retrieval score; `classifier`: the NLU routes, the knowledge base only rescues what it rejects.
+       */
+      routing: z.enum(['retrieval-first', 'classifier']).default('retrieval-first'),
+      /** The cross-encoder reranker over the first hits: `auto` (used when its model folder exists) or `off`. */
+      reranker: z.enum(['auto', 'off']).default('auto'),
     })
     .prefault({}),
   llm: z
@@ -256,9 +319,98 @@ export const configSchema = z.object({
       cmaPath: z.string().default(path.join(PROJECT_ROOT, 'models', 'portfolio', 'cma.json')),
     })
     .prefault({}),
+  /**
+   * Customer authentication (optional, docs/security.md): the bank's signed JWT, verified against a JWKS URL or one
+   * public key, with issuer, audience and expiry checked. Unset = anonymous conversations only.
+   */
+  auth: z
+    .object({
+      jwksUrl: optionalUrl.optional(),
+      /** A PEM public key (SPKI) or a JWK as JSON, instead of a JWKS URL. */
+      publicKey: z.string().trim().optional(),
+      issuer: z.string().trim().min(1).optional(),
+      audience: z.string().trim().min(1).optional(),
+      /** Accepted signature algorithms (asymmetric only: a public key must never verify an HMAC). */
+      algorithms: csvList
+        .or(z.array(z.string()))
+        .default(['RS256', 'PS256', 'ES256', 'EdDSA'])
+        .refine((list) => list.length > 0 && list.every((a) => /^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/.test(a)), {
+          message: 'must list asymmetric JWS algorithms (RS256, PS256, ES256, EdDSA, …); HS* and none are refused',
+        }),
+    })
+    .prefault({})
+    .superRefine((auth, ctx) => {
+      if (auth.jwksUrl && auth.publicKey) ctx.addIssue({ code: 'custom', path: ['publicKey'], message: 'set either MONETA_AUTH_JWKS_URL or MONETA_AUTH_PUBLIC_KEY, not both' });
+      if (auth.jwksUrl || auth.publicKey) {
+        if (!auth.issuer) ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'is required when customer tokens are configured (the iss every token must carry)' });
+        if (!auth.audience) ctx.addIssue({ code: 'custom', path: ['audience'], message: 'is required when customer tokens are configured (the aud every token must carry)' });
+      }
+    }),
+  /** Access and hardening (docs/security.md, README "Production checklist"). */
+  security: z
+    .object({
+      /** `NODE_ENV`; `production` turns off the widget's source map unless `serveSourceMaps` says otherwise. */
+      environment: z.string().default('development'),
+      /** When set, the REST webhook requires `Authorization: Bearer <key>` (or a customer JWT). Unset = open demo mode. */
+      restApiKey: z.string().min(16, { message: 'must be at least 16 characters (use a random secret)' }).optional(),
+      /** Without a REST key: distinct REST senders one client address may name per hour (against guessing senders). */
+      restSendersPerIpPerHour: z.coerce.number().int().min(1).default(60),
+      /** When set, `/metrics` requires `Authorization: Bearer <token>`; unset = served to loopback callers only. */
+      metricsToken: z.string().min(16, { message: 'must be at least 16 characters (use a random secret)' }).optional(),
+      /** CSP `frame-ancestors` for Moneta's own pages (space- or comma-separated sources). */
+      frameAncestors: z
+        .string()
+        .transform((s) => s.split(/[\s,]+/).filter(Boolean))
+        .or(z.array(z.string()))
+        .default(["'self'"]),
+      /** Serve `widget.js.map`; unset = yes except when `NODE_ENV=production`. */
+      serveSourceMaps: bool.optional(),
+    })
+    .prefault({}),
   handoff: z
     .object({
       webhookUrl: optionalUrl.optional(),
+      /** Contact details shown on the hand-off card (issue 12): the bank's phone number, opening hours, secure-message link. */
+      phone: z.string().default('+49 30 1234 5678'),
+      hours: z.string().default('Monday to Friday, 8:00–20:00'),
+      secureMessageUrl: optionalUrl.optional(),
+    })
+    .prefault({}),
+  display: z
+    .object({
+      /** ISO 4217 code customers' amounts are shown in (credit amounts, portfolio amounts given without a currency). */
+      currency: z.string().regex(/^[A-Z]{3}$/, { error: 'expected an ISO 4217 code such as EUR' }).default('EUR'),
+    })
+    .prefault({}),
+  /** The staff console at /console (docs/console.md): sign-in, live hand-off, review and analytics. */
+  console: z
+    .object({
+      enabled: bool.default(true),
+      /**
+       * Key (at least 32 characters) that signs staff session cookies. Unset: a random key per process, so staff sign in
+       * again after a restart and several processes cannot share sessions — set it in production.
+       */
+      sessionSecret: z.string().min(32, { error: 'must be at least 32 characters (e.g. `openssl rand -base64 48`)' }).optional(),
+      /** How long a staff sign-in lasts. */
+      sessionHours: z.coerce.number().min(0.05).max(24).default(8),
+      /** Single sign-on with the bank's OpenID Connect identity provider (authorization code + PKCE); off when `issuer` is unset. */
+      oidc: z
+        .object({
+          issuer: optionalUrl.optional(),
+          clientId: z.string().default(''),
+          clientSecret: z.string().default(''),
+          /** ID-token claim holding the user's roles (a string or an array of strings). */
+          roleClaim: z.string().default('roles'),
+          /** Values of `roleClaim` that map to Moneta's two roles. */
+          agentRole: z.string().default('moneta-agent'),
+          analystRole: z.string().default('moneta-analyst'),
+        })
+        .prefault({}),
+      /**
+       * When people staff the live hand-off queue, e.g. `Mon-Fri 08:00-20:00, Sat 09:00-13:00` (server local time), or
+       * `always`. Outside these hours, or with no agent online, customers get the callback/ticket path.
+       */
+      agentHours: z.string().default('always'),
     })
     .prefault({}),
   log: z
@@ -269,6 +421,11 @@ export const configSchema = z.object({
     })
     .prefault({}),
 });
+
+/** Where conversations are stored: `MONETA_SESSION_STORE` if set, else PostgreSQL when `MONETA_DATABASE_URL` is set, else SQLite. */
+export function sessionStoreKind(config: MonetaConfig): 'sqlite' | 'memory' | 'postgres' {
+  return config.session.store ?? (config.database.url ? 'postgres' : 'sqlite');
+}
 
 /** The validated configuration. */
 export type MonetaConfig = z.output<typeof configSchema>;
@@ -316,6 +473,12 @@ export function loadConfig(env: Record<string, string | undefined> = {}, overrid
       return `- ${envName ? `${envName} (${p})` : p}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration; fix these settings:\n${lines.join('\n')}`);
+  }
+  if (parsed.data.limits.backend === 'redis' && !parsed.data.redis.url) {
+    throw new ConfigError('Invalid configuration; fix these settings:\n- MONETA_REDIS_URL (redis.url): required when MONETA_RATE_LIMIT_BACKEND=redis');
+  }
+  if (parsed.data.session.store === 'postgres' && !parsed.data.database.url) {
+    throw new ConfigError('Invalid configuration; fix these settings:\n- MONETA_DATABASE_URL (database.url): required when MONETA_SESSION_STORE=postgres');
   }
   return parsed.data;
 }

@@ -44,14 +44,34 @@ export interface FormQuestionPayload {
   total?: number;
 }
 
+/**
+ * The source of a knowledge answer, in an event of its own right after the answer text. `answerId` identifies the
+ * answer for "Did this help?" (`/feedback{"answerId":"…","helpful":true|false}` or
+ * `POST /api/v1/sessions/:id/feedback`); `url` is the passage's page (`/kb/<id>`).
+ */
 export interface CitationsPayload {
   type: 'citations';
-  sources: Array<{ id: string; title: string; score?: number }>;
+  answerId?: string;
+  sources: Array<{ id: string; title: string; url?: string; score?: number }>;
+}
+
+/** Contact details a hand-off card shows (`config.handoff`): how to reach the bank's team outside the chat. */
+export interface HandoffContact {
+  phone?: string;
+  hours?: string;
+  secureMessageUrl?: string;
 }
 
 export interface HandoffPayload {
   type: 'handoff';
   reason: string;
+  /** `sent`: the live-agent system took it; `failed`/`unavailable`: nobody can join; `callback_requested`: a call back was booked. */
+  status?: 'sent' | 'failed' | 'unavailable' | 'callback_requested';
+  contact?: HandoffContact;
+  /** Reference of the ticket created in the bank's system (with a hand-off webhook, or for a call back). */
+  ticket?: string;
+  /** True when the customer may request a call back (nobody can join the chat now). */
+  callback?: boolean;
 }
 
 /** A reason code: which input moved the estimate, which way, and a sentence a customer understands. */

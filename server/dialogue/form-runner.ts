@@ -85,10 +85,32 @@ export function nextSlot(spec: FormSpec, filled: Readonly<Record<string, unknown
   return applicableSlots(spec, filled).find((s) => !(s.name in filled));
 }
 
-/** The text event (with quick replies for choices) and the `form_question` event for one question. */
-export function questionMessages(spec: FormSpec, slot: FormSlot, filled: Readonly<Record<string, unknown>>): BotMessage[] {
+/**
+ * "Question k of n" for `slot`: k and n count the questions the customer is actually asked — answers given in advance
+ * (prefilled from the opening message, or by a correction) are left out of both, so the count neither jumps nor stops
+ * short (issue 12). `asked` are the slots already asked in this form (the tracker's `activeForm.asked`).
+ */
+export function formProgress(
+  spec: FormSpec,
+  slot: FormSlot,
+  filled: Readonly<Record<string, unknown>>,
+  asked: readonly string[] = [],
+): { step: number; total: number } | undefined {
   const applicable = applicableSlots(spec, filled);
-  const index = applicable.indexOf(slot);
+  if (!applicable.includes(slot)) return undefined;
+  const answered = applicable.filter((s) => s !== slot && s.name in filled && asked.includes(s.name)).length;
+  const remaining = applicable.filter((s) => s === slot || !(s.name in filled)).length;
+  return { step: answered + 1, total: answered + remaining };
+}
+
+/** The text event (with quick replies for choices) and the `form_question` event for one question. */
+export function questionMessages(
+  spec: FormSpec,
+  slot: FormSlot,
+  filled: Readonly<Record<string, unknown>>,
+  asked: readonly string[] = [],
+): BotMessage[] {
+  const progress = formProgress(spec, slot, filled, asked);
   const buttons = slot.input.type === 'choice' ? slot.input.options.map((o) => quickReply(o.title, o.payload)) : undefined;
   return [
     textMessage(slot.question, buttons),
@@ -97,7 +119,7 @@ export function questionMessages(spec: FormSpec, slot: FormSlot, filled: Readonl
       form: spec.name,
       slot: slot.name,
       input: slot.input,
-      ...(index >= 0 ? { step: index + 1, total: applicable.length } : {}),
+      ...(progress ?? {}),
     }),
   ];
 }
@@ -143,11 +165,12 @@ export class FormRunner {
   continue(form: RegisteredForm, filled: Readonly<Record<string, unknown>>, input: TurnInput): FormOutcome {
     const { spec } = form;
     const { text, now } = input;
+    const asked = input.state.activeForm?.asked ?? [];
     if (isCancelRequest(text)) return { handled: true, steps: [this.cancel(form, now)] };
     const current = nextSlot(spec, filled);
-    if (!current) return { handled: true, steps: this.advance(form, filled, now) };
+    if (!current) return { handled: true, steps: this.advance(form, filled, now, asked) };
     if (isWhyRequest(text)) {
-      return { handled: true, steps: [{ kind: 'reply', events: [], replies: [textMessage(current.why), ...questionMessages(spec, current, filled)] }] };
+      return { handled: true, steps: [{ kind: 'reply', events: [], replies: [textMessage(current.why), ...questionMessages(spec, current, filled, asked)] }] };
     }
 
     const correction = detectCorrection(text, spec);
@@ -155,7 +178,7 @@ export class FormRunner {
       const parsed = this.parseCorrection(correction, input.parse.entities, filled);
       if (!parsed.ok) {
         const label = slotLabel(correction.slot);
-        const replies = [textMessage(`I couldn't change the ${label}: ${parsed.error}`), ...questionMessages(spec, current, filled)];
+        const replies = [textMessage(`I couldn't change the ${label}: ${parsed.error}`), ...questionMessages(spec, current, filled, asked)];
         return { handled: true, steps: [{ kind: 'reply', events: [], replies }] };
       }
       const updated = { ...filled, [correction.slot.name]: parsed.value };
@@ -164,7 +187,7 @@ export class FormRunner {
         handled: true,
         steps: [
           { kind: 'reply', events: [{ type: 'slot_set', at: now, name: correction.slot.name, value: parsed.value, form: spec.name }], replies: [confirm] },
-          ...this.advance(form, updated, now),
+          ...this.advance(form, updated, now, asked),
         ],
       };
     }
@@ -179,15 +202,15 @@ export class FormRunner {
       handled: true,
       steps: [
         { kind: 'reply', events: [{ type: 'slot_set', at: now, name: current.name, value: parsed.value, form: spec.name }], replies: [] },
-        ...this.advance(form, updated, now),
+        ...this.advance(form, updated, now, asked),
       ],
     };
   }
 
-  /** The current question again, after `preface` (an error explanation or "Back to …"). */
-  reask(form: RegisteredForm, filled: Readonly<Record<string, unknown>>, preface: string | undefined): PlanStep {
+  /** The current question again, after `preface` (an error explanation or "Back to …"); `asked` as in formProgress. */
+  reask(form: RegisteredForm, filled: Readonly<Record<string, unknown>>, preface: string | undefined, asked: readonly string[] = []): PlanStep {
     const slot = nextSlot(form.spec, filled);
-    const replies = [...(preface ? [textMessage(preface)] : []), ...(slot ? questionMessages(form.spec, slot, filled) : [])];
+    const replies = [...(preface ? [textMessage(preface)] : []), ...(slot ? questionMessages(form.spec, slot, filled, asked) : [])];
     return { kind: 'reply', events: [], replies };
   }
 
@@ -201,9 +224,9 @@ export class FormRunner {
   }
 
   /** Next question, or completion: `form_ended` then the owning skill's `run({ completedForm })`. */
-  private advance(form: RegisteredForm, filled: Readonly<Record<string, unknown>>, now: number): PlanStep[] {
+  private advance(form: RegisteredForm, filled: Readonly<Record<string, unknown>>, now: number, asked: readonly string[] = []): PlanStep[] {
     const slot = nextSlot(form.spec, filled);
-    if (slot) return [{ kind: 'reply', events: [], replies: questionMessages(form.spec, slot, filled) }];
+    if (slot) return [{ kind: 'reply', events: [], replies: questionMessages(form.spec, slot, filled, asked) }];
     const applicable = applicableSlots(form.spec, filled);
     const slots = Object.fromEntries(applicable.filter((s) => s.name in filled).map((s) => [s.name, filled[s.name]]));
     return [

@@ -3,7 +3,10 @@
  * (rephrase, then options and a hand-off), out-of-scope messages and hand-off requests.
  */
 import { ConfigError } from '../errors.ts';
-import { textMessage } from '../response/render.ts';
+import { detectInputProblem } from '../nlu/input-guard.ts';
+import { shortReplyIntent } from '../nlu/short-replies.ts';
+import type { ParseResult } from '../nlu/types.ts';
+import { quickReply, textMessage } from '../response/render.ts';
 import { FALLBACK_BUTTONS, CAPABILITY_BUTTONS, TEXTS } from '../response/templates.ts';
 import type { Skill } from '../skills/skill.ts';
 import { FormRunner, formTitle, type RegisteredForm } from './form-runner.ts';
@@ -35,6 +38,28 @@ export interface RulePolicyOptions {
    * message (independently worded questions are often rejected by the classifier; docs/knowledge.md, "Rescue").
    */
   rescueSkill?: Skill;
+  /**
+   * Retrieval-first routing: every message has been searched in the knowledge base (`TurnInput.knowledge`), and the
+   * decision uses both the NLU and the retrieval score. Thresholds are tuned on the dev half of the question sets
+   * (`npm run bench:answers -- --tune`, docs/knowledge.md).
+   */
+  knowledgeRouting?: KnowledgeRouting;
+}
+
+/** Retrieval-first routing settings (see {@link RulePolicyOptions.knowledgeRouting}). */
+export interface KnowledgeRouting {
+  /** The knowledge skill (answers, clarifies or says it does not know from the probe's hits). */
+  skill: Skill;
+  /** A message the NLU rejects (out of scope, or below the fallback threshold) goes to the knowledge skill at this retrieval score or above. */
+  rejectedMinScore: number;
+  /**
+   * A message the NLU gives to a dedicated non-knowledge intent (small talk, a questionnaire) goes to the knowledge
+   * skill instead when retrieval scores at least this and the NLU is less sure than `overrideMaxConfidence`.
+   */
+  overrideMinScore: number;
+  overrideMaxConfidence: number;
+  /** Closest topics offered with the fallback reply score at least this (0..1). */
+  nearMinScore: number;
 }
 
 /** Intents some skill or the policy itself answers. */
@@ -70,7 +95,7 @@ export class RulePolicy implements Policy {
   private readonly forms = new Map<string, RegisteredForm>();
   private readonly formTriggers = new Map<string, RegisteredForm>();
   private readonly runner = new FormRunner();
-  private readonly options: Required<Omit<RulePolicyOptions, 'rescueSkill'>> & Pick<RulePolicyOptions, 'rescueSkill'>;
+  private readonly options: Required<Omit<RulePolicyOptions, 'rescueSkill' | 'knowledgeRouting'>> & Pick<RulePolicyOptions, 'rescueSkill' | 'knowledgeRouting'>;
 
   constructor(options: RulePolicyOptions) {
     this.options = { formInterruptThreshold: 0.8, ...options };
@@ -102,7 +127,20 @@ export class RulePolicy implements Policy {
   }
 
   private route(input: TurnInput): PlanStep[] {
-    const { name, confidence } = input.parse.intent;
+    const problem = input.parse.trigger ? undefined : detectInputProblem(input.text);
+    if (problem) return [this.cannotRead(problem)];
+    const { name, confidence } = this.intentOf(input);
+    const kb = this.options.knowledgeRouting;
+    const signal = input.knowledge;
+    if (kb && signal && input.parse.trigger !== true) {
+      // One decision from both signals (retrieval-first routing).
+      const toKnowledge: PlanStep = { kind: 'skill', skill: kb.skill, intent: this.intentSkills.get(name) === kb.skill ? name : 'financial_education' };
+      const rejected = confidence < this.options.fallbackThreshold || name === OUT_OF_SCOPE_INTENT;
+      if (rejected) return signal.score >= kb.rejectedMinScore ? [toKnowledge] : name === OUT_OF_SCOPE_INTENT ? [this.outOfScope()] : this.fallback(input);
+      if (name !== HANDOFF_INTENT && this.intentSkills.get(name) !== kb.skill && confidence < kb.overrideMaxConfidence && signal.score >= kb.overrideMinScore) {
+        return [toKnowledge];
+      }
+    }
     if (confidence < this.options.fallbackThreshold) return this.withRescue(input, this.fallback(input));
     if (name === HANDOFF_INTENT) return [{ kind: 'handoff', reason: 'user_request' }];
     if (name === OUT_OF_SCOPE_INTENT) return this.withRescue(input, [this.outOfScope()]);
@@ -113,10 +151,33 @@ export class RulePolicy implements Policy {
     return [this.outOfScope()];
   }
 
+  /** The NLU's intent, or affirm/deny/thank_you for a short conversational reply ("yup", "10-4", "nah", "cheers"). */
+  private intentOf(input: TurnInput): ParseResult['intent'] {
+    if (input.parse.trigger) return input.parse.intent;
+    const short = shortReplyIntent(input.text);
+    return short && this.intentSkills.has(short) ? { name: short, confidence: 1 } : input.parse.intent;
+  }
+
+  /** A polite refusal for input Moneta cannot read (another language, binary data): never a guess, never a citation. */
+  private cannotRead(problem: 'binary' | 'non_english'): PlanStep {
+    return {
+      kind: 'reply',
+      events: [],
+      replies: [textMessage(problem === 'non_english' ? TEXTS.englishOnly : TEXTS.unreadable, [quickReply('Talk to a person', '/human_handoff')])],
+    };
+  }
+
   private planInForm(form: RegisteredForm, filled: Record<string, unknown>, input: TurnInput): PlanStep[] {
     const outcome = this.runner.continue(form, filled, input);
     if (outcome.handled) return outcome.steps;
-    const { name, confidence } = input.parse.intent;
+    const problem = input.parse.trigger ? undefined : detectInputProblem(input.text);
+    if (problem) return [this.cannotRead(problem), this.runner.reask(form, filled, undefined)];
+    const { name, confidence } = this.intentOf(input);
+    const kb = this.options.knowledgeRouting;
+    // A knowledge question in the middle of a questionnaire is answered, then the question is asked again.
+    if (kb && input.knowledge && !input.parse.trigger && (input.knowledge.score >= kb.rejectedMinScore || (this.intentSkills.get(name) === kb.skill && confidence >= this.options.fallbackThreshold && input.knowledge.score >= kb.overrideMinScore))) {
+      return [{ kind: 'skill', skill: kb.skill, intent: this.intentSkills.get(name) === kb.skill ? name : 'financial_education' }, this.runner.reask(form, filled, `Back to the ${formTitle(form.spec)}:`)];
+    }
     const interrupts = confidence >= this.options.formInterruptThreshold && !NON_INTERRUPTING.has(name);
     if (interrupts) {
       if (name === HANDOFF_INTENT) {
@@ -131,15 +192,15 @@ export class RulePolicy implements Policy {
           otherForm === form
             ? `We're already doing the ${formTitle(form.spec)}.`
             : `You're in the middle of the ${formTitle(form.spec)}. Let's finish it first, or say "cancel" to stop it.`;
-        return [this.runner.reask(form, filled, note)];
+        return [this.runner.reask(form, filled, note, input.state.activeForm?.asked)];
       }
       const skill = this.intentSkills.get(name);
-      if (skill) return [{ kind: 'skill', skill, intent: name }, this.runner.reask(form, filled, `Back to the ${formTitle(form.spec)}:`)];
+      if (skill) return [{ kind: 'skill', skill, intent: name }, this.runner.reask(form, filled, `Back to the ${formTitle(form.spec)}:`, input.state.activeForm?.asked)];
     }
     // Same error twice in a row: remind the user of the ways out.
     const repeated = lastBotTexts(input, 2)[1]?.startsWith(outcome.error) ?? false;
     const hint = repeated ? ' You can also say "why" to know why I ask, or "cancel" to stop.' : '';
-    return [this.runner.reask(form, filled, `${outcome.error}${hint}`)];
+    return [this.runner.reask(form, filled, `${outcome.error}${hint}`, input.state.activeForm?.asked)];
   }
 
   /** The steps, behind a second opinion from the rescue skill when one is configured (never for `/intent` payloads). */
@@ -151,11 +212,21 @@ export class RulePolicy implements Policy {
   private fallback(input: TurnInput): PlanStep[] {
     const misses = input.state.fallbackCount + 1;
     const offer = misses >= this.options.fallbackMissesBeforeHandoff;
+    // The closest knowledge topics, when retrieval found some, are offered with a person: never a dead end.
+    const nearMin = this.options.knowledgeRouting?.nearMinScore ?? Infinity;
+    const near = (input.knowledge?.hits ?? []).filter((h) => h.score >= nearMin).slice(0, 2);
+    const nearButtons = near.map((h) => quickReply(h.title.length > 64 ? `${h.title.slice(0, 61)}…` : h.title, `/kb_passage${JSON.stringify({ id: h.id })}`));
     return [
       {
         kind: 'reply',
         events: [{ type: 'fallback', at: input.now, reason: offer ? 'repeated_low_confidence' : 'low_confidence' }],
-        replies: [offer ? textMessage(TEXTS.fallbackOptions, FALLBACK_BUTTONS) : textMessage(TEXTS.rephrase)],
+        replies: [
+          offer
+            ? textMessage(TEXTS.fallbackOptions, [...nearButtons, ...FALLBACK_BUTTONS])
+            : near.length
+              ? textMessage(TEXTS.rephraseWithTopics, [...nearButtons, quickReply('Talk to a person', '/human_handoff')])
+              : textMessage(TEXTS.rephrase),
+        ],
       },
     ];
   }

@@ -1,6 +1,7 @@
 /** Dialogue stage contracts: what the policy sees for one turn and the plan of steps it returns. */
 import type { BotMessage } from '../contracts/chat-protocol.ts';
 import type { ParseResult } from '../nlu/types.ts';
+import type { KnowledgeHit } from '../rag/types.ts';
 import type { SessionEvent } from '../session/types.ts';
 import type { TrackerState } from '../session/tracker.ts';
 import type { Skill } from '../skills/skill.ts';
@@ -16,6 +17,26 @@ export interface TurnInput {
   /** The log before this turn. */
   events: readonly SessionEvent[];
   now: number;
+  /** How well the knowledge base answers this message (retrieval-first routing); absent for payloads or without a probe. */
+  knowledge?: KnowledgeSignal | undefined;
+}
+
+/** What one knowledge search says about a message: the best passages and how sure retrieval is. */
+export interface KnowledgeSignal {
+  /** The text searched. */
+  question: string;
+  /** Passages best first (after the reranker, when one is configured). */
+  hits: KnowledgeHit[];
+  /** Best retrieval relevance among the hits (0..1): the quantity the routing thresholds are tuned on. */
+  score: number;
+  /** Lead of the first hit over the second: reranker probabilities when reranked, else the relative fusion-score lead (0..1). */
+  margin: number;
+  reranked: boolean;
+}
+
+/** Searches every message in the knowledge base before the policy decides (retrieval-first routing). */
+export interface KnowledgeProbe {
+  search(text: string, parse: ParseResult): Promise<KnowledgeSignal | undefined>;
 }
 
 /**

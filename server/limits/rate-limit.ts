@@ -5,8 +5,9 @@
  * factory type, so nothing that consumes limits changes when it is swapped in.
  */
 import type { RequestHandler } from 'express';
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { MonetaError, RateLimitedError } from '../errors.ts';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { MonetaError, RateLimitedError, ServiceUnavailableError } from '../errors.ts';
 
 /** What a limiter decides for one request. */
 export type RateLimitDecision =
@@ -19,7 +20,7 @@ export interface RateLimiter {
   readonly rule: RateLimitRule;
   /**
    * Takes `points` (default 1) from `key`'s budget. Resolves with the decision; rejects only when the backing store
-   * fails (a `MonetaError('internal')`), never for an exhausted budget.
+   * fails (a `ServiceUnavailableError`: the "try again" error), never for an exhausted budget.
    */
   consume(key: string, points?: number): Promise<RateLimitDecision>;
 }
@@ -36,7 +37,7 @@ export type RateLimiterFactory = (rule: RateLimitRule) => RateLimiter;
 
 /**
  * Adapts any `rate-limiter-flexible` limiter (memory, Redis, PostgreSQL…) to `RateLimiter`: an exhausted budget
- * becomes `{ allowed: false, retryAfterMs }`, a store failure a `MonetaError('internal')` with the cause attached.
+ * becomes `{ allowed: false, retryAfterMs }`, a store failure (Redis away) a `ServiceUnavailableError` with the cause.
  */
 export function fromRateLimiterFlexible(rule: RateLimitRule, limiter: RateLimiterAbstract): RateLimiter {
   return {
@@ -48,7 +49,7 @@ export function fromRateLimiterFlexible(rule: RateLimitRule, limiter: RateLimite
       } catch (rejection) {
         // rate-limiter-flexible rejects with a RateLimiterRes when the budget is spent, with an Error when the store fails.
         if (rejection instanceof RateLimiterRes) return { allowed: false, remaining: 0, retryAfterMs: Math.max(0, rejection.msBeforeNext) };
-        throw new MonetaError('internal', 'Could not check the request rate.', { cause: rejection });
+        throw new ServiceUnavailableError(undefined, { cause: rejection });
       }
     },
   };
@@ -60,19 +61,38 @@ export function createMemoryRateLimiterFactory(): RateLimiterFactory {
     fromRateLimiterFlexible(rule, new RateLimiterMemory({ keyPrefix: rule.name, points: rule.points, duration: rule.durationSeconds }));
 }
 
-/** Options for `createRateLimiterFactory` (the `config.limits` slice). */
+/**
+ * The Redis factory (production mode, `MONETA_REDIS_URL`): every process counts against one budget per key, with the
+ * same rules as in memory. No in-memory insurance limiter: while Redis is away it would silently multiply the limits
+ * by the number of processes; requests get the "try again" error instead (turns need Redis for the lock anyway).
+ */
+export function createRedisRateLimiterFactory(redis: Redis, prefix = 'moneta:rl:'): RateLimiterFactory {
+  return (rule) =>
+    fromRateLimiterFlexible(rule, new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}${rule.name}`, points: rule.points, duration: rule.durationSeconds }));
+}
+
+/** Options for `createRateLimiterFactory` (the `config.limits` slice, plus the Redis connection when configured). */
 export interface RateLimiterFactoryOptions {
-  /** Where counters live. `memory`: per process (one instance, or sticky sessions in front). */
-  backend: 'memory';
+  /**
+   * Where counters live. `memory`: per process (one instance, or sticky sessions in front); `redis`: shared by every
+   * process. Unset: `redis` when a Redis connection is given, else `memory`.
+   */
+  backend?: 'memory' | 'redis' | undefined;
+  /** The command connection (fail-fast) from `openRedis`. */
+  redis?: Redis | undefined;
 }
 
 /** The factory for the configured backend. The one place a backend is chosen. */
 export function createRateLimiterFactory(options: RateLimiterFactoryOptions): RateLimiterFactory {
-  switch (options.backend) {
+  const backend = options.backend ?? (options.redis ? 'redis' : 'memory');
+  switch (backend) {
     case 'memory':
       return createMemoryRateLimiterFactory();
+    case 'redis':
+      if (!options.redis) throw new MonetaError('config_invalid', 'MONETA_RATE_LIMIT_BACKEND=redis needs MONETA_REDIS_URL.');
+      return createRedisRateLimiterFactory(options.redis);
     default:
-      throw new MonetaError('config_invalid', `Unknown rate-limit backend ${String(options.backend)}.`);
+      throw new MonetaError('config_invalid', `Unknown rate-limit backend ${String(backend)}.`);
   }
 }
 

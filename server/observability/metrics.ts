@@ -13,6 +13,10 @@ export interface MonetaMetrics {
   errorsTotal: Counter<'code'>;
   /** Per-stage latency in seconds. */
   stageDuration: Histogram<'stage'>;
+  /** "Did this help?" answers on knowledge answers, by cited passage and `helpful` (`true`/`false`). */
+  knowledgeFeedbackTotal: Counter<'passage' | 'helpful'>;
+  /** What the knowledge skill did with questions: `answered`, `clarified`, `refused`. */
+  knowledgeOutcomesTotal: Counter<'outcome'>;
 }
 
 /** Options for `createMetrics`. */
@@ -50,5 +54,17 @@ export function createMetrics(options: CreateMetricsOptions = {}): MonetaMetrics
     buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  return { registry, messagesTotal, errorsTotal, stageDuration };
+  const knowledgeFeedbackTotal = new Counter({
+    name: `${prefix}knowledge_feedback_total`,
+    help: 'Thumbs up/down on knowledge answers, by cited passage.',
+    labelNames: ['passage', 'helpful'] as const,
+    registers: [registry],
+  });
+  const knowledgeOutcomesTotal = new Counter({
+    name: `${prefix}knowledge_outcomes_total`,
+    help: 'Knowledge questions answered, clarified or refused.',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  return { registry, messagesTotal, errorsTotal, stageDuration, knowledgeFeedbackTotal, knowledgeOutcomesTotal };
 }

@@ -34,6 +34,20 @@ export interface EmbedderTuning {
   chunking: ChunkingOptions;
   /** Fusion settings for this embedder (RRF weights, intent boost, …) over the retriever's defaults. */
   retriever?: HybridRetrieverOptions;
+  /** Retrieval-first routing thresholds for this embedder (absent: derived from `minScore` / `rescueMinScore`). */
+  routing?: Partial<RoutingThresholds>;
+}
+
+/** Retrieval-first routing thresholds on the retrieval score (see `KnowledgeRouting` in server/dialogue/policy.ts). */
+export interface RoutingThresholds {
+  /** Answer a message the NLU rejected (out of scope / unsure) from this score up. */
+  rejectedMinScore: number;
+  /** Answer instead of a dedicated intent (small talk, a questionnaire) from this score up … */
+  overrideMinScore: number;
+  /** … when the NLU's confidence in that intent is below this. */
+  overrideMaxConfidence: number;
+  /** Closest topics offered with the fallback reply from this score up. */
+  nearMinScore: number;
 }
 
 /**
@@ -50,7 +64,17 @@ export const TUNED_FOR_EMBEDDER: Array<{ match: RegExp } & EmbedderTuning> = [
   // (npm run bench:kb, "dev-tuned").
   // Rescue threshold: at most 1% of the NLU's out-of-scope validation messages score this high (npm run
   // bench:kb-rescue, bench/results/kb-rescue.json).
-  { match: /^combined\(.*moneta-retrieval/, minScore: 0.351, rescueMinScore: 0.6315, relevanceDenseWeight: 0.7, chunking: RETRIEVAL_CHUNKING },
+  {
+    match: /^combined\(.*moneta-retrieval/,
+    minScore: 0.351,
+    rescueMinScore: 0.6315,
+    relevanceDenseWeight: 0.7,
+    chunking: RETRIEVAL_CHUNKING,
+    // 20 candidates per list instead of 50: the same answers on the dev half end to end (bench:answers --tune,
+    // CANDIDATES=50/20/12 all 84.5% first cited right) with a 60-chunk HNSW search instead of 150.
+    retriever: { candidates: 20 },
+    routing: { rejectedMinScore: 0.6315, overrideMinScore: 0.7, overrideMaxConfidence: 0.6 },
+  },
   // The retrieval encoder alone.
   { match: /^moneta-retrieval/, minScore: 0.439, relevanceDenseWeight: 0.7, chunking: RETRIEVAL_CHUNKING },
   // Hashed n-grams: the best chunk cosine alone separated unanswerable questions best (IDK F1 0.62 vs 0.34 for the
@@ -72,6 +96,20 @@ function rescueSetting(configured: number | 'off' | undefined, tuned: number | u
   return value === undefined ? {} : { rescueMinScore: value };
 }
 
+/**
+ * The routing thresholds for a tuning: its own values, else the rescue threshold (or, without one, never answering
+ * rejected messages). A configured `rescueMinScore` overrides `rejectedMinScore` (`off` = never).
+ */
+export function routingFor(tuning: EmbedderTuning, minScore: number, configuredRescue?: number | 'off'): RoutingThresholds {
+  const rejected = configuredRescue === 'off' ? Infinity : (configuredRescue ?? tuning.routing?.rejectedMinScore ?? tuning.rescueMinScore ?? Infinity);
+  return {
+    rejectedMinScore: rejected,
+    overrideMinScore: tuning.routing?.overrideMinScore ?? Math.max(rejected, 0.7),
+    overrideMaxConfidence: tuning.routing?.overrideMaxConfidence ?? 0.6,
+    nearMinScore: tuning.routing?.nearMinScore ?? minScore * 0.6,
+  };
+}
+
 /** The tuned settings for an embedder (by model id pattern), or conservative defaults for an unknown one. */
 export function tuningFor(modelId: string): EmbedderTuning {
   return TUNED_FOR_EMBEDDER.find((t) => t.match.test(modelId)) ?? FALLBACK_TUNING;
@@ -89,6 +127,8 @@ export interface KnowledgeBase {
   minScore: number;
   /** The rescue threshold in force (`config.knowledge.rescueMinScore`, else the embedder's tuned value); absent = off. */
   rescueMinScore?: number;
+  /** Retrieval-first routing thresholds in force (the rescue setting, when configured, sets `rejectedMinScore`). */
+  routing: RoutingThresholds;
   index: KnowledgeIndex;
   retriever: HybridRetriever;
   /** How the index was obtained at start-up, and why it was rebuilt if it was. */
@@ -227,9 +267,11 @@ export async function createKnowledgeBase(config: MonetaConfig, options: CreateK
   }
   const tuning = tuningFor(embedder.modelId);
   const retriever = new HybridRetriever(opened.index, embedder, { ...retrieverOptionsFor(tuning), ...options.retriever });
+  const minScore = config.knowledge.minScore ?? tuning.minScore;
   return {
     embedder,
-    minScore: config.knowledge.minScore ?? tuning.minScore,
+    minScore,
+    routing: routingFor(tuning, minScore, config.knowledge.rescueMinScore),
     ...rescueSetting(config.knowledge.rescueMinScore, tuning.rescueMinScore),
     index: opened.index,
     retriever,

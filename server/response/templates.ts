@@ -20,15 +20,16 @@ export const TEXTS = {
   capabilities:
     'I can help you with four things: answer questions about your cards, payments and account; explain financial concepts, with sources; estimate your credit risk from a few questions, with the reasons; and suggest an investment portfolio that fits your risk profile.',
   rephrase: "Sorry, I didn't quite get that. Could you say it another way?",
+  rephraseWithTopics: "Sorry, I'm not sure I understood. Is it about one of these? You can also say it another way, or talk to a person.",
+  englishOnly: "Sorry, I can only answer in English for now. Could you ask your question in English? Or I can put you in touch with a person.",
+  unreadable: "Sorry, I couldn't read that message: it doesn't look like text. Could you type your question?",
   fallbackOptions:
     "I'm still not sure what you mean, sorry. Here is what I can help with. Or, if you prefer, I can put you in touch with a person.",
   outOfScope:
     "Sorry, that's outside what I can help with. I'm Moneta, your bank's assistant: I can answer questions about your cards, payments and account, explain financial concepts, estimate your credit risk, or suggest a portfolio.",
   handoffSent: "I've passed our conversation to a member of our team; someone will take over here shortly.",
-  handoffFailed:
-    "I'm sorry, I couldn't reach our team just now. Please try again in a few minutes, or contact us by phone or in a branch.",
-  handoffUnavailable:
-    "A colleague can't join this chat right now. You can reach our team by phone or in a branch, and I'm still here if I can help.",
+  handoffFailed: "I'm sorry, I couldn't reach our team just now. Please try again in a few minutes.",
+  handoffUnavailable: "A colleague can't join this chat right now, but I'm still here if I can help.",
   skillFailed: "Sorry, something went wrong on my side while answering that. Please try again in a moment.",
   internalError: 'Sorry, something went wrong on my side. Please try again in a moment.',
 } as const;

@@ -1,23 +1,31 @@
 /** In-memory SessionStore for tests, the bench and `MONETA_SESSION_STORE=memory` (conversations are lost on restart). */
 import { NotFoundError } from '../errors.ts';
-import type { SessionEvent, SessionRecord, SessionStore } from './types.ts';
+import type { SessionEvent, SessionOwner, SessionRecord, SessionStore } from './types.ts';
 
 /** Keeps sessions in a Map; returns copies so callers cannot mutate stored state. */
 export class MemorySessionStore implements SessionStore {
   private readonly sessions = new Map<string, SessionRecord>();
 
-  async create(id: string, now: number): Promise<SessionRecord> {
+  async create(id: string, now: number, owner: SessionOwner): Promise<SessionRecord> {
     let record = this.sessions.get(id);
     if (!record) {
-      record = { id, createdAt: now, updatedAt: now, events: [] };
+      record = { id, owner, createdAt: now, updatedAt: now, events: [] };
       this.sessions.set(id, record);
     }
     return copy(record);
   }
 
+  async listIds(): Promise<string[]> {
+    return [...this.sessions.values()].sort((a, b) => a.updatedAt - b.updatedAt).map((r) => r.id);
+  }
+
   async get(id: string): Promise<SessionRecord | undefined> {
     const record = this.sessions.get(id);
     return record && copy(record);
+  }
+
+  async getOwner(id: string): Promise<SessionOwner | null | undefined> {
+    return this.sessions.get(id)?.owner;
   }
 
   async append(id: string, events: SessionEvent[], now: number): Promise<void> {

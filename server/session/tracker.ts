@@ -9,6 +9,8 @@ export interface ActiveForm {
   filled: Record<string, unknown>;
   /** The slot of the last `form_question` the bot asked in this form. */
   requestedSlot: string | undefined;
+  /** Slots the bot has asked in this form, in order (slots answered in advance never appear: progress counts these). */
+  asked: string[];
 }
 
 /** State derived from the log. */
@@ -64,7 +66,7 @@ export function deriveState(events: readonly SessionEvent[]): TrackerState {
         }
         break;
       case 'form_started':
-        state.activeForm = { name: event.form, filled: {}, requestedSlot: undefined };
+        state.activeForm = { name: event.form, filled: {}, requestedSlot: undefined, asked: [] };
         break;
       case 'form_ended':
         if (state.activeForm?.name === event.form) state.activeForm = undefined;
@@ -86,6 +88,21 @@ function trackBotMessage(state: TrackerState, message: BotMessage): void {
     // The text right before a form_question event is its question, even when it does not end in "?".
     if (state.lastBotText !== undefined) state.lastBotQuestion = state.lastBotText;
     const q = message.custom as FormQuestionPayload;
-    if (state.activeForm && q.form === state.activeForm.name) state.activeForm.requestedSlot = q.slot;
+    if (state.activeForm && q.form === state.activeForm.name) {
+      state.activeForm.requestedSlot = q.slot;
+      if (!state.activeForm.asked.includes(q.slot)) state.activeForm.asked.push(q.slot);
+    }
   }
+}
+
+/** A knowledge answer recorded in the log (`knowledge` event with outcome `answered`). */
+export type KnowledgeAnswerEvent = Extract<SessionEvent, { type: 'knowledge' }>;
+
+/** The answered `knowledge` event with this answer id, or undefined (feedback for an unknown answer changes nothing). */
+export function findKnowledgeAnswer(events: readonly SessionEvent[], answerId: string): KnowledgeAnswerEvent | undefined {
+  for (let i = events.length - 1; i >= 0; i -= 1) {
+    const e = events[i]!;
+    if (e.type === 'knowledge' && e.outcome === 'answered' && e.answerId === answerId) return e;
+  }
+  return undefined;
 }

@@ -12,24 +12,60 @@ export type SessionEvent =
   | { type: 'form_ended'; at: number; form: string; reason: 'completed' | 'cancelled' | 'failed' }
   | { type: 'fallback'; at: number; reason: string }
   | { type: 'handoff'; at: number; reason: string }
-  | { type: 'skill_ran'; at: number; skill: string; intent: string; ok: boolean };
+  /** The customer asked to be called back (issue 12): stored with the conversation, sent with its transcript. */
+  | { type: 'callback_requested'; at: number; ticket: string; time: string; phone: string; sent: boolean }
+  | { type: 'skill_ran'; at: number; skill: string; intent: string; ok: boolean }
+  /**
+   * What the knowledge skill did with a question: answered from `passages[0]` (the rest are the next best, offered
+   * after a thumbs-down), asked which of `passages` was meant, or refused (`passages` = the closest topics offered).
+   */
+  | { type: 'knowledge'; at: number; outcome: 'answered' | 'clarified' | 'refused'; passages: string[]; score: number; answerId?: string }
+  /** "Did this help?" on a knowledge answer (`answerId` of a `knowledge` event in this session). */
+  | { type: 'feedback'; at: number; answerId: string; passageId: string; helpful: boolean };
+
+/**
+ * Who may reach a conversation, as an opaque string the ownership stage (server/session/ownership.ts) computes and
+ * compares: never a credential itself, only a hash of one (e.g. `anon:<sha256 of the session secret>`,
+ * `sub:<sha256 of issuer and subject>`, `rest`). Stores keep it verbatim and never interpret it.
+ */
+export type SessionOwner = string;
 
 /** A stored conversation. */
 export interface SessionRecord {
   id: string;
+  /** The owner it was created for; `null` only for conversations stored before owners existed (nobody can resume them). */
+  owner: SessionOwner | null;
   createdAt: number;
   updatedAt: number;
   events: SessionEvent[];
 }
 
-/** Persistence for conversations. Implementations must pass test/contract/session-store.contract.ts. */
+/**
+ * Persistence for conversations. Implementations must pass test/contract/session-store.contract.ts. The app wraps
+ * every store in the masking step (server/session/masking-session-store.ts), so events arrive with personal data
+ * already masked: stores persist them as given.
+ */
 export interface SessionStore {
-  /** Creates an empty session with this id if none exists; returns the record. */
-  create(id: string, now: number): Promise<SessionRecord>;
+  /**
+   * Creates an empty session with this id and owner if none exists; returns the record. An existing session is
+   * returned unchanged (its owner included): the caller compares owners, a store never re-assigns one.
+   */
+  create(id: string, now: number, owner: SessionOwner): Promise<SessionRecord>;
   get(id: string): Promise<SessionRecord | undefined>;
+  /**
+   * The owner of a session without reading its events (the ownership check runs before every access): `undefined`
+   * when there is no such session, `null` for a conversation stored before owners existed.
+   */
+  getOwner(id: string): Promise<SessionOwner | null | undefined>;
   /** Appends events in order; throws NotFoundError for an unknown session. */
   append(id: string, events: SessionEvent[], now: number): Promise<void>;
+  /** Deletes a session and its events for good (rows removed, not flagged); returns whether it existed. */
   delete(id: string): Promise<boolean>;
+  /**
+   * Ids of every stored conversation, least recently updated first (reports such as `moneta kb report`). Optional: a
+   * store that cannot enumerate leaves it out, and the report says so.
+   */
+  listIds?(): Promise<string[]>;
   /** Deletes sessions not updated since `olderThan` (epoch ms); returns how many. */
   deleteOlderThan(olderThan: number): Promise<number>;
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 /** Skill contract: a capability that handles some intents and (optionally) owns forms. */
 import type { BotMessage } from '../contracts/chat-protocol.ts';
 import type { FormSpec } from '../dialogue/forms.ts';
+import type { KnowledgeSignal } from '../dialogue/types.ts';
 import type { ParseResult } from '../nlu/types.ts';
 import type { SessionEvent } from '../session/types.ts';
 
@@ -11,12 +12,16 @@ export interface SkillContext {
   parse: ParseResult;
   /** The user's text. */
   text: string;
+  /** The intent the policy routed this turn on (may differ from `parse.intent`, e.g. "10-4" → affirm). */
+  intent?: string;
   /** The conversation so far (read-only). */
   events: readonly SessionEvent[];
   /** When a form owned by this skill has just completed: its name and the filled slots. */
   completedForm?: { name: string; slots: Record<string, unknown> };
   now: number;
   signal?: AbortSignal;
+  /** The knowledge search of this message made before routing (retrieval-first), reused instead of searching again. */
+  knowledge?: KnowledgeSignal | undefined;
 }
 
 /** New events to append and replies to send, in order. */

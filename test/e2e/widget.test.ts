@@ -48,9 +48,14 @@ async function openWidget(): Promise<void> {
   await w.dialog.waitFor({ state: 'visible' });
 }
 
+/** GET /api/v1/sessions/:id/messages as the owner: the public id in the path, the session reference as the credential. */
+function fetchHistory(reference: string): Promise<Response> {
+  return fetch(`${server.url}/api/v1/sessions/${reference.split('.')[0]}/messages`, { headers: { authorization: `Bearer ${reference}` } });
+}
+
 /** The server's copy of a conversation (GET /api/v1/sessions/:id/messages). */
 async function serverHistory(sessionId: string): Promise<Array<{ from: string; text?: string }>> {
-  const res = await fetch(`${server.url}/api/v1/sessions/${sessionId}/messages`);
+  const res = await fetchHistory(sessionId);
   expect(res.status).toBe(200);
   return ((await res.json()) as { messages: Array<{ from: string; text?: string }> }).messages;
 }
@@ -247,7 +252,7 @@ describe('Moneta widget in a real browser', () => {
     expect(await w.userBubbles.count()).toBe(0);
     // The old id is removed first and the new one stored when the server confirms it: wait for a new, non-empty id.
     await expect.poll(async () => { const id = await w.storedSessionId(); return id !== undefined && id !== oldId && /\S/.test(id); }).toBe(true);
-    expect((await fetch(`${server.url}/api/v1/sessions/${oldId}/messages`)).status).toBe(404);
+    expect((await fetchHistory(oldId!)).status).toBe(404);
     await w.send('hello');
     await w.waitForBot(/I'm Moneta/);
   });
@@ -319,13 +324,18 @@ describe('Moneta widget in a real browser', () => {
     const answered = await answerFormUntil(card, (slot, min, max) => (slot === 'amount' ? 20000 : Math.min(max, Math.max(min, 10))));
     expect(answered).toBeGreaterThanOrEqual(6); // the brief asks for 6–10 questions
     await card.waitFor();
-    expect(await card.locator('h3').textContent()).toMatch(/risk score \d+\/10/);
+    expect(await card.locator('h3').textContent()).toMatch(/risk score \d+ of 10/);
     const slices = card.getByRole('img', { name: /^Allocation donut: / }).locator('svg path.ct-slice-donut');
     await slices.first().waitFor();
     expect(await slices.count()).toBe(await card.locator('.legend li').count());
+    expect(await card.locator('.legend li').count()).toBeLessThanOrEqual(5); // asset groups, not 13 funds
+    // One result, once: the text twin is not shown next to the card.
+    expect(await w.botBubbles.filter({ hasText: /risk score \d+ of 10/ }).count()).toBe(0);
     expect(await card.locator('.stats').innerText()).toMatch(/Expected return\s+\d+\.\d% a year[\s\S]*Volatility\s+\d+\.\d% a year/);
-    expect(await card.locator('.outcomes-title').textContent()).toContain('20,000');
+    expect(await card.locator('.outcomes-title').textContent()).toContain('€20,000');
     expect(await card.locator('.outcome-range dd').count()).toBe(3);
+    for (const v of await card.locator('.outcome-range dd').allInnerTexts()) expect(v).toMatch(/^€[\d,]+$/); // currency on every amount
+    await card.getByRole('img', { name: /^Fan chart of the range of outcomes over \d+ years/ }).locator('path.fan-area').waitFor();
     const frontier = card.getByRole('img', { name: /Efficient frontier chart; suggested portfolio at/ });
     await frontier.locator('.frontier-line path.ct-line').waitFor();
     expect(await frontier.locator('.frontier-chosen .ct-point').count()).toBe(1);
@@ -341,10 +351,16 @@ describe('Moneta widget in a real browser', () => {
     const answered = await answerFormUntil(card, (_slot, min, max) => Math.round(min + (Math.min(max, min * 50) - min) / 4));
     expect(answered).toBeGreaterThanOrEqual(5);
     await card.waitFor();
+    expect(await card.locator('h3').textContent()).toMatch(/^(Low|Medium|High) risk: (about \d+|fewer than 1) in 100 similar loans ran into trouble$/);
     expect(await card.locator('.pd-value').textContent()).toMatch(/^\d{1,3}\.\d%$/);
     expect(await card.locator('.band-badge').textContent()).toMatch(/^Risk band: (low|medium|high)$/);
-    await card.getByRole('img', { name: /estimated probability of default/ }).locator('svg path.ct-slice-donut').first().waitFor();
+    const gauge = card.getByRole('img', { name: /estimated probability of default/ });
+    expect(await gauge.locator('path.gauge-band').count()).toBe(3);
+    expect(await gauge.locator('.gauge-marker').count()).toBe(1);
     expect(await card.locator('.reasons li').count()).toBeGreaterThan(0);
+    expect(await card.locator('.reasons li').count()).toBeLessThanOrEqual(4);
+    expect(await card.innerText()).not.toMatch(/\bDM\b|Deutsche Mark/); // behind "How this was calculated" only
+    expect(await w.botBubbles.filter({ hasText: /similar loans ran into trouble/ }).count()).toBe(0);
     expect(await card.locator('.meta').textContent()).toMatch(/Model: \S+/);
     expect(await card.locator('.disclaimer').textContent()).toMatch(/not a credit decision/);
   });
@@ -398,11 +414,21 @@ describe('Moneta widget in a real browser', () => {
     await creditCard.waitFor();
     expect(await creditCard.locator('.pd-value').textContent()).toBe('18.0%');
     expect(await creditCard.locator('.band-badge').textContent()).toBe('Risk band: medium');
-    // The gauge: the low band filled, the medium band filled up to 18% and faded beyond, the high band faded.
+    // The gauge: three labelled band arcs, ticks at the boundaries, and a marker 40% into the medium band.
     const gauge = creditCard.getByRole('img', { name: /probability of default 18\.0%, risk band medium; bands: low 0%–10%, medium 10%–30%, high 30%–100%/ });
-    await gauge.locator('svg path.ct-slice-donut').first().waitFor();
-    expect(await gauge.locator('.gauge-fill path').count()).toBe(2);
-    expect(await gauge.locator('.gauge-rest path').count()).toBe(2);
+    expect(await gauge.locator('path.gauge-band').evaluateAll((els) => els.map((e) => e.getAttribute('class')))).toEqual([
+      'gauge-band band-low', 'gauge-band band-medium', 'gauge-band band-high',
+    ]);
+    expect(await gauge.locator('.gauge-band-label').allTextContents()).toEqual(['Low', 'Medium', 'High']);
+    expect(await gauge.locator('.gauge-tick').allTextContents()).toEqual(['10.0%', '30.0%']);
+    // Marker at 1/3 + 0.4 × 1/3 of the half circle from the left: angle 180° × (1 − 0.4667) → x = 110 + 84·cos(96°).
+    expect(Number(await gauge.locator('line.gauge-marker').getAttribute('x2'))).toBeCloseTo(110 + 84 * Math.cos(Math.PI * (1 - 1.4 / 3)), 0);
+    expect(await creditCard.locator('h3').textContent()).toBe('Medium risk: about 18 in 100 similar loans ran into trouble');
+    // Thresholds, assumptions and the model sit behind "How this was calculated", collapsed until asked for.
+    const how = creditCard.locator('details.how');
+    expect(await how.getAttribute('open')).toBeNull();
+    await creditCard.getByText('How this was calculated').click();
+    expect(await how.getAttribute('open')).toBe('');
     expect(await creditCard.locator('.band-explanation').textContent()).toBe('Medium: between 10% and 30%.');
     expect(await creditCard.getByRole('list', { name: 'Assumptions' }).textContent()).toContain('Deutsche Mark');
     // Up/down markers, with the direction spelled out for screen readers.
@@ -420,6 +446,8 @@ describe('Moneta widget in a real browser', () => {
     expect(await donut.locator('svg path.ct-slice-donut').count()).toBe(3);
     expect(await card.locator('.stats').innerText()).toMatch(/Expected return\s+5\.8% a year[\s\S]*Volatility\s+10\.4% a year/);
     expect(await card.locator('.outcome-range dd').allInnerTexts()).toEqual(['19,500', '34,800', '58,100']);
+    // Without an outcome path the fan runs from the amount today to the range at the horizon.
+    await card.getByRole('img', { name: /^Fan chart of the range of outcomes over 10 years: poor case 19,500, typical 34,800, good case 58,100$/ }).waitFor();
     const frontier = card.getByRole('img', { name: /Efficient frontier chart; suggested portfolio at 10\.4% volatility and 5\.8% expected return/ });
     // Drawn at its real width although it was created while the panel was closed: the chosen point sits inside the
     // plot, at its volatility's share of the x axis (not squashed at the left edge).
@@ -427,6 +455,7 @@ describe('Moneta widget in a real browser', () => {
     await expect.poll(async () => Number(await point.getAttribute('x1')), { timeout: 10_000 }).toBeGreaterThan(120);
     expect(await frontier.locator('.frontier-line path.ct-line').count()).toBe(1);
     expect(await card.locator('.rationale strong').textContent()).toBe('balanced');
+    expect(await card.getByRole('group', { name: 'What you can do next' }).count()).toBe(0); // no nextSteps in this payload
     expect(await page.locator('moneta-widget .notice.handoff').textContent()).toBe('Handing you over to a person. You asked for a person.');
     // The error shows once, as a notice (its text twin is not repeated as a bubble).
     expect(await page.locator('moneta-widget .notice.error').textContent()).toBe(`⚠ Error: ${tooFast}`);

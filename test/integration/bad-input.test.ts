@@ -1,6 +1,6 @@
 /** Bad input of every kind gets a clear error (event or 4xx JSON), never a crash, and leaves the conversation unchanged. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, connectSocket, requestSession, rest, say, startTestApp, type TestApp } from '../fixtures/platform/test-app.ts';
+import { bearer, collect, connectSocket, publicId, requestSession, rest, say, startTestApp, type TestApp } from '../fixtures/platform/test-app.ts';
 
 const errorEvents = (code: string, message: string) => [{ text: message }, { custom: { type: 'error', code, message } }];
 
@@ -129,7 +129,7 @@ describe('floods', () => {
     const limited = { text: 'Too many messages: please wait a moment and try again.' };
     const limitedCustom = { custom: { type: 'error', code: 'rate_limited', message: limited.text } };
     expect(events.slice(5)).toEqual([limited, limitedCustom, limited, limitedCustom, limited, limitedCustom]);
-    const history = (await fetch(`${t.url}/api/v1/sessions/${id}/messages`).then((r) => r.json())) as { messages: Array<{ from: string }> };
+    const history = (await fetch(`${t.url}/api/v1/sessions/${publicId(id)}/messages`, { headers: bearer(id) }).then((r) => r.json())) as { messages: Array<{ from: string }> };
     expect(history.messages.filter((m) => m.from === 'user')).toHaveLength(5);
     socket.disconnect();
   });

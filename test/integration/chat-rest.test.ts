@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BotMessage, RestWebhookReply } from '../../server/contracts/chat-protocol.ts';
 import { CAPABILITY_BUTTONS, TEXTS } from '../../server/response/templates.ts';
-import { connectSocket, requestSession, rest, say, startTestApp, type TestApp } from '../fixtures/platform/test-app.ts';
+import { startIdentityProvider, type TestIdentityProvider } from '../fixtures/platform/identity-provider.ts';
+import { bearer, connectSocket, requestSession, rest, say, startTestApp, type TestApp } from '../fixtures/platform/test-app.ts';
 
 /** CONTRACTS §2 written out independently of the server's renderer: text(+buttons) | custom | image, one per event. */
 function asRest(recipient: string, m: BotMessage): RestWebhookReply {
@@ -35,11 +36,14 @@ const SCRIPT = [
 
 describe('REST webhook', () => {
   let t: TestApp;
+  let idp: TestIdentityProvider;
   beforeAll(async () => {
-    t = await startTestApp();
+    idp = await startIdentityProvider();
+    t = await startTestApp({ config: { auth: { jwksUrl: idp.jwksUrl, issuer: idp.issuer, audience: idp.audience } } });
   });
   afterAll(async () => {
     await t.close();
+    await idp.close();
   });
 
   it('answers with Rasa-shaped elements: recipient_id, text, buttons', async () => {
@@ -64,11 +68,13 @@ describe('REST webhook', () => {
     socket.disconnect();
   });
 
-  it('continues one conversation across channels (sender = session id)', async () => {
-    const socket = await connectSocket(t.url);
+  it('continues one signed-in customer\'s conversation across channels (sender = session id, same token)', async () => {
+    // Only the owner may write to a conversation (CONTRACTS §8): the customer's token proves it on both channels.
+    const token = await idp.token('customer-42');
+    const socket = await connectSocket(t.url, ['websocket'], { token });
     const id = await requestSession(socket);
     await say(socket, id, '/credit_risk_assessment', 3);
-    const { json } = await rest(t.url, { sender: id, message: '7000' });
+    const { json } = await rest(t.url, { sender: id, message: '7000' }, bearer(token));
     expect((json as RestWebhookReply[])[0]).toEqual({ recipient_id: id, text: 'Over how many months?' });
     const next = await say(socket, id, '12', 2);
     expect(next[0]).toMatchObject({ text: 'Do you own your home, rent, or live for free?' });

@@ -4,7 +4,8 @@ import { TEXTS } from '../../server/response/templates.ts';
 import { CAPABILITY_BUTTONS } from '../../server/response/templates.ts';
 import { connectSocket, requestSession, say, collect, startTestApp, type TestApp } from '../fixtures/platform/test-app.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** A server-issued session reference: a random UUID (the public id) and a 256-bit secret (CONTRACTS §8). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.[A-Za-z0-9_-]{43}$/;
 
 describe('Socket.IO chat channel', () => {
   let t: TestApp;
@@ -15,7 +16,7 @@ describe('Socket.IO chat channel', () => {
     await t.close();
   });
 
-  it('confirms a new session with a server-generated UUID, never null', async () => {
+  it('confirms a new session with a server-generated UUID and secret, never null', async () => {
     const socket = await connectSocket(t.url);
     const id = await requestSession(socket, null);
     expect(id).toMatch(UUID);

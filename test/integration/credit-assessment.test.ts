@@ -109,12 +109,13 @@ describe('credit_risk form over the REST webhook', () => {
     r = await webhook(sender, "I'm 41");
 
     expect(r).toHaveLength(2);
-    expect(r[0]!.text).toMatch(/^Estimated probability of default: \d+\.\d%/);
-    expect(r[0]!.text).toMatch(/2,500 € was converted to 4,890 DM/);
-    expect(r[0]!.text).toMatch(/estimate, not a credit decision/);
+    expect(r[0]!.text).toMatch(/^(Low|Medium|High) risk: (about \d+|fewer than 1) in 100 similar loans ran into trouble\./);
+    expect(r[0]!.text).toMatch(/estimate from historical data, not a credit decision/);
+    expect(r[0]!.buttons?.map((b) => b.title)).toContain('Talk to a person');
     const payload = r[1]!.custom as unknown as CreditAssessmentPayload;
     expect(r[1]!.text).toBeUndefined();
     expect(payload).toMatchObject({ type: 'credit_assessment', model: 'german' });
+    expect(payload.assumptions).toEqual(expect.arrayContaining([expect.stringMatching(/2,500 € was converted to 4,890 DM/)]));
 
     // The chat payload and the API agree for the same answers.
     const features = {

@@ -72,12 +72,12 @@ async function converse(messages: string[], next?: (last: RestWebhookReply[]) =>
 
 describe('forms prefilled from the starting message (REST and Socket.IO alike)', () => {
   it.each([
-    // [case, opening message, texts after the intro, the question asked next]
-    ['prefilled', 'I have 20,000 to invest for 15 years', ['Got it: amount 20,000, horizon 15 years.', 'What is the main goal for this money?'], { form: 'risk_profile', slot: 'goal', step: 1, total: 9 }],
-    ['prefilled', "I'd like to borrow 5,000 euros for 2 years, would I get approved?", ['Got it: amount 5,000 EUR, duration 24 months.', 'Do you own your home, rent, or live for free?'], { form: 'loan_check', slot: 'housing', step: 3, total: 3 }],
+    // [case, opening message, texts after the intro, the question asked next (progress counts only questions asked)]
+    ['prefilled', 'I have 20,000 to invest for 15 years', ['Got it: amount 20,000, horizon 15 years.', 'What is the main goal for this money?'], { form: 'risk_profile', slot: 'goal', step: 1, total: 7 }],
+    ['prefilled', "I'd like to borrow 5,000 euros for 2 years, would I get approved?", ['Got it: amount 5,000 EUR, duration 24 months.', 'Do you own your home, rent, or live for free?'], { form: 'loan_check', slot: 'housing', step: 1, total: 1 }],
     ['partial', 'I want to invest for 10 years', ['Got it: horizon 10 years.', 'What is the main goal for this money?'], { form: 'risk_profile', slot: 'goal' }],
-    ['partial', 'can I borrow €15k?', ['Got it: amount 15,000 EUR.', 'Over how many months?'], { form: 'loan_check', slot: 'duration', step: 2, total: 4 }],
-    ['out of range', 'can I borrow 5000 euros over 500 months?', ['Got it: amount 5,000 EUR. I noted 500 months, but the duration must be between 4 and 72 months.', 'Over how many months?'], { form: 'loan_check', slot: 'duration', step: 2, total: 3 }],
+    ['partial', 'can I borrow €15k?', ['Got it: amount 15,000 EUR.', 'Over how many months?'], { form: 'loan_check', slot: 'duration', step: 1, total: 3 }],
+    ['out of range', 'can I borrow 5000 euros over 500 months?', ['Got it: amount 5,000 EUR. I noted 500 months, but the duration must be between 4 and 72 months.', 'Over how many months?'], { form: 'loan_check', slot: 'duration', step: 1, total: 2 }],
     ['out of range', "I'd like to invest 50,000 for 100 years", ['Got it: amount 50,000. I noted 100 years, but please give a number of years from 1 to 60.', 'What is the main goal for this money?'], { form: 'risk_profile', slot: 'goal' }],
     ['no entities', 'can I get a loan?', ['How much would you like to borrow?'], { form: 'loan_check', slot: 'amount', step: 1, total: 3 }],
     ['ambiguous', 'I have 2 kids and want to invest', ['What is the main goal for this money?'], { form: 'risk_profile', slot: 'goal' }],
@@ -100,15 +100,19 @@ describe('forms prefilled from the starting message (REST and Socket.IO alike)',
 
   it('uses a prefilled amount and horizon in the portfolio suggestion and never asks for them', async () => {
     const asked: string[] = [];
+    const progress: string[] = [];
     const replies = await converse(['I have 20,000 to invest for 15 years'], (last) => {
       const q = question(last);
       if (!q) return undefined;
       asked.push(q.slot);
+      progress.push(`${String((q as { step?: number }).step)} of ${String((q as { total?: number }).total)}`);
       return last.find((r) => r.buttons)?.buttons?.[0]?.payload; // every remaining question is a choice
     });
     expect(asked).not.toContain('amount');
     expect(asked).not.toContain('horizon_years');
     expect(asked).toHaveLength(7);
+    // "Question k of n" counts the questions actually asked: no jump past the prefilled horizon, no stop at 8 of 9.
+    expect(progress.slice(0, 7)).toEqual(['1 of 7', '2 of 7', '3 of 7', '4 of 7', '5 of 7', '6 of 7', '7 of 7']);
     const portfolio = replies.at(-1)!.find((r) => r.custom?.type === 'portfolio')?.custom;
     expect(portfolio).toMatchObject({ amount: 20_000, horizonYears: 15, amountAssumed: false });
   });

@@ -7,6 +7,7 @@ import type { RestWebhookReply } from '../../server/contracts/chat-protocol.ts';
 import { loadConfig } from '../../server/config/index.ts';
 import { createKnowledgeRouter } from '../../server/http/knowledge-router.ts';
 import { startKnowledgeBase, type KnowledgeService } from '../../server/rag/knowledge-base.ts';
+import { MemorySessionStore } from '../../server/session/memory-session-store.ts';
 import { ConversationSkill } from '../../server/skills/conversation/conversation-skill.ts';
 import { portfolioPlaceholder } from '../fixtures/platform/stand-in-skills.ts';
 import { createKnowledgeSkill } from '../../server/skills/knowledge/knowledge-skill.ts';
@@ -17,12 +18,14 @@ const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/knowledge');
 let work: string;
 let t: TestApp;
 let knowledge: KnowledgeService;
+const store = new MemorySessionStore();
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'moneta-kb-http-'));
   const config = loadConfig({}, { knowledge: { dir: FIXTURE, indexDir: path.join(work, 'index'), embedder: 'hashed' } });
   knowledge = startKnowledgeBase(config);
   t = await startTestApp({
+    store,
     skills: [new ConversationSkill(), new LoanCheckSkill(), portfolioPlaceholder(), createKnowledgeSkill(config, knowledge)],
     routers: [createKnowledgeRouter({ retriever: knowledge.retriever })],
     ready: knowledge.ready,
@@ -88,17 +91,63 @@ describe('POST /api/v1/knowledge/search', () => {
 });
 
 describe('knowledge answers in chat', () => {
-  it('answers with text, then a citations element of its own, then a follow-up with buttons', async () => {
+  it('answers with one text (with a hand-off button), then a citations element of its own', async () => {
     const { status, json } = await rest(t.url, { sender: `kb-${Date.now()}`, message: 'why do bond prices go down when interest rates rise?' });
     expect(status).toBe(200);
     const replies = json as RestWebhookReply[];
-    expect(replies).toHaveLength(3);
+    expect(replies).toHaveLength(2);
     expect(replies[0]!.text).toContain('bonds');
+    expect(replies[0]!.text).not.toContain('Source:');
     expect(replies[0]!.custom).toBeUndefined();
+    expect(replies[0]!.buttons!.map((b) => b.payload)).toContain('/human_handoff');
     expect(replies[1]).toEqual({
       recipient_id: replies[0]!.recipient_id,
-      custom: { type: 'citations', sources: [expect.objectContaining({ id: 'fx-bond-prices', title: 'Why bond prices fall when interest rates rise' })] },
+      custom: {
+        type: 'citations',
+        answerId: expect.any(String),
+        sources: [expect.objectContaining({ id: 'fx-bond-prices', title: 'Why bond prices fall when interest rates rise', url: '/kb/fx-bond-prices' })],
+      },
     });
-    expect(replies[2]!.buttons!.map((b) => b.payload)).toContain('/human_handoff');
+  });
+});
+
+describe('"Did this help?" feedback', () => {
+  const ask = async (sender: string) => {
+    const { json } = await rest(t.url, { sender, message: 'why do bond prices go down when interest rates rise?' });
+    const cite = (json as RestWebhookReply[]).find((r) => r.custom?.type === 'citations')!;
+    return (cite.custom as { answerId: string }).answerId;
+  };
+  const post = async (sender: string, body: unknown) => {
+    const res = await fetch(`${t.url}/api/v1/sessions/${sender}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+  const feedbackEvents = async (sender: string) => ((await store.get(sender))?.events ?? []).filter((e) => e.type === 'feedback');
+
+  it('records a thumbs-down over HTTP, counts it in /metrics by passage, and offers the next passage', async () => {
+    const sender = `fb-http-${Date.now()}`;
+    const answerId = await ask(sender);
+    const { status, json } = await post(sender, { answerId, helpful: false });
+    expect(status).toBe(200);
+    expect(json).toMatchObject({ recorded: true, answerId, helpful: false, passageId: 'fx-bond-prices' });
+    expect(await feedbackEvents(sender)).toEqual([{ type: 'feedback', at: expect.any(Number), answerId, passageId: 'fx-bond-prices', helpful: false }]);
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/moneta_knowledge_feedback_total\{passage="fx-bond-prices",helpful="false"\} 1/);
+  });
+
+  it('answers 400 for an unknown answer id or a bad body and changes nothing; 404 for an unknown session', async () => {
+    const sender = `fb-bad-${Date.now()}`;
+    await ask(sender);
+    expect((await post(sender, { answerId: 'not-an-answer', helpful: true })).status).toBe(400);
+    expect((await post(sender, { answerId: 'x', helpful: 'yes' })).status).toBe(400);
+    expect(await feedbackEvents(sender)).toEqual([]);
+    expect((await post(`nobody-${Date.now()}`, { answerId: 'x', helpful: true })).status).toBe(404);
+  });
+
+  it('takes the same feedback as a chat message (/feedback{…}) and thanks the customer', async () => {
+    const sender = `fb-chat-${Date.now()}`;
+    const answerId = await ask(sender);
+    const { json } = await rest(t.url, { sender, message: `/feedback${JSON.stringify({ answerId, helpful: true })}` });
+    expect((json as RestWebhookReply[])[0]!.text).toMatch(/Thanks/);
+    expect(await feedbackEvents(sender)).toEqual([expect.objectContaining({ answerId, helpful: true })]);
   });
 });

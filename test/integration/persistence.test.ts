@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MemorySessionStore } from '../../server/session/memory-session-store.ts';
 import { SqliteSessionStore } from '../../server/session/sqlite-session-store.ts';
-import { connectSocket, requestSession, rest, say, startTestApp } from '../fixtures/platform/test-app.ts';
+import { bearer, connectSocket, publicId, requestSession, rest, say, startTestApp } from '../fixtures/platform/test-app.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moneta-persist-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -37,18 +38,21 @@ describe('session persistence', () => {
     ]);
     expect(second.loanSkill.completed).toEqual([{ amount: 8000, duration: 18, housing: 'own' }]);
     // The history is there for a client that wants to redraw it.
-    const history = (await fetch(`${second.url}/api/v1/sessions/${id}/messages`).then((r) => r.json())) as { messages: Array<{ from: string; text?: string }> };
+    const history = (await fetch(`${second.url}/api/v1/sessions/${publicId(id)}/messages`, { headers: bearer(id) }).then((r) => r.json())) as { messages: Array<{ from: string; text?: string }> };
     expect(history.messages.filter((m) => m.from === 'user').map((m) => m.text)).toEqual(['/credit_risk_assessment', '8000', '18', 'own']);
     socket.disconnect();
     await second.close();
   });
 
-  it('accepts an unknown but well-formed id (e.g. after retention) and starts a fresh conversation under it', async () => {
-    const t = await startTestApp();
+  it('answers an id it never issued (e.g. gone after retention, or fixed in advance) with a new session (CONTRACTS §8)', async () => {
+    const store = new MemorySessionStore();
+    const t = await startTestApp({ store });
     const socket = await connectSocket(t.url);
     const stale = '1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b';
-    expect(await requestSession(socket, stale)).toBe(stale);
-    expect(await say(socket, stale, 'hello', 1)).toHaveLength(1);
+    const fresh = await requestSession(socket, stale);
+    expect(publicId(fresh)).not.toBe(stale);
+    expect(await say(socket, fresh, 'hello', 1)).toHaveLength(1);
+    expect(await store.getOwner(stale)).toBeUndefined();
     socket.disconnect();
     await t.close();
   });
@@ -61,13 +65,13 @@ describe('session persistence', () => {
     await say(socket, id, 'hello', 1);
     await say(socket, id, 'my secret is 1234', undefined);
 
-    const del = await fetch(`${t.url}/api/v1/sessions/${id}`, { method: 'DELETE' });
+    const del = await fetch(`${t.url}/api/v1/sessions/${publicId(id)}`, { method: 'DELETE', headers: bearer(id) });
     expect(del.status).toBe(200);
     expect(await del.json()).toEqual({ deleted: true });
-    const gone = await fetch(`${t.url}/api/v1/sessions/${id}/messages`);
+    const gone = await fetch(`${t.url}/api/v1/sessions/${publicId(id)}/messages`, { headers: bearer(id) });
     expect(gone.status).toBe(404);
     expect(await gone.json()).toEqual({ error: { code: 'not_found', message: 'No such session.' } });
-    const again = await fetch(`${t.url}/api/v1/sessions/${id}`, { method: 'DELETE' });
+    const again = await fetch(`${t.url}/api/v1/sessions/${publicId(id)}`, { method: 'DELETE', headers: bearer(id) });
     expect(again.status).toBe(404);
     const bad = await fetch(`${t.url}/api/v1/sessions/${encodeURIComponent('../../x')}`, { method: 'DELETE' });
     expect(bad.status).toBe(400);

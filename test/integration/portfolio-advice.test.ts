@@ -34,7 +34,7 @@ beforeAll(async () => {
     logger: createLogger({ level: 'silent', destination: sink, hashSalt: 'test' }),
     sessionStore: new MemorySessionStore(),
     nlu: new StagedNluPipeline({ classifier: new KeywordIntentClassifier(), entityExtractors: [new RuleEntityExtractor()] }),
-    skills: [new ConversationSkill(), new PortfolioAdviceSkill({ advisor: service.advisor })],
+    skills: [new ConversationSkill(), new PortfolioAdviceSkill({ advisor: service.advisor, currency: 'EUR' })],
     routers: [createPortfolioAdviceRouter({ advisor: service.advisor })],
     ready: service.ready,
   });
@@ -114,7 +114,7 @@ describe('risk_profile form over the REST webhook', () => {
 
     // Result: a text summary, then the portfolio payload in its own element.
     expect(r).toHaveLength(2);
-    expect(r[0]!.text).toMatch(/^Your risk score is \d+ out of 10/);
+    expect(r[0]!.text).toMatch(/^[A-Z][a-z ]+ mix, risk score \d+ of 10: about \d+% \w+/);
     expect(r[0]!.text).toMatch(/not financial advice/);
     const p = r[1]!.custom as unknown as PortfolioPayload;
     expect(r[1]!.text).toBeUndefined();
@@ -132,10 +132,18 @@ describe('risk_profile form over the REST webhook', () => {
     expect(r[0]!.text).toContain(p.outcomes.p50.toLocaleString('en-US'));
 
     // The chat payload and the API agree for the same answers.
-    const api = await suggest({ answers, amount: 20_000 });
+    // The chat states amounts in the configured currency (EUR by default) and adds the customer view (issue 12).
+    const api = await suggest({ answers, amount: 20_000, currency: 'EUR' });
     expect(api.status).toBe(200);
-    const { type: _type, ...fromChat } = p;
+    const { type: _type, headline, displayGroups, outcomePath, nextSteps, details, shortDisclaimer, universeNote, ...fromChat } = p;
     expect(api.json).toEqual(fromChat);
+    expect(headline).toMatch(/risk score \d+ of 10/);
+    expect((displayGroups as unknown[]).length).toBeLessThanOrEqual(5);
+    expect((outcomePath as Array<{ p50: number }>).at(-1)!.p50).toBe(p.outcomes.p50);
+    expect((nextSteps as unknown[]).length).toBe(4);
+    expect(details).toEqual(expect.arrayContaining([expect.stringMatching(/version/)]));
+    expect(shortDisclaimer).toMatch(/not financial advice/);
+    expect(universeNote).toMatch(/US-listed/);
 
     // The form is over: the next message is a normal turn.
     r = await webhook(sender, 'thanks');
@@ -160,7 +168,7 @@ describe('risk_profile form over Socket.IO', () => {
     const start = await say(socket, id, trigger, 3);
     expect(start[2]).toMatchObject({ custom: { type: 'form_question', form: 'risk_profile', slot: 'amount' } });
     const done: BotMessage[] = await say(socket, id, 'skip', 2);
-    expect(done[0]).toMatchObject({ text: expect.stringMatching(/^Your risk score is 10 out of 10/) });
+    expect(done[0]).toMatchObject({ text: expect.stringMatching(/^Adventurous mix, risk score 10 of 10/) });
     expect(Object.keys(done[1]!)).toEqual(['custom']);
     const p = (done[1] as { custom: PortfolioPayload }).custom;
     expect(p).toMatchObject({ type: 'portfolio', riskScore: 10, amountAssumed: true, horizonYears: 30 });

@@ -1,6 +1,7 @@
 /** UI-independent chat state: the transcript, connection state and typing indicator, persisted for reloads. */
 import type { BotMessage } from '../../server/contracts/chat-protocol.ts';
 import type { TranscriptEntry, WidgetStorage } from './storage.ts';
+import { sessionRequest, type CustomerTokenProvider } from './session-credential.ts';
 import { ChatTransport, type ConnectionState, type TransportOptions } from './transport.ts';
 
 /** A transcript entry with a stable key for rendering. */
@@ -77,6 +78,7 @@ export class ChatController {
   readonly #typingTimeoutMs: number;
   readonly #now: () => number;
   readonly #server: string | undefined;
+  readonly #customerToken: CustomerTokenProvider | undefined;
   readonly #fetch: typeof fetch | undefined;
   #appends = 0;
   #state: ChatState;
@@ -88,6 +90,7 @@ export class ChatController {
     this.#typingTimeoutMs = options.typingTimeoutMs ?? 30_000;
     this.#now = options.now ?? Date.now;
     this.#server = options.server;
+    this.#customerToken = options.customerToken;
     this.#fetch = options.fetch ?? (typeof fetch === 'function' ? fetch.bind(globalThis) : undefined);
     const storedId = this.#storage.loadSession();
     const cached = storedId === undefined ? [] : this.#storage.loadHistory(storedId);
@@ -147,10 +150,8 @@ export class ChatController {
     const id = this.#state.sessionId;
     if (id !== undefined && this.#server && this.#fetch) {
       try {
-        const res = await this.#fetch(`${this.#server}/api/v1/sessions/${encodeURIComponent(id)}`, {
-          method: 'DELETE',
-          credentials: 'omit',
-        });
+        const { url, headers } = sessionRequest(this.#server, id, await this.#customerToken?.());
+        const res = await this.#fetch(url, { method: 'DELETE', headers, credentials: 'omit' });
         if (!res.ok && res.status !== 404) return false; // 404: already gone (expired or erased elsewhere)
       } catch {
         return false;
@@ -182,10 +183,8 @@ export class ChatController {
     if (!this.#server || !this.#fetch) return;
     const appendsBefore = this.#appends;
     try {
-      const res = await this.#fetch(`${this.#server}/api/v1/sessions/${encodeURIComponent(id)}/messages`, {
-        headers: { accept: 'application/json' },
-        credentials: 'omit',
-      });
+      const { url, headers } = sessionRequest(this.#server, id, await this.#customerToken?.());
+      const res = await this.#fetch(`${url}/messages`, { headers: { ...headers, accept: 'application/json' }, credentials: 'omit' });
       if (!res.ok) return;
       const body = (await res.json()) as { messages?: unknown };
       if (!Array.isArray(body.messages)) return;

@@ -3,6 +3,7 @@ import chartistCss from 'chartist/dist/index.css?inline';
 import { render } from 'preact';
 import { ChatController } from './chat-controller.ts';
 import { readOptions, type WidgetOptions } from './options.ts';
+import { globalTokenProvider } from './session-credential.ts';
 import { defaultStore, WidgetStorage } from './storage.ts';
 import { App } from './ui/app.tsx';
 import widgetCss from './ui/widget.css?inline';
@@ -66,13 +67,15 @@ export function mount(overrides: Partial<WidgetOptions> = {}): MonetaWidget {
   shadow.appendChild(mountPoint);
   document.body.appendChild(host);
 
-  const storage = new WidgetStorage(defaultStore(), options.server, WIDGET_VERSION);
+  const storage = new WidgetStorage(defaultStore(), options.server, WIDGET_VERSION, options.historyLimit);
+  const customerToken = globalTokenProvider(options.authTokenFunction);
   const controller = new ChatController({
     origin: options.origin,
     socketPath: options.socketPath,
     storage,
     customData: { language: options.language },
     server: options.server,
+    ...(customerToken ? { customerToken } : {}),
   });
   const onFirstOpen = () => {
     if (options.initPayload && controller.state.entries.length === 0) {

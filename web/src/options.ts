@@ -22,6 +22,55 @@ export interface WidgetOptions {
   initPayload?: string;
   /** BCP 47 language tag sent as `customData.language`. */
   language: string;
+  /** Transcript entries kept in localStorage for a redraw after reload (`data-history-limit`, default 50; 0 = none). */
+  historyLimit: number;
+  /**
+   * Name of a global function on the host page returning the bank's customer token (JWT) or a promise of it
+   * (`data-auth-token-function`); unset = anonymous conversations.
+   */
+  authTokenFunction?: string;
+  /** Greeting shown as soon as the panel opens on an empty conversation. */
+  greeting: string;
+  /** Entry buttons shown with the greeting (title shown, payload sent). */
+  entryButtons: EntryButton[];
+}
+
+/** An entry button of the opening screen. */
+export interface EntryButton {
+  title: string;
+  payload: string;
+}
+
+/** The default opening: what Moneta does, as four buttons (the server's capability buttons). */
+export const DEFAULT_ENTRY_BUTTONS: readonly EntryButton[] = [
+  { title: 'Cards & account help', payload: '/banking_help' },
+  { title: 'Explain a money topic', payload: '/financial_education' },
+  { title: 'Check my credit risk', payload: '/credit_risk_assessment' },
+  { title: 'Suggest a portfolio', payload: '/portfolio_advice' },
+];
+
+/** The default greeting of the opening screen. */
+export const DEFAULT_GREETING =
+  "Hi, I'm Moneta, your bank's virtual assistant. I can help with your cards and account, explain money topics, estimate your credit risk or suggest an investment portfolio. What would you like to do?";
+
+/**
+ * Reads `data-entry-buttons`: a JSON array of `{ "title", "payload" }` (at most six), or `""` for none. Anything
+ * malformed falls back to the defaults rather than breaking the opening.
+ */
+export function parseEntryButtons(value: string | undefined): EntryButton[] {
+  if (value === undefined) return [...DEFAULT_ENTRY_BUTTONS];
+  if (value.trim() === '') return [];
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    if (!Array.isArray(parsed)) return [...DEFAULT_ENTRY_BUTTONS];
+    const buttons = parsed
+      .filter((b): b is EntryButton => typeof b === 'object' && b !== null && typeof b.title === 'string' && typeof b.payload === 'string' && b.title.trim() !== '' && b.payload.trim() !== '')
+      .slice(0, 6)
+      .map((b) => ({ title: b.title.trim(), payload: b.payload.trim() }));
+    return buttons.length > 0 ? buttons : [...DEFAULT_ENTRY_BUTTONS];
+  } catch {
+    return [...DEFAULT_ENTRY_BUTTONS];
+  }
 }
 
 /** Defaults for the optional attributes. */
@@ -31,6 +80,7 @@ export const DEFAULT_OPTIONS = {
   theme: 'light',
   position: 'right',
   language: 'en',
+  historyLimit: 50,
 } as const;
 
 const truthy = (v: string | undefined): boolean =>
@@ -72,7 +122,13 @@ export function readOptions(
     open: truthy(dataset.open),
     position: dataset.position === 'left' ? 'left' : DEFAULT_OPTIONS.position,
     language: dataset.language?.trim() || DEFAULT_OPTIONS.language,
+    historyLimit: /^\d{1,4}$/.test(dataset.historyLimit?.trim() ?? '') ? Number(dataset.historyLimit!.trim()) : DEFAULT_OPTIONS.historyLimit,
+    greeting: dataset.greeting?.trim() || DEFAULT_GREETING,
+    entryButtons: parseEntryButtons(dataset.entryButtons),
   };
+  const tokenFunction = dataset.authTokenFunction?.trim();
+  // A plain global name only (no dots or calls): the widget looks it up on window, it never evaluates the attribute.
+  if (tokenFunction && /^[A-Za-z_$][\w$]{0,63}$/.test(tokenFunction)) options.authTokenFunction = tokenFunction;
   const init = dataset.initPayload?.trim();
   if (init) options.initPayload = init;
   return options;

@@ -17,8 +17,12 @@ export type TranscriptEntry =
 /** Stored-record format; bump when the shape changes so old records are discarded instead of misread. */
 export const STORAGE_FORMAT = 1;
 
-/** How many transcript entries are kept for a reload (older ones are dropped first). */
-export const MAX_CACHED_ENTRIES = 200;
+/**
+ * Default number of transcript entries kept in the host page's localStorage for a redraw after a reload (older ones
+ * are dropped first). The cache lives in the bank's origin, readable by any script there, so it holds only what a
+ * redraw needs; the server keeps the full conversation for its owner. `data-history-limit` changes it (0 = none).
+ */
+export const MAX_CACHED_ENTRIES = 50;
 
 interface SessionRecord {
   format: number;
@@ -83,10 +87,13 @@ export class WidgetStorage {
   readonly historyKey: string;
   private readonly store: KeyValueStore;
   private readonly widgetVersion: string;
+  private readonly maxEntries: number;
 
-  constructor(store: KeyValueStore, server: string, widgetVersion: string) {
+  /** @param maxEntries transcript entries kept for a reload (default {@link MAX_CACHED_ENTRIES}; 0 keeps none) */
+  constructor(store: KeyValueStore, server: string, widgetVersion: string, maxEntries: number = MAX_CACHED_ENTRIES) {
     this.store = store;
     this.widgetVersion = widgetVersion;
+    this.maxEntries = Math.max(0, Math.floor(maxEntries));
     this.sessionKey = `moneta:${server}:session`;
     this.historyKey = `moneta:${server}:history`;
   }
@@ -126,16 +133,25 @@ export class WidgetStorage {
     const rec = this.#read(this.historyKey);
     if (!isObject(rec) || rec.format !== STORAGE_FORMAT || !Array.isArray(rec.entries)) return [];
     if (sessionId !== undefined && rec.sessionId !== sessionId) return [];
-    return rec.entries.filter(validEntry);
+    // A cache written under a larger limit (older widget) is cut to this one.
+    return this.maxEntries === 0 ? [] : rec.entries.filter(validEntry).slice(-this.maxEntries);
   }
 
-  /** Caches the transcript (the newest {@link MAX_CACHED_ENTRIES} entries). */
+  /** Caches the transcript (the newest `maxEntries` entries; with 0, nothing is cached and any old cache is removed). */
   saveHistory(sessionId: string, entries: readonly TranscriptEntry[]): void {
+    if (this.maxEntries === 0) {
+      try {
+        this.store.removeItem(this.historyKey);
+      } catch {
+        // ignore: see class comment
+      }
+      return;
+    }
     const rec: HistoryRecord = {
       format: STORAGE_FORMAT,
       widget: this.widgetVersion,
       sessionId,
-      entries: entries.slice(-MAX_CACHED_ENTRIES),
+      entries: entries.slice(-this.maxEntries),
     };
     this.#write(this.historyKey, rec);
   }

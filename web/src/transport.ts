@@ -1,6 +1,7 @@
 /** Socket.IO transport: the session_request/session_confirm handshake on every (re)connect, an outbox, reconnect with back-off. */
 import { io, type Socket } from 'socket.io-client';
 import type { BotMessage, ClientToServerEvents, ServerToClientEvents } from '../../server/contracts/chat-protocol.ts';
+import type { CustomerTokenProvider } from './session-credential.ts';
 import type { WidgetStorage } from './storage.ts';
 
 /** What the widget shows about the connection. */
@@ -30,6 +31,8 @@ export interface TransportOptions {
   reconnectionDelay?: number;
   /** Reconnect delay cap in ms. Default 15000. */
   reconnectionDelayMax?: number;
+  /** The bank's customer token, asked for on every (re)connect and sent in the handshake (`auth.token`). */
+  customerToken?: CustomerTokenProvider;
 }
 
 type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -97,6 +100,14 @@ export class ChatTransport {
       reconnectionDelayMax: this.#opts.reconnectionDelayMax ?? 15_000,
       randomizationFactor: 0.5,
       withCredentials: false,
+      // Called before each (re)connect, so a refreshed token is used after the old one expires.
+      ...(this.#opts.customerToken
+        ? {
+            auth: (cb: (data: object) => void) => {
+              this.#opts.customerToken!().then((token) => cb(token ? { token } : {}), () => cb({}));
+            },
+          }
+        : {}),
     });
     this.#socket = socket;
 

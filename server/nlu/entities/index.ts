@@ -2,6 +2,7 @@
  * Rule-based entity extraction for forms and `/model/parse`: money amounts with currency, durations, ages,
  * percentages, counts, yes/no and dates — each with its character span.
  */
+import { shortReplyIntent } from '../short-replies.ts';
 import type { Entity, EntityExtractor } from '../types.ts';
 import { findNumbers, parseNumber, type NumberMatch } from './numbers.ts';
 
@@ -146,6 +147,10 @@ const NO_WHOLE = /^(?:i don'?t|i do not|i haven'?t|i have not|i'?m not|i am not|
 
 /** Yes/no answers: "yeah sure" → true, "nope" → false, anything else → undefined. */
 export function parseYesNo(text: string): boolean | undefined {
+  // Whole short replies first ("10-4", "you're right", "nah"): the same list the policy uses outside forms.
+  const short = shortReplyIntent(text);
+  if (short === 'affirm') return true;
+  if (short === 'deny') return false;
   const t = text.trim().toLowerCase().replace(/^(?:um+|uh+|well|hmm+)[,\s]+/, '');
   if (NO.test(t) || NO_WHOLE.test(t)) return false;
   if (YES.test(t) || YES_WHOLE.test(t)) return true;

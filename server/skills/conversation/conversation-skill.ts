@@ -15,7 +15,7 @@ export class ConversationSkill implements Skill {
   readonly intents = ['greet', 'goodbye', 'thank_you', 'bot_challenge', 'capabilities', 'affirm', 'deny', 'banking_help'] as const;
 
   async run(ctx: SkillContext): Promise<SkillResult> {
-    switch (ctx.parse.intent.name) {
+    switch (ctx.intent ?? ctx.parse.intent.name) {
       case 'greet':
         return reply(TEXTS.greeting, true);
       case 'goodbye':

@@ -9,6 +9,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type pg from 'pg';
+import type { Logger } from '../../observability/logger.ts';
 
 /** What is recorded about one assessment (nothing that reveals the applicant's answers). */
 export interface CreditAuditEntry {
@@ -33,7 +35,8 @@ export interface CreditAuditLog {
   record(entry: CreditAuditEntry): void;
   /** Records many entries in one transaction (batch scoring). */
   recordMany(entries: readonly CreditAuditEntry[]): void;
-  close(): void;
+  /** Stops accepting entries; resolves once every recorded entry is stored (asynchronous logs flush here). */
+  close(): void | Promise<void>;
 }
 
 /**
@@ -130,6 +133,80 @@ export class SqliteCreditAuditLog implements CreditAuditLog {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+}
+
+/** Options for `PostgresCreditAuditLog.open`. */
+export interface PostgresCreditAuditLogOptions {
+  /** A migrated pool (`openPostgres`), owned by the caller. */
+  pool: pg.Pool;
+  logger?: Logger;
+}
+
+/**
+ * The audit log in PostgreSQL (production mode), shared by every process; the HMAC key lives in the database too
+ * (`credit_audit_key`, created by the first process), so all replicas digest alike. Writes are asynchronous so an
+ * assessment never waits on the network: `record` queues the insert, failures are logged with the number of entries
+ * lost, and `close()` waits for every queued insert (graceful shutdown).
+ */
+export class PostgresCreditAuditLog implements CreditAuditLog {
+  private readonly pending = new Set<Promise<void>>();
+  private closed = false;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly key: Buffer,
+    private readonly logger: Logger | undefined,
+  ) {}
+
+  /** Reads the installation key (creating it on first use, race-free across processes) and returns the log. */
+  static async open(options: PostgresCreditAuditLogOptions): Promise<PostgresCreditAuditLog> {
+    await options.pool.query('INSERT INTO credit_audit_key (id, key_hex) VALUES (1, $1) ON CONFLICT (id) DO NOTHING', [randomBytes(32).toString('hex')]);
+    const { rows } = await options.pool.query<{ key_hex: string }>('SELECT key_hex FROM credit_audit_key WHERE id = 1');
+    return new PostgresCreditAuditLog(options.pool, Buffer.from(rows[0]!.key_hex, 'hex'), options.logger);
+  }
+
+  inputHash(features: Record<string, unknown>): string {
+    return createHmac('sha256', this.key).update(canonicalJson(features)).digest('hex');
+  }
+
+  record(entry: CreditAuditEntry): void {
+    this.recordMany([entry]);
+  }
+
+  recordMany(entries: readonly CreditAuditEntry[]): void {
+    if (entries.length === 0) return;
+    if (this.closed) {
+      this.logger?.error({ lost: entries.length }, 'credit audit: entries recorded after close were not stored');
+      return;
+    }
+    const rows = entries.map(toRow);
+    const column = (name: string) => rows.map((r) => r[name]);
+    // One multi-row INSERT (one transaction) per call, from parallel arrays.
+    const write = this.pool
+      .query(
+        `INSERT INTO credit_assessments (at, model, model_version, input_hash, hash_algorithm, probability_of_default, risk_band, reasons, source)
+         SELECT at, model, model_version, input_hash, 'hmac-sha256', pd, band, reasons, source
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::text[], $8::text[])
+           AS t (at, model, model_version, input_hash, pd, band, reasons, source)`,
+        ['at', 'model', 'modelVersion', 'inputHash', 'probabilityOfDefault', 'riskBand', 'reasons', 'source'].map(column),
+      )
+      .then(
+        () => undefined,
+        (err: unknown) => this.logger?.error({ err, lost: entries.length }, 'credit audit: could not store entries'),
+      );
+    this.pending.add(write);
+    void write.finally(() => this.pending.delete(write));
+  }
+
+  /** Number of inserts still in flight. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.pending]);
   }
 }
 

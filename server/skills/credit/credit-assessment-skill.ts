@@ -1,7 +1,7 @@
 /**
  * The credit-risk skill: `credit_risk_assessment` starts the `credit_risk` form; when it completes, the answers go
- * through the german model and the customer gets a text summary (probability of default, risk band with its
- * thresholds, reasons, model version, assumptions, disclaimer) followed by `{ custom: { type: "credit_assessment", … } }`
+ * through the german model and the customer gets a concise text (headline, at most four reasons, next steps, model
+ * version, short disclaimer; see customer-view.ts) followed by `{ custom: { type: "credit_assessment", … } }`
  * with the same fields as `POST /api/v1/credit/assess`.
  */
 import { GERMAN_SCHEMA } from '../../../models/credit/lib/datasets/german-credit.ts';
@@ -9,7 +9,8 @@ import type { BotMessage } from '../../contracts/chat-protocol.ts';
 import { customMessage, quickReply, textMessage } from '../../response/render.ts';
 import type { Skill, SkillContext, SkillResult } from '../skill.ts';
 import { amountAssumption, buildCreditForm, CREDIT_FORM_NAME, featuresFromForm } from './credit-form.ts';
-import type { CreditAssessmentResult, CreditService } from './credit-service.ts';
+import type { CreditService } from './credit-service.ts';
+import { customerCreditText, customerCreditView } from './customer-view.ts';
 
 /** Options of the skill. */
 export interface CreditAssessmentSkillOptions {
@@ -17,24 +18,8 @@ export interface CreditAssessmentSkillOptions {
   service: CreditService | Promise<CreditService>;
   /** Model the questionnaire feeds (its schema must be the german one). */
   model?: string;
-}
-
-const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
-
-/** The chat summary of an assessment (plain text; the rich client gets the custom payload too). */
-export function summarizeAssessment(result: CreditAssessmentResult): string {
-  const band = result.bands.find((b) => b.name === result.riskBand);
-  const lines = [
-    `Estimated probability of default: ${pct(result.probabilityOfDefault)} — ${result.riskBand} risk band (${band?.description ?? result.riskBandExplanation})`,
-    `Bands: low under ${pct(result.bands[0]!.to)}, medium ${pct(result.bands[1]!.from)}–${pct(result.bands[1]!.to)}, high from ${pct(result.threshold)}.`,
-  ];
-  if (result.reasons.length) {
-    lines.push('Main reasons:');
-    for (const r of result.reasons) lines.push(`• ${r.text}`);
-  }
-  lines.push(...result.assumptions);
-  lines.push(`Model: ${result.model} ${result.modelVersion}. ${result.disclaimer}`);
-  return lines.join('\n');
+  /** ISO code the customer's amounts are shown in (`config.display.currency`, default EUR). */
+  currency?: string;
 }
 
 /** Owns the `credit_risk` form and answers `credit_risk_assessment`. */
@@ -58,8 +43,19 @@ export class CreditAssessmentSkill implements Skill {
     }
     const service = await this.options.service;
     const slots = ctx.completedForm.slots;
-    const result = service.assess({ model: this.model, features: featuresFromForm(slots) }, 'chat', amountAssumption(slots));
-    const replies: BotMessage[] = [textMessage(summarizeAssessment(result)), customMessage({ ...result, type: 'credit_assessment' })];
+    const features = featuresFromForm(slots);
+    const result = service.assess({ model: this.model, features }, 'chat', amountAssumption(slots));
+    // The customer's view: a concise text (headline, ≤ 4 reasons, next step) for every client, and the same view as
+    // extra fields of the card, which Moneta's widget shows instead of the text (issue 12: one result, once).
+    const view = customerCreditView(result, features, {
+      slots,
+      currency: this.options.currency ?? 'EUR',
+      thresholdRule: service.model(this.model).policy.thresholdRule,
+    });
+    const replies: BotMessage[] = [
+      textMessage(customerCreditText(view, result.model, result.modelVersion), view.nextSteps),
+      customMessage({ ...result, ...view, type: 'credit_assessment' }),
+    ];
     return { events: [], replies };
   }
 

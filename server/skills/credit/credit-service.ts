@@ -237,6 +237,6 @@ export class CreditService {
   /** Frees TensorFlow.js models and closes the audit log. */
   async dispose(): Promise<void> {
     for (const m of this.models.values()) await m.dispose();
-    this.options.auditLog?.close();
+    await this.options.auditLog?.close();
   }
 }

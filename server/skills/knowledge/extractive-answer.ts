@@ -1,105 +1,150 @@
-/** Grounded extractive answers: the sentences of the retrieved passages that best answer the question. */
-import type { Embedder } from '../../nlu/types.ts';
+/**
+ * Grounded extractive answers from ONE passage: its direct-answer lead, or the paragraph that answers the question
+ * better, quoted verbatim. Nothing is embedded at answer time (the passage was already chosen by retrieval), so
+ * building an answer costs microseconds, and nothing is stitched together from two articles.
+ */
 import type { Bm25Index } from '../../rag/bm25-index.ts';
 import type { KnowledgeHit } from '../../rag/types.ts';
 import { sentences, stripMarkdown, terms } from '../../rag/text.ts';
 
-/** One candidate sentence and why it was chosen. */
-export interface ScoredSentence {
-  passageId: string;
-  /** Position in its passage (answers keep the passage's order). */
+/** One answerable block of a passage: a paragraph, or a list with the line that introduces it. */
+export interface AnswerBlock {
+  /** Position in the passage (0 = the lead, where authors put the direct answer). */
   position: number;
+  /** Plain text (Markdown removed; list items keep a "- " marker on their own line). */
   text: string;
-  score: number;
+  /** Stemmed content terms of the block (for overlap scoring). */
+  terms: ReadonlySet<string>;
+  /** False when the block leans on something said before it ("It works the other way too", "the same rise"). */
+  standalone: boolean;
 }
 
-/** An extractive answer: the chosen sentences and the passages they came from (the citations). */
+/** An extractive answer: the quoted text and the one passage it came from. */
 export interface ExtractiveAnswer {
-  sentences: ScoredSentence[];
   text: string;
+  /** The cited passage (exactly one, or none when the passage had no usable text). */
   sources: Array<{ id: string; title: string }>;
+  /** Which block was quoted (0 = the lead). */
+  block: number;
 }
 
 /** Tuning for {@link extractAnswer}. */
 export interface ExtractOptions {
-  /** At most this many sentences. Default 3. */
-  maxSentences?: number;
-  /** Stop adding sentences past this many characters. Default 600. */
+  /** Cut the quoted block at a sentence (or list item) boundary past this many characters. Default 700. */
   maxChars?: number;
-  /** Keep a further sentence only when it scores at least this share of the best one. Default 0.6. */
-  keepRatio?: number;
-  /** Consider a second passage only when its score is at least this share of the top passage's. Default 0.9. */
-  secondPassageRatio?: number;
+  /**
+   * A later paragraph replaces the lead only when its share of the question's IDF-weighted terms beats the lead's by
+   * at least this much (the lead is the author's direct answer; another paragraph must be clearly more on point).
+   * Default 0.25.
+   */
+  leadMargin?: number;
 }
 
-function dot(a: readonly number[], b: readonly number[]): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
+/** First words that make a paragraph depend on the one before it. */
+const LEANS_BACK_START =
+  /^(?:it|this|that|these|those|they|them|such|also|and|but|or|so|however|then|here|there|both|either|neither|likewise|similarly|instead|otherwise|even so|in that case|if so|the same|in this case|for this reason|as a result|that said)\b/i;
+/** Phrases anywhere in a paragraph that refer to something said earlier. */
+const REFERS_BACK = /\b(?:the same|as above|above|the previous|the earlier|the former|the latter|this example|that example|the example)\b/i;
+
+const blockCache = new WeakMap<object, AnswerBlock[]>();
+
+/**
+ * Splits a passage body into answer blocks: paragraphs separated by blank lines; a paragraph ending with ":" (a list's
+ * introduction) is joined with the list that follows. Memoised per passage object (passages are immutable once
+ * loaded).
+ */
+export function answerBlocks(passage: Pick<KnowledgeHit, 'text'> & object): AnswerBlock[] {
+  const cached = blockCache.get(passage);
+  if (cached) return cached;
+  const raw = passage.text
+    .split(/\n\s*\n/)
+    .map((b) => stripMarkdown(b).replace(/^\s*[*+]\s+/gm, '- ').replace(/[ \t]+\n/g, '\n').trim())
+    .filter((b) => b.length > 0);
+  const merged: string[] = [];
+  for (const b of raw) {
+    const prev = merged[merged.length - 1];
+    if (prev !== undefined && /:\s*$/.test(prev)) merged[merged.length - 1] = `${prev}\n${b}`;
+    else merged.push(b);
+  }
+  const blocks = merged.map((text, position): AnswerBlock => {
+    const first = sentences(text)[0] ?? text;
+    return { position, text, terms: new Set(terms(text)), standalone: position === 0 || (!LEANS_BACK_START.test(first) && !REFERS_BACK.test(text)) };
+  });
+  blockCache.set(passage, blocks);
+  return blocks;
+}
+
+/** Share of the question's IDF-weighted content terms found in the block (0..1). */
+function overlap(qTerms: readonly string[], weights: readonly number[], total: number, block: AnswerBlock): number {
+  if (total <= 0) return 0;
+  let hit = 0;
+  qTerms.forEach((t, i) => {
+    if (block.terms.has(t)) hit += weights[i]!;
+  });
+  return hit / total;
+}
+
+/** Trailing sentences that only announce what comes next ("Here is an example …", "For example:") point at text the answer does not include. */
+const TEASER = /^(?:here is|here are|here's|for example|for instance|below|the following|see below|as follows|let'?s look|consider)\b|:$/i;
+
+/** The block without trailing teaser sentences (kept when nothing else would remain, or when a list follows). */
+export function withoutTeaser(text: string): string {
+  if (text.includes('\n')) return text;
+  const parts = sentences(text);
+  while (parts.length > 1 && TEASER.test(parts[parts.length - 1]!)) parts.pop();
+  return parts.length === sentences(text).length ? text : parts.join(' ');
+}
+
+/** Cuts text at the last sentence or list-item boundary before `max` characters (never mid-sentence). */
+export function cutAtBoundary(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const lines = text.split('\n');
+  let out = '';
+  for (const line of lines) {
+    const next = out ? `${out}\n${line}` : line;
+    if (next.length <= max) {
+      out = next;
+      continue;
+    }
+    if (!out) {
+      // The first line alone is too long: keep whole sentences of it.
+      for (const s of sentences(line)) {
+        const more = out ? `${out} ${s}` : s;
+        if (more.length > max && out) break;
+        out = more;
+      }
+    }
+    break;
+  }
+  return out || text.slice(0, max);
 }
 
 /**
- * Picks the most relevant sentences: each sentence of the top passage (and of the second when it is nearly as
- * relevant) is scored by cosine similarity with the question (same embedder as retrieval) plus IDF-weighted term
- * overlap, with a small bonus for a passage's first sentence (authors put the direct answer first). The chosen
- * sentences are returned in passage order, verbatim (Markdown removed): nothing is generated, so nothing is invented.
+ * The answer from one passage only (pass the loaded passage object: its blocks are memoised on it): its lead paragraph, unless another paragraph of the same passage covers clearly
+ * more of the question and reads on its own. Verbatim (Markdown removed), cut at a sentence boundary.
  */
-export async function extractAnswer(
+export function extractAnswer(
   question: string,
-  hits: readonly KnowledgeHit[],
-  deps: { embedder: Embedder; bm25: Bm25Index; topicOf?: (passageId: string) => unknown },
+  top: Pick<KnowledgeHit, 'id' | 'title' | 'text'>,
+  deps: { bm25: Pick<Bm25Index, 'idf'> },
   options: ExtractOptions = {},
-): Promise<ExtractiveAnswer> {
-  const maxSentences = options.maxSentences ?? 3;
-  const maxChars = options.maxChars ?? 600;
-  const keepRatio = options.keepRatio ?? 0.6;
-  const top = hits[0];
-  if (!top) return { sentences: [], text: '', sources: [] };
-  // A second passage may contribute when nearly as relevant and on the same topic (a customer-service passage
-  // should not leak into an answer about credit reports, and vice versa).
-  const topic = (h: KnowledgeHit): unknown => deps.topicOf?.(h.id);
-  const passages = hits
-    .slice(0, 2)
-    .filter((h, i) => i === 0 || (h.score >= (options.secondPassageRatio ?? 0.9) * top.score && topic(h) === topic(top)));
-
-  const candidates: Array<Omit<ScoredSentence, 'score'>> = [];
-  for (const p of passages) {
-    sentences(stripMarkdown(p.text)).forEach((text, position) => {
-      // Headings and fragments ("Delivery options:") do not answer anything on their own.
-      if (text.length >= 25 && !/:$/.test(text)) candidates.push({ passageId: p.id, position, text });
-    });
-  }
-  if (!candidates.length) return { sentences: [], text: '', sources: [] };
-
-  const qv = await deps.embedder.embedQuery(question);
-  const svs = await deps.embedder.embedDocuments(candidates.map((c) => c.text));
+): ExtractiveAnswer {
+  const blocks = answerBlocks(top);
+  if (!blocks.length) return { text: '', sources: [], block: -1 };
   const qTerms = [...new Set(terms(question))];
-  const qWeight = qTerms.reduce((s, t) => s + deps.bm25.idf(t), 0);
-  const scored: ScoredSentence[] = candidates.map((c, i) => {
-    const sTerms = new Set(terms(c.text));
-    const overlap = qWeight > 0 ? qTerms.reduce((s, t) => s + (sTerms.has(t) ? deps.bm25.idf(t) : 0), 0) / qWeight : 0;
-    const lead = c.position === 0 ? 0.1 : 0;
-    // The second passage's sentences are discounted: the top passage is the one the question is about.
-    const passageWeight = c.passageId === top.id ? 1 : 0.85;
-    return { ...c, score: passageWeight * (0.5 * Math.max(0, dot(qv, svs[i]!)) + 0.5 * overlap + lead) };
-  });
-
-  const ranked = [...scored].sort((a, b) => b.score - a.score);
-  const best = ranked[0]!;
-  const chosen: ScoredSentence[] = [best];
-  let chars = best.text.length;
-  for (const s of ranked.slice(1)) {
-    if (chosen.length >= maxSentences || s.score < keepRatio * best.score) break;
-    if (chars + s.text.length > maxChars) continue;
-    chosen.push(s);
-    chars += s.text.length;
+  const weights = qTerms.map((t) => deps.bm25.idf(t));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const lead = blocks[0]!;
+  const leadScore = overlap(qTerms, weights, total, lead);
+  let chosen = lead;
+  let best = leadScore + (options.leadMargin ?? 0.25);
+  for (const b of blocks.slice(1)) {
+    if (!b.standalone) continue;
+    const s = overlap(qTerms, weights, total, b);
+    if (s > best) {
+      best = s;
+      chosen = b;
+    }
   }
-  const order = passages.map((p) => p.id);
-  chosen.sort((a, b) => order.indexOf(a.passageId) - order.indexOf(b.passageId) || a.position - b.position);
-  const used = passages.filter((p) => chosen.some((s) => s.passageId === p.id));
-  return {
-    sentences: chosen,
-    text: chosen.map((s) => s.text).join(' '),
-    sources: used.map((p) => ({ id: p.id, title: p.title })),
-  };
+  return { text: cutAtBoundary(withoutTeaser(chosen.text), options.maxChars ?? 700), sources: [{ id: top.id, title: top.title }], block: chosen.position };
 }

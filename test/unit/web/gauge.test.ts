@@ -1,43 +1,48 @@
-/** Unit tests for the credit gauge's arcs: bands split at the estimate, gaps and clamping. */
+/** Unit tests for the credit gauge's geometry: equal band arcs, the marker inside its band, boundary ticks. */
 import { describe, expect, it } from 'vitest';
-import { gaugeSegments } from '../../../web/src/ui/gauge.ts';
+import { arcPoint, gaugeLayout } from '../../../web/src/ui/gauge.ts';
 
 const bands = [
   { from: 0, to: 0.1, tone: 'low' },
   { from: 0.1, to: 0.3, tone: 'medium' },
   { from: 0.3, to: 1, tone: 'high' },
 ];
-const round = (xs: Array<{ value: number; className: string }>) => xs.map((x) => ({ ...x, value: Math.round(x.value * 1e6) / 1e6 }));
 
-describe('gaugeSegments', () => {
-  it('fills the bands up to the estimate and fades the rest, in order', () => {
-    expect(round(gaugeSegments(0.18, bands, 'band-medium'))).toEqual([
-      { value: 0.1, className: 'gauge-fill band-low' },
-      { value: 0.08, className: 'gauge-fill band-medium' },
-      { value: 0.12, className: 'gauge-rest band-medium' },
-      { value: 0.7, className: 'gauge-rest band-high' },
-    ]);
+describe('gaugeLayout', () => {
+  it('gives each band an equal arc and ticks at the boundaries with their values', () => {
+    const g = gaugeLayout(0.18, bands);
+    expect(g.arcs.map((a) => a.tone)).toEqual(['low', 'medium', 'high']);
+    for (const a of g.arcs) expect(a.end - a.start).toBeCloseTo(1 / 3, 12);
+    expect(g.ticks.map((t) => t.value)).toEqual([0.1, 0.3]);
+    expect(g.ticks.map((t) => t.at)).toEqual([1 / 3, 2 / 3]);
   });
 
-  it('always spans the whole scale, whatever the estimate', () => {
-    for (const v of [-1, 0, 0.05, 0.1, 0.3, 0.99, 1, 2]) {
-      const total = gaugeSegments(v, bands, 'x').reduce((a, s) => a + s.value, 0);
-      expect(total).toBeCloseTo(1, 9);
-    }
+  it('puts the marker inside the band of the estimate, linear within it', () => {
+    expect(gaugeLayout(0.18, bands).marker).toBeCloseTo(1 / 3 + (0.08 / 0.2) / 3, 12); // 40% into the medium band
+    expect(gaugeLayout(0.05, bands).marker).toBeCloseTo(0.5 / 3, 12);
+    expect(gaugeLayout(0.3, bands).marker).toBeCloseTo(2 / 3, 12);
+    expect(gaugeLayout(1, bands).marker).toBe(1);
+    expect(gaugeLayout(-2, bands).marker).toBe(0);
+    expect(gaugeLayout(Number.NaN, bands).marker).toBe(0);
   });
 
-  it('leaves gaps between bands unfilled and ignores malformed bands', () => {
-    expect(round(gaugeSegments(0.5, [{ from: 0.2, to: 0.4, tone: 'medium' }, { from: 0.6, to: 0.5, tone: 'bad' }], 'x'))).toEqual([
-      { value: 0.2, className: 'gauge-rest' },
-      { value: 0.2, className: 'gauge-fill band-medium' },
-      { value: 0.6, className: 'gauge-rest' },
-    ]);
+  it('orders bands, drops malformed ones, and falls back to a linear scale without bands', () => {
+    const g = gaugeLayout(0.5, [{ from: 0.3, to: 1, tone: 'high' }, { from: 0.6, to: 0.5, tone: 'bad' }, { from: 0, to: 0.3, tone: 'low' }]);
+    expect(g.arcs.map((a) => a.tone)).toEqual(['low', 'high']);
+    expect(gaugeLayout(0.42, []).marker).toBe(0.42);
+    expect(gaugeLayout(0.42, []).arcs).toEqual([{ start: 0, end: 1, tone: 'neutral' }]);
   });
+});
 
-  it('without bands: one solid arc in the given class', () => {
-    expect(gaugeSegments(0.25, [], 'band-high')).toEqual([
-      { value: 0.25, className: 'gauge-fill band-high' },
-      { value: 0.75, className: 'gauge-rest' },
-    ]);
+describe('arcPoint', () => {
+  it('runs from the left end over the top to the right end', () => {
+    const l = arcPoint(100, 100, 50, 0);
+    const top = arcPoint(100, 100, 50, 0.5);
+    const r = arcPoint(100, 100, 50, 1);
+    expect(l.x).toBeCloseTo(50);
+    expect(l.y).toBeCloseTo(100);
+    expect(top.x).toBeCloseTo(100);
+    expect(top.y).toBeCloseTo(50);
+    expect(r.x).toBeCloseTo(150);
   });
 });

@@ -4,7 +4,8 @@ import type { BotMessage, QuickReply } from '../../../server/contracts/chat-prot
 import type { ChatController, ChatState, KeyedEntry } from '../chat-controller.ts';
 import { safeHref } from '../markdown.ts';
 import type { WidgetOptions } from '../options.ts';
-import { CustomView, isTextOfError } from './custom-payloads.tsx';
+import { WidgetContext, type WidgetContextValue } from './context.ts';
+import { CustomView, isTextOfError, isTextOfResult } from './custom-payloads.tsx';
 import { MarkdownView } from './markdown-view.tsx';
 
 /** Longest message the composer accepts (the server's default limit, CONTRACTS / issue 2). */
@@ -107,28 +108,78 @@ export function App(props: AppProps) {
     el.style.height = `${el.scrollHeight + 2}px`;
   }, [draft]);
 
-  // Keep the newest message in view while the reader is at the bottom — also when content grows later
-  // (Chartist draws charts asynchronously) — but never yank the view while they scroll back through history.
-  const stickToBottom = useRef(true);
-  useLayoutEffect(() => {
+  // Reading position (issue 12). After the customer acts, the view follows the reply: a short reply scrolls to the
+  // bottom; a reply taller than the log is scrolled to its START, so nobody starts reading mid-sentence. Content that
+  // grows later (Chartist draws asynchronously) keeps that position. Once the customer scrolls away, nothing moves and
+  // "Jump to latest" appears.
+  const follow = useRef<'bottom' | 'free'>('bottom');
+  const lastSetTop = useRef(-1);
+  const [scrolledUp, setScrolledUp] = useState(false);
+  const turnStartKey = (() => {
+    const i = latestTurnStart(state.entries);
+    return i === -1 ? undefined : state.entries[i]?.key;
+  })();
+  const place = () => {
     const log = logRef.current;
-    if (log && stickToBottom.current) log.scrollTop = log.scrollHeight;
-  }, [state.entries.length, state.typing, open]);
+    if (!log || follow.current === 'free') return;
+    let top = log.scrollHeight - log.clientHeight;
+    // The first rendered entry of the latest reply (a result's hidden text twin has no element).
+    const start =
+      turnStartKey === undefined
+        ? undefined
+        : [...log.querySelectorAll<HTMLElement>('[data-key]')].find((el) => Number(el.dataset.key) >= turnStartKey);
+    if (start) {
+      const startTop = start.offsetTop - 8;
+      if (top > startTop) top = Math.max(0, startTop); // the reply is taller than the view: show its beginning
+    }
+    if (Math.abs(log.scrollTop - top) >= 1) {
+      lastSetTop.current = top;
+      log.scrollTop = top;
+    }
+  };
+  useLayoutEffect(place, [state.entries.length, state.typing, open]);
   useEffect(() => {
-    const log = logRef.current;
     const content = logContentRef.current;
-    if (!log || !content || typeof ResizeObserver === 'undefined') return undefined;
-    const ro = new ResizeObserver(() => {
-      if (stickToBottom.current) log.scrollTop = log.scrollHeight;
-    });
+    if (!content || typeof ResizeObserver === 'undefined') return undefined;
+    const ro = new ResizeObserver(() => placeRef.current());
     ro.observe(content);
     return () => ro.disconnect();
   }, []);
-
-  const send = (payload: string, display?: string) => {
-    stickToBottom.current = true; // the user just acted: show the answer
-    controller.send(payload, display ?? payload);
+  const placeRef = useRef(place);
+  placeRef.current = place;
+  const jumpToLatest = () => {
+    const log = logRef.current;
+    if (!log) return;
+    follow.current = 'free';
+    log.scrollTop = log.scrollHeight;
+    setScrolledUp(false);
   };
+
+  // Esc closes the panel from anywhere — also when focus fell to the page's <body> (e.g. after the button that had it
+  // disappeared), where the panel's own key handler cannot hear it. Esc in the host page's own controls is left alone.
+  useEffect(() => {
+    if (!open) return undefined;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      const active = document.activeElement;
+      if (active && active !== document.body && active !== document.documentElement && active.tagName !== 'MONETA-WIDGET') return;
+      setOpen(false);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [open]);
+
+  const send = (payload: string, display?: string, sendOptions: { silent?: boolean } = {}) => {
+    follow.current = 'bottom'; // the customer just acted: follow the answer
+    setScrolledUp(false);
+    controller.send(payload, display ?? payload, sendOptions);
+  };
+  /** A button was chosen: send it, and keep focus in the composer (the button itself is about to disappear). */
+  const choose = (payload: string, display: string, sendOptions: { silent?: boolean } = {}) => {
+    send(payload, display, sendOptions);
+    if (!sendOptions.silent) inputRef.current?.focus();
+  };
+  const context: WidgetContextValue = { server: options.server, send: choose };
   const submit = (e?: Event) => {
     e?.preventDefault();
     const text = draft.trim();
@@ -141,17 +192,24 @@ export function App(props: AppProps) {
   const turnStart = latestTurnStart(state.entries);
   const turn = turnStart === -1 ? [] : state.entries.slice(turnStart);
   const quickReplies: QuickReply[] = [];
-  for (const e of turn) {
+  for (const [i, e] of turn.entries()) {
+    const next = turn[i + 1];
+    // A result's text twin is not shown; its buttons are the card's "What you can do next".
+    if (e.from === 'bot' && next?.from === 'bot' && isTextOfResult(e.message, next.message)) continue;
     if (e.from === 'bot' && 'quick_replies' in e.message && Array.isArray(e.message.quick_replies)) {
       quickReplies.push(...e.message.quick_replies.filter(isQuickReply));
     }
   }
+  // The opening (issue 12): greeting and entry buttons as soon as the panel opens, before anything is said.
+  const opening = state.entries.length === 0;
+  if (opening) quickReplies.push(...options.entryButtons.map((b) => ({ content_type: 'text' as const, ...b })));
 
   const panelId = 'moneta-panel';
   const titleId = 'moneta-title';
   const statusVisible = state.connection !== 'online';
 
   return (
+    <WidgetContext.Provider value={context}>
     <div class={`root theme-${options.theme} pos-${options.position} ${open ? 'is-open' : ''}`}>
       <div
         id={panelId}
@@ -210,6 +268,7 @@ export function App(props: AppProps) {
         <div class={`connection ${statusVisible ? '' : 'hidden'}`} role="status">
           {statusVisible ? STATUS_TEXT[state.connection] : ''}
         </div>
+        <div class="log-wrap">
         <div
           ref={logRef}
           class="log"
@@ -220,12 +279,19 @@ export function App(props: AppProps) {
           tabIndex={0}
           onScroll={(e) => {
             const el = e.currentTarget as HTMLDivElement;
-            stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+            const fromBottom = el.scrollHeight - el.scrollTop - el.clientHeight;
+            if (Math.abs(el.scrollTop - lastSetTop.current) < 2) return; // our own scroll, not the customer's
+            lastSetTop.current = -1;
+            follow.current = fromBottom < 40 ? 'bottom' : 'free';
+            setScrolledUp(fromBottom >= 40);
           }}
         >
           <div ref={logContentRef} class="log-content">
-          {state.entries.length === 0 ? (
-            <p class="empty">Hello! Ask me about cards, payments and accounts, a financial concept, a credit estimate or an investment portfolio.</p>
+          {opening ? (
+            <div class="msg from-bot opening">
+              <span class="sr-only">Assistant: </span>
+              <div class="bubble"><MarkdownView text={options.greeting} /></div>
+            </div>
           ) : null}
           {state.entries.map((entry, index) => (
             <Entry
@@ -234,10 +300,16 @@ export function App(props: AppProps) {
               next={state.entries[index + 1]}
               active={turnStart !== -1 && index >= turnStart}
               turnHasQuickReplies={quickReplies.length > 0}
-              onAnswer={send}
+              onAnswer={choose}
             />
           ))}
           </div>
+        </div>
+        {scrolledUp ? (
+          <button type="button" class="jump-latest" onClick={jumpToLatest}>
+            Jump to latest <span aria-hidden="true">↓</span>
+          </button>
+        ) : null}
         </div>
         {state.typing ? (
           <div class="typing" role="status" aria-label={`${options.title} is typing`}>
@@ -247,7 +319,7 @@ export function App(props: AppProps) {
         {quickReplies.length > 0 ? (
           <div class="quick-replies" role="group" aria-label="Suggested replies">
             {quickReplies.map((q, i) => (
-              <button type="button" class="chip" key={`${q.payload}-${i}`} onClick={() => send(q.payload, q.title)}>
+              <button type="button" class="chip" key={`${q.payload}-${i}`} onClick={() => choose(q.payload, q.title)}>
                 {q.title}
               </button>
             ))}
@@ -299,6 +371,7 @@ export function App(props: AppProps) {
         )}
       </button>
     </div>
+    </WidgetContext.Provider>
   );
 }
 
@@ -312,21 +385,23 @@ function Entry(props: {
   const { entry } = props;
   if (entry.from === 'user') {
     return (
-      <div class="msg from-user">
+      <div class="msg from-user" data-key={entry.key}>
         <span class="sr-only">You said: </span>
         <p class="bubble">{entry.text}</p>
       </div>
     );
   }
   if (entry.from === 'system') {
-    return <p class="msg system">{entry.text}</p>;
+    return <p class="msg system" data-key={entry.key}>{entry.text}</p>;
   }
   if (props.next?.from === 'bot' && isTextOfError(entry.message, props.next.message)) return null;
-  return <BotEntry message={entry.message} {...props} />;
+  if (props.next?.from === 'bot' && isTextOfResult(entry.message, props.next.message)) return null;
+  return <BotEntry message={entry.message} entryKey={entry.key} {...props} />;
 }
 
 function BotEntry(props: {
   message: BotMessage;
+  entryKey: number;
   active: boolean;
   turnHasQuickReplies: boolean;
   onAnswer: (payload: string, display: string) => void;
@@ -334,7 +409,7 @@ function BotEntry(props: {
   const m = props.message as Partial<Record<'text' | 'attachment' | 'custom', unknown>>;
   if (typeof m.text === 'string') {
     return (
-      <div class="msg from-bot">
+      <div class="msg from-bot" data-key={props.entryKey}>
         <span class="sr-only">Assistant: </span>
         <div class="bubble"><MarkdownView text={m.text} /></div>
       </div>
@@ -342,7 +417,7 @@ function BotEntry(props: {
   }
   if (typeof m.custom === 'object' && m.custom !== null && typeof (m.custom as { type?: unknown }).type === 'string') {
     return (
-      <div class="msg from-bot custom">
+      <div class="msg from-bot custom" data-key={props.entryKey}>
         <CustomView
           payload={m.custom as { type: string }}
           active={props.active}
@@ -356,7 +431,7 @@ function BotEntry(props: {
   const href = typeof src === 'string' ? safeHref(src) : undefined;
   if (href && !href.startsWith('mailto:') && !href.startsWith('tel:')) {
     return (
-      <div class="msg from-bot">
+      <div class="msg from-bot" data-key={props.entryKey}>
         <img class="image" src={href} alt="Image sent by the assistant" loading="lazy" referrerpolicy="no-referrer" />
       </div>
     );

@@ -1,7 +1,10 @@
-/** Chartist-backed chart components (donut, gauge, frontier scatter) with text alternatives for screen readers. */
+/**
+ * Charts with text alternatives for screen readers: the allocation donut and the efficient frontier (Chartist), the
+ * credit gauge and the outcome fan chart (small hand-drawn SVGs: their geometry is a few lines, see gauge.ts).
+ */
 import { useEffect, useRef } from 'preact/hooks';
 import { AutoScaleAxis, LineChart, PieChart, type ChartistChart } from '../chartist-subset.js';
-import { gaugeSegments, type GaugeBand } from './gauge.ts';
+import { arcPath, arcPoint, gaugeLayout, type GaugeBand } from './gauge.ts';
 
 export type { GaugeBand } from './gauge.ts';
 
@@ -46,7 +49,7 @@ function useChart(create: (el: HTMLElement) => ChartistChart, deps: unknown[]) {
   return ref;
 }
 
-/** Allocation donut: one slice per weight, coloured `--moneta-series-<i mod 10>` in order. */
+/** Allocation donut: one slice per weight, coloured `--moneta-series-<i mod 12>` in order. */
 export function DonutChart(props: ChartProps & { weights: number[]; size?: number }) {
   const size = props.size ?? 132;
   const ref = useChart(
@@ -61,21 +64,97 @@ export function DonutChart(props: ChartProps & { weights: number[]; size?: numbe
   return <div ref={ref} class={`chart donut ${props.className ?? ''}`} role="img" aria-label={props.label} />;
 }
 
-/** Half-donut gauge of a value in [0, 1], optionally over coloured risk bands (see {@link gaugeSegments}). */
-export function GaugeChart(props: ChartProps & { value: number; fillClass: string; bands?: readonly GaugeBand[] }) {
-  const segments = gaugeSegments(props.value, props.bands ?? [], props.fillClass);
-  const ref = useChart(
-    (el) =>
-      new PieChart(
-        el,
-        { series: segments },
-        // total = 2 × the sum draws half a circle; startAngle 270 starts it on the left (Chartist's gauge recipe).
-        // The square chart's lower, empty half is clipped by the stylesheet (.chart.gauge).
-        { donut: true, donutWidth: 18, startAngle: 270, total: 2, showLabel: false, width: 150, height: 150, chartPadding: 2 },
-      ),
-    [JSON.stringify(segments)],
+/** Band names as a customer reads them. */
+const TONE_LABEL: Record<string, string> = { low: 'Low', medium: 'Medium', high: 'High' };
+
+/**
+ * Half-circle gauge of a value in [0, 1] over risk bands: one equal arc per band (labelled), ticks with the band
+ * boundaries, and a marker at the estimate. The SVG is hidden from assistive tech; `label` carries the numbers.
+ */
+export function GaugeChart(props: ChartProps & { value: number; bands?: readonly GaugeBand[] }) {
+  const layout = gaugeLayout(props.value, props.bands ?? []);
+  const cx = 110;
+  const cy = 106;
+  const r = 72;
+  const tip = arcPoint(cx, cy, r + 12, layout.marker);
+  const base = arcPoint(cx, cy, r - 22, layout.marker);
+  return (
+    <div class={`chart gauge ${props.className ?? ''}`} role="img" aria-label={props.label}>
+      <svg viewBox="0 0 220 118" width="100%" aria-hidden="true" focusable="false">
+        {layout.arcs.map((a) => (
+          <path key={a.start} class={`gauge-band band-${a.tone}`} d={arcPath(cx, cy, r, a.start + 0.004, a.end - 0.004)} />
+        ))}
+        {layout.arcs.map((a) => {
+          const p = arcPoint(cx, cy, r + 26, (a.start + a.end) / 2);
+          return TONE_LABEL[a.tone] ? (
+            <text key={`l${a.start}`} class="gauge-band-label" x={p.x} y={p.y + 4} text-anchor="middle">{TONE_LABEL[a.tone]}</text>
+          ) : null;
+        })}
+        {layout.ticks.map((t) => {
+          const p = arcPoint(cx, cy, r - 30, t.at);
+          return (
+            <text key={`t${t.at}`} class="gauge-tick" x={p.x} y={p.y + 4} text-anchor="middle">{pct(t.value, 1)}</text>
+          );
+        })}
+        <line class="gauge-marker" x1={base.x} y1={base.y} x2={tip.x} y2={tip.y} />
+        <circle class="gauge-marker-dot" cx={tip.x} cy={tip.y} r="5" />
+      </svg>
+    </div>
   );
-  return <div ref={ref} class={`chart gauge ${props.className ?? ''}`} role="img" aria-label={props.label} />;
+}
+
+/** One point of the outcome range over time (money or growth factor). */
+export interface FanPoint {
+  year: number;
+  p5: number;
+  p50: number;
+  p95: number;
+}
+
+/**
+ * Fan chart of the outcome range over the years: the band between the poor (5%) and good (95%) cases and the median
+ * line, with year ticks and value ticks formatted by `format` (money with its currency).
+ */
+export function FanChart(props: ChartProps & { points: readonly FanPoint[]; format: (v: number) => string }) {
+  const pts = [...props.points].sort((a, b) => a.year - b.year);
+  if (pts.length < 2) return null;
+  const w = 320;
+  const h = 170;
+  const left = 58;
+  const right = 10;
+  const top = 10;
+  const bottom = 26;
+  const maxYear = pts[pts.length - 1]!.year || 1;
+  const lo = Math.min(...pts.map((p) => p.p5));
+  const hi = Math.max(...pts.map((p) => p.p95));
+  const span = hi - lo || 1;
+  const x = (year: number) => left + ((w - left - right) * year) / maxYear;
+  const y = (v: number) => top + (h - top - bottom) * (1 - (v - lo) / span);
+  const line = (key: 'p5' | 'p50' | 'p95') => pts.map((p, i) => `${i ? 'L' : 'M'} ${x(p.year).toFixed(1)} ${y(p[key]).toFixed(1)}`).join(' ');
+  const area = `${line('p95')} ${[...pts].reverse().map((p) => `L ${x(p.year).toFixed(1)} ${y(p.p5).toFixed(1)}`).join(' ')} Z`;
+  const yTicks = [lo, lo + span / 2, hi];
+  const yearTicks = [0, Math.round(maxYear / 2), maxYear].filter((v, i, a) => a.indexOf(v) === i);
+  return (
+    <div class={`chart fan ${props.className ?? ''}`} role="img" aria-label={props.label}>
+      <svg viewBox={`0 0 ${w} ${h}`} width="100%" aria-hidden="true" focusable="false">
+        {yTicks.map((v) => (
+          <g key={v}>
+            <line class="fan-grid" x1={left} x2={w - right} y1={y(v)} y2={y(v)} />
+            <text class="fan-tick" x={left - 6} y={y(v) + 4} text-anchor="end">{props.format(v)}</text>
+          </g>
+        ))}
+        {yearTicks.map((yr, i) => (
+          <text key={`y${yr}`} class="fan-tick" x={x(yr)} y={h - 8} text-anchor={i === 0 ? 'start' : i === yearTicks.length - 1 ? 'end' : 'middle'}>
+            {yr === 0 ? 'now' : `${yr} yr`}
+          </text>
+        ))}
+        <path class="fan-area" d={area} />
+        <path class="fan-line fan-p95" d={line('p95')} />
+        <path class="fan-line fan-p5" d={line('p5')} />
+        <path class="fan-line fan-p50" d={line('p50')} />
+      </svg>
+    </div>
+  );
 }
 
 /** A point of the efficient frontier (annualised fractions). */
@@ -100,17 +179,18 @@ export function FrontierChart(props: ChartProps & { frontier: FrontierPoint[]; c
           ],
         },
         {
-          height: 170,
+          height: 180,
           showArea: false,
           lineSmooth: false,
-          chartPadding: { top: 18, right: 28, bottom: 4, left: 4 },
+          chartPadding: { top: 14, right: 18, bottom: 4, left: 4 },
+          // Few, whole-percent ticks: legible at 360 px (issue 12).
           axisX: {
             type: AutoScaleAxis,
             onlyInteger: false,
-            scaleMinSpace: 48,
+            scaleMinSpace: 56,
             labelInterpolationFnc: (v: unknown) => pct(Number(v), 0),
           },
-          axisY: { scaleMinSpace: 28, offset: 44, labelInterpolationFnc: (v: unknown) => pct(Number(v), 1) },
+          axisY: { scaleMinSpace: 34, offset: 40, labelInterpolationFnc: (v: unknown) => pct(Number(v), 0) },
           series: {
             frontier: { showPoint: false, showLine: true },
             chosen: { showPoint: true, showLine: false },
@@ -121,9 +201,11 @@ export function FrontierChart(props: ChartProps & { frontier: FrontierPoint[]; c
   );
   return (
     <figure class={`frontier ${props.className ?? ''}`}>
+      <p class="axis-title y-title" aria-hidden="true">Expected return a year</p>
       <div ref={ref} class="chart frontier-chart" role="img" aria-label={props.label} />
+      <p class="axis-title x-title" aria-hidden="true">Volatility a year (how much it swings) →</p>
       <figcaption>
-        Efficient frontier: expected return (up) against volatility (across)
+        The best expected return for each level of risk
         {props.chosen ? '; the dot marks the suggested portfolio.' : '.'}
       </figcaption>
     </figure>

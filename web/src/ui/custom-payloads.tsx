@@ -1,6 +1,6 @@
 /** Renderers for `custom` payloads: form inputs, citations, hand-off, errors, credit-assessment and portfolio cards. */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useErrorBoundary, useRef, useState } from 'preact/hooks';
+import { useContext, useEffect, useErrorBoundary, useRef, useState } from 'preact/hooks';
 import type {
   CitationsPayload,
   CreditAssessmentPayload,
@@ -10,8 +10,13 @@ import type {
   HandoffPayload,
   PortfolioPayload,
 } from '../../../server/contracts/chat-protocol.ts';
-import { DonutChart, FrontierChart, GaugeChart, PALETTE_SIZE, pct, type FrontierPoint, type GaugeBand } from './charts.tsx';
-import { MarkdownView } from './markdown-view.tsx';
+import { safeHref } from '../markdown.ts';
+import { WidgetContext } from './context.ts';
+import { CreditCard } from './credit-card.tsx';
+import { HandoffCard } from './handoff-card.tsx';
+import { PortfolioCard } from './portfolio-card.tsx';
+
+export { bandClass } from './credit-card.tsx';
 
 /** Sends an answer: `payload` goes to the bot, `display` becomes the user's bubble. */
 export type AnswerFn = (payload: string, display: string) => void;
@@ -58,7 +63,7 @@ export function CustomView(props: CustomViewProps) {
       body = <Citations p={p as CitationsPayload} />;
       break;
     case 'handoff':
-      body = <Handoff p={p as HandoffPayload} />;
+      body = <HandoffCard p={p as HandoffPayload} />;
       break;
     case 'error':
       body = <ErrorNotice p={p as ErrorPayload} />;
@@ -160,42 +165,62 @@ function NumberAnswer(props: { min?: number; max?: number; step?: number; unit?:
   );
 }
 
-function Citations(props: { p: CitationsPayload }) {
-  const sources = Array.isArray(props.p.sources) ? props.p.sources.filter((s) => isObj(s) && isStr(s.title)) : [];
-  if (sources.length === 0) return null;
-  return (
-    <aside class="citations" aria-label="Sources">
-      <p class="citations-title">Sources</p>
-      <ol>
-        {sources.map((s) => (
-          <li key={String(s.id)} data-source-id={String(s.id)}>{s.title}</li>
-        ))}
-      </ol>
-    </aside>
-  );
+/** Where a source opens: its own `url` (a server path such as `/kb/<id>`, resolved against the server) or `/kb/<id>`. */
+export function sourceHref(server: string, source: { id?: unknown; url?: unknown }): string | undefined {
+  const raw =
+    typeof source.url === 'string' && source.url
+      ? source.url
+      : typeof source.id === 'string' && source.id
+        ? `/kb/${encodeURIComponent(source.id)}`
+        : undefined;
+  if (!raw) return undefined;
+  return safeHref(raw.startsWith('/') ? `${server}${raw}` : raw);
 }
 
-/** Known hand-off reason codes in words; free-text reasons are shown as they are. */
-const HANDOFF_REASONS: Record<string, string> = {
-  user_request: 'You asked to talk to a person.',
-  fallback: "I couldn't understand, so I offered a person.",
-  knowledge_not_found: "I didn't have an answer to that.",
-};
-
-function Handoff(props: { p: HandoffPayload & { status?: unknown } }) {
-  const { reason, status } = props.p;
-  const headline =
-    status === 'sent'
-      ? 'Conversation passed to our team'
-      : status === 'failed' || status === 'unavailable'
-        ? 'No colleague available right now'
-        : 'Handing you over to a person';
-  const why = isStr(reason) ? (HANDOFF_REASONS[reason] ?? (/\s/.test(reason) ? reason : '')) : '';
+function Citations(props: { p: CitationsPayload & { answerId?: unknown } }) {
+  const { server, send } = useContext(WidgetContext);
+  const [vote, setVote] = useState<boolean | undefined>(undefined);
+  const sources = Array.isArray(props.p.sources) ? props.p.sources.filter((s) => isObj(s) && isStr(s.title)) : [];
+  if (sources.length === 0) return null;
+  const answerId = isStr(props.p.answerId) ? props.p.answerId : undefined;
+  const rate = (helpful: boolean) => {
+    if (!answerId || vote !== undefined) return;
+    setVote(helpful);
+    // Feedback is not something the customer "said": it goes without a bubble; the reply acknowledges it.
+    send(`/feedback${JSON.stringify({ answerId, helpful })}`, '', { silent: true });
+  };
   return (
-    <div class="notice handoff" data-status={isStr(status) ? status : undefined}>
-      <strong>{headline}.</strong>
-      {why ? <span> {why}</span> : null}
-    </div>
+    <aside class="citations" aria-label="Sources">
+      <p class="citations-title">{sources.length === 1 ? 'Source' : 'Sources'}</p>
+      <ol>
+        {sources.map((s) => {
+          const href = sourceHref(server, s as { id?: unknown; url?: unknown });
+          return (
+            <li key={String(s.id)} data-source-id={String(s.id)}>
+              {href ? (
+                <a href={href} target="_blank" rel="noopener noreferrer">
+                  {s.title}
+                  <span class="sr-only"> (opens in a new tab)</span>
+                </a>
+              ) : (
+                s.title
+              )}
+            </li>
+          );
+        })}
+      </ol>
+      {answerId ? (
+        <div class="feedback" role="group" aria-label="Did this help?">
+          <span class="feedback-q" aria-hidden="true">Did this help?</span>
+          <button type="button" class="chip small" aria-pressed={vote === true ? 'true' : 'false'} disabled={vote !== undefined} onClick={() => rate(true)}>
+            <span aria-hidden="true">👍 </span>Yes
+          </button>
+          <button type="button" class="chip small" aria-pressed={vote === false ? 'true' : 'false'} disabled={vote !== undefined} onClick={() => rate(false)}>
+            <span aria-hidden="true">👎 </span>No
+          </button>
+        </div>
+      ) : null}
+    </aside>
   );
 }
 
@@ -219,166 +244,17 @@ export function isTextOfError(message: unknown, next: unknown): boolean {
   return text !== undefined && custom?.type === 'error' && custom.message === text;
 }
 
-/** Maps a risk band name to a colour class (`low` / `medium` / `high`), whatever the model calls its bands. */
-export function bandClass(band: string): 'low' | 'medium' | 'high' | 'neutral' {
-  const b = band.toLowerCase();
-  if (/high|elevated|poor|bad/.test(b)) return 'high';
-  if (/medium|moderate|fair|average/.test(b)) return 'medium';
-  if (/low|good|excellent/.test(b)) return 'low';
-  return 'neutral';
-}
+/** Result payloads the widget shows as a card in place of the text twin the server sends before them. */
+const RESULT_TYPES = new Set(['credit_assessment', 'portfolio']);
 
-function CreditCard(props: { p: CreditAssessmentPayload }) {
-  const { p } = props;
-  const pd = isNum(p.probabilityOfDefault) ? p.probabilityOfDefault : undefined;
-  const band = isStr(p.riskBand) ? p.riskBand : 'unknown';
-  const cls = bandClass(band);
-  const reasons = Array.isArray(p.reasons) ? p.reasons.filter((r) => isObj(r) && isStr(r.text)) : [];
-  // The model's own bands ({ name, from, to, description }), when the payload carries them, colour the gauge.
-  const bands: GaugeBand[] = (Array.isArray(p.bands) ? p.bands : [])
-    .filter((b): b is { name: string; from: number; to: number } => isObj(b) && isStr(b.name) && isNum(b.from) && isNum(b.to))
-    .map((b) => ({ from: b.from, to: b.to, tone: bandClass(b.name) }));
-  const bandRanges = bands.length > 0 ? `; bands: ${bands.map((b) => `${b.tone} ${pct(b.from, 0)}–${pct(b.to, 0)}`).join(', ')}` : '';
-  const assumptions = Array.isArray(p.assumptions) ? p.assumptions.filter(isStr) : [];
-  return (
-    <section class="card credit-card" aria-label="Credit risk estimate">
-      <h3>Credit risk estimate</h3>
-      {pd !== undefined ? (
-        <div class="gauge-row">
-          <GaugeChart
-            value={pd}
-            fillClass={`band-${cls}`}
-            bands={bands}
-            label={`Gauge: estimated probability of default ${pct(pd)}, risk band ${band}${bandRanges}`}
-          />
-          <div class="gauge-text">
-            <p class="pd-value">{pct(pd)}</p>
-            <p class="pd-label">estimated chance of default</p>
-            <p class={`band-badge band-${cls}`}>Risk band: {band}</p>
-          </div>
-        </div>
-      ) : null}
-      {isStr(p.riskBandExplanation) && p.riskBandExplanation ? <p class="band-explanation">{p.riskBandExplanation}</p> : null}
-      {reasons.length > 0 ? (
-        <>
-          <h4>What drove this estimate</h4>
-          <ul class="reasons">
-            {reasons.map((r, i) => {
-              const up = r.effect === 'increases_risk';
-              return (
-                <li key={i} class={up ? 'up' : 'down'}>
-                  <span class="marker" aria-hidden="true">{up ? '▲' : '▼'}</span>
-                  <span class="sr-only">{up ? 'Increases risk: ' : 'Decreases risk: '}</span>
-                  {r.text}
-                </li>
-              );
-            })}
-          </ul>
-        </>
-      ) : null}
-      {assumptions.length > 0 ? (
-        <ul class="assumptions" aria-label="Assumptions">
-          {assumptions.map((a, i) => <li key={i}>{a}</li>)}
-        </ul>
-      ) : null}
-      <p class="meta">
-        Model: {isStr(p.model) ? p.model : '?'} {isStr(p.modelVersion) ? versionLabel(p.modelVersion) : ''}
-      </p>
-      {isStr(p.disclaimer) ? <p class="disclaimer">{p.disclaimer}</p> : null}
-    </section>
-  );
-}
-
-/** "1.2.0" → "v1.2.0"; other version strings (e.g. "cma@2025-08.1") as they are. */
-const versionLabel = (v: string): string => (/^\d/.test(v) ? `v${v}` : v);
-
-const asFrontierPoint = (v: unknown): FrontierPoint | undefined =>
-  isObj(v) && isNum(v.volatility) && isNum(v.expectedReturn)
-    ? { volatility: v.volatility, expectedReturn: v.expectedReturn }
-    : undefined;
-
-function PortfolioCard(props: { p: PortfolioPayload }) {
-  const { p } = props;
-  const allocation = (Array.isArray(p.allocation) ? p.allocation : [])
-    .filter((a) => isObj(a) && isNum(a.weight) && a.weight > 0)
-    .sort((a, b) => b.weight - a.weight);
-  const amount = isNum(p.amount) ? p.amount : undefined;
-  const horizon = isNum(p.horizonYears) ? p.horizonYears : undefined;
-  const currency = isStr(p.currency) && /^[A-Z]{3}$/.test(p.currency) ? p.currency : undefined;
-  const money = new Intl.NumberFormat(undefined, {
-    maximumFractionDigits: 0,
-    ...(currency ? { style: 'currency', currency } : {}),
-  });
-  const outcomes = isObj(p.outcomes) && isNum(p.outcomes.p5) && isNum(p.outcomes.p50) && isNum(p.outcomes.p95) ? p.outcomes : undefined;
-  // With an amount the outcomes are values in money; without one they are the value of 1 invested (a growth factor).
-  const fmtOutcome = (v: number) => (amount !== undefined ? money.format(v) : `${v >= 1 ? '+' : ''}${pct(v - 1, 0)}`);
-  const frontier = Array.isArray(p.frontier) ? p.frontier.map(asFrontierPoint).filter((x): x is FrontierPoint => !!x) : [];
-  const chosen = asFrontierPoint(p.chosen) ?? (isNum(p.volatility) && isNum(p.expectedReturn) && frontier.length > 0
-    ? { volatility: p.volatility, expectedReturn: p.expectedReturn }
-    : undefined);
-  const allocText = allocation.map((a) => `${pct(a.weight, 0)} ${a.assetClass}`).join(', ');
-  return (
-    <section class="card portfolio-card" aria-label="Suggested portfolio">
-      <h3>
-        Suggested portfolio
-        {isNum(p.riskScore) ? (
-          <span class="risk-score">
-            {' '}· risk score {p.riskScore}/10{isStr(p.riskLabel) && p.riskLabel ? ` (${p.riskLabel})` : ''}
-          </span>
-        ) : null}
-      </h3>
-      {allocation.length > 0 ? (
-        <div class="allocation">
-          <DonutChart weights={allocation.map((a) => a.weight)} label={`Allocation donut: ${allocText}`} />
-          <ul class="legend" aria-label="Allocation">
-            {allocation.map((a, i) => (
-              <li key={`${a.ticker}-${i}`}>
-                <span class={`swatch moneta-sw${i % PALETTE_SIZE}`} aria-hidden="true" />
-                <span class="legend-name">
-                  {String(a.assetClass)}
-                  {isStr(a.ticker) && a.ticker ? <span class="ticker"> ({a.ticker})</span> : null}
-                </span>
-                <span class="legend-weight">{pct(a.weight, 0)}</span>
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
-      <dl class="stats">
-        {isNum(p.expectedReturn) ? (
-          <div><dt>Expected return</dt><dd>{pct(p.expectedReturn)} a year</dd></div>
-        ) : null}
-        {isNum(p.volatility) ? (
-          <div><dt>Volatility</dt><dd>{pct(p.volatility)} a year</dd></div>
-        ) : null}
-      </dl>
-      {outcomes ? (
-        <div class="outcomes">
-          <p class="outcomes-title">
-            Range of outcomes{horizon !== undefined ? ` after ${horizon} years` : ''}
-            {amount !== undefined ? ` for ${p.amountAssumed === true ? 'an example ' : ''}${money.format(amount)}` : ''}
-          </p>
-          <dl class="outcome-range">
-            <div class="o-low"><dt>Poor (5%)</dt><dd>{fmtOutcome(outcomes.p5)}</dd></div>
-            <div class="o-mid"><dt>Typical (median)</dt><dd>{fmtOutcome(outcomes.p50)}</dd></div>
-            <div class="o-high"><dt>Good (95%)</dt><dd>{fmtOutcome(outcomes.p95)}</dd></div>
-          </dl>
-        </div>
-      ) : null}
-      {frontier.length > 1 ? (
-        <FrontierChart
-          frontier={frontier}
-          {...(chosen ? { chosen } : {})}
-          label={`Efficient frontier chart${chosen ? `; suggested portfolio at ${pct(chosen.volatility)} volatility and ${pct(chosen.expectedReturn)} expected return` : ''}`}
-        />
-      ) : null}
-      {isStr(p.rationale) && p.rationale ? <div class="rationale"><MarkdownView text={p.rationale} /></div> : null}
-      {isStr(p.model) ? (
-        <p class="meta">
-          Model: {p.model} {isStr(p.modelVersion) ? versionLabel(p.modelVersion) : ''}
-        </p>
-      ) : null}
-      {isStr(p.disclaimer) ? <p class="disclaimer">{p.disclaimer}</p> : null}
-    </section>
-  );
+/**
+ * True when `message` is the text twin of a result card that follows it (issue 12: one result, once). The server keeps
+ * sending the text for clients that ignore `custom` (CONTRACTS §1); Moneta's widget shows only the card, which carries
+ * the same next steps as the text's quick replies.
+ */
+export function isTextOfResult(message: unknown, next: unknown): boolean {
+  const custom = isObj(next) && isObj(next.custom) ? next.custom : undefined;
+  if (!custom || !isStr(custom.type) || !RESULT_TYPES.has(custom.type)) return false;
+  const usable = custom.type === 'credit_assessment' ? isNum(custom.probabilityOfDefault) : Array.isArray(custom.allocation);
+  return usable && isObj(message) && isStr(message.text);
 }

@@ -1,4 +1,4 @@
-/** The credit gauge's arcs: risk bands split at the estimate (pure, so it is unit-tested without a browser). */
+/** The credit gauge's geometry: risk bands as equal arcs, the estimate's position, boundary ticks (pure: unit-tested). */
 
 /** A risk band on the gauge's scale: `[from, to)` of the value, and a colour class (`low` / `medium` / `high`). */
 export interface GaugeBand {
@@ -7,32 +7,50 @@ export interface GaugeBand {
   tone: string;
 }
 
+/** Where things sit on the half circle, as fractions 0 (left end) … 1 (right end). */
+export interface GaugeLayout {
+  /** One arc per usable band, in order, each the same width (a band of 0–8.7% is as readable as one of 17.5–100%). */
+  arcs: Array<{ start: number; end: number; tone: string }>;
+  /** The estimate's position: linear inside its band. */
+  marker: number;
+  /** Band boundaries between arcs, with the value they stand for. */
+  ticks: Array<{ at: number; value: number }>;
+}
+
 /**
- * The gauge's arcs for `value` in [0, 1]: each band split at the value into a solid part (up to the value) and a faded
- * part (beyond it), so the filled arc ends at the value and its colour shows the band it reached. Without bands, one
- * solid arc in `fillClass` and the faded rest.
+ * Lays out the gauge for `value` in [0, 1]. Bands are sorted, malformed ones dropped; without bands the scale is one
+ * neutral arc and the marker sits at the value itself.
  */
-export function gaugeSegments(value: number, bands: readonly GaugeBand[], fillClass: string): Array<{ value: number; className: string }> {
-  const v = Math.min(1, Math.max(0, value));
-  const usable = bands.filter((b) => Number.isFinite(b.from) && Number.isFinite(b.to) && b.to > b.from).sort((a, b) => a.from - b.from);
-  if (usable.length === 0) {
-    return [
-      { value: v, className: `gauge-fill ${fillClass}` },
-      { value: 1 - v, className: 'gauge-rest' },
-    ];
+export function gaugeLayout(value: number, bands: readonly GaugeBand[]): GaugeLayout {
+  const v = Math.min(1, Math.max(0, Number.isFinite(value) ? value : 0));
+  const usable = bands
+    .filter((b) => Number.isFinite(b.from) && Number.isFinite(b.to) && b.to > b.from)
+    .map((b) => ({ ...b, to: Math.min(1, b.to) }))
+    .sort((a, b) => a.from - b.from);
+  if (usable.length === 0) return { arcs: [{ start: 0, end: 1, tone: 'neutral' }], marker: v, ticks: [] };
+  const width = 1 / usable.length;
+  const arcs = usable.map((b, i) => ({ start: i * width, end: (i + 1) * width, tone: b.tone }));
+  const ticks = usable.slice(1).map((b, i) => ({ at: (i + 1) * width, value: b.from }));
+  let marker = v <= usable[0]!.from ? 0 : 1;
+  for (const [i, b] of usable.entries()) {
+    if (v >= b.from && v < b.to) {
+      marker = (i + (v - b.from) / (b.to - b.from)) * width;
+      break;
+    }
   }
-  const out: Array<{ value: number; className: string }> = [];
-  let at = 0;
-  for (const b of usable) {
-    const from = Math.max(at, Math.min(1, b.from));
-    const to = Math.min(1, b.to);
-    if (to <= from) continue;
-    if (from > at) out.push({ value: from - at, className: 'gauge-rest' }); // a gap between bands
-    const solid = Math.max(0, Math.min(to, v) - from);
-    if (solid > 0) out.push({ value: solid, className: `gauge-fill band-${b.tone}` });
-    if (to - from - solid > 0) out.push({ value: to - from - solid, className: `gauge-rest band-${b.tone}` });
-    at = to;
-  }
-  if (at < 1) out.push({ value: 1 - at, className: 'gauge-rest' });
-  return out;
+  return { arcs, marker, ticks };
+}
+
+/** A point on the half circle (centre cx, cy; radius r) at fraction `t` from the left end, clockwise over the top. */
+export function arcPoint(cx: number, cy: number, r: number, t: number): { x: number; y: number } {
+  const angle = Math.PI * (1 - t);
+  return { x: cx + r * Math.cos(angle), y: cy - r * Math.sin(angle) };
+}
+
+/** SVG path of the arc from fraction `a` to `b` (a < b) of the half circle. */
+export function arcPath(cx: number, cy: number, r: number, a: number, b: number): string {
+  const p = arcPoint(cx, cy, r, a);
+  const q = arcPoint(cx, cy, r, b);
+  const f = (n: number) => n.toFixed(2);
+  return `M ${f(p.x)} ${f(p.y)} A ${r} ${r} 0 0 1 ${f(q.x)} ${f(q.y)}`;
 }

@@ -249,3 +249,74 @@ describe('RulePolicy rescue (a second opinion before the out-of-scope reply or t
     expect(() => new RulePolicy({ skills: [conversation], fallbackThreshold: 0.4, fallbackMissesBeforeHandoff: 2, rescueSkill: conversation })).toThrow(ConfigError);
   });
 });
+
+describe('RulePolicy retrieval-first routing (one decision from the NLU and the knowledge score)', () => {
+  const kbSkill = { name: 'knowledge', intents: ['financial_education', 'card_arrival'] as string[], run: async () => ({ events: [], replies: [] }) };
+  const routing = { skill: kbSkill, rejectedMinScore: 0.6, overrideMinScore: 0.75, overrideMaxConfidence: 0.6, nearMinScore: 0.2 };
+  const rf = new RulePolicy({ skills: [conversation, loan, kbSkill], fallbackThreshold: 0.4, fallbackMissesBeforeHandoff: 2, knowledgeRouting: routing });
+  const hit = (id: string, score: number) => ({ id, title: `Title ${id}`, text: 'x', score });
+  const plan = async (text: string, score: number, intent?: { name: string; confidence: number }, log: SessionEvent[] = []) => {
+    const parsed = await nlu.parse(text);
+    const parse = intent ? { ...parsed, intent, intent_ranking: [intent] } : parsed;
+    const knowledge = { question: text, hits: [hit('p1', score), hit('p2', score / 2)], score, margin: 0.5, reranked: false };
+    return rf.plan({ sessionId: 's', text, parse, state: deriveState(log), events: log, now: 1, knowledge });
+  };
+
+  it('answers a question the NLU rejects when the knowledge base answers it well', async () => {
+    expect(await plan('my transfr didnt go thru its been 3 days', 0.7, { name: 'out_of_scope', confidence: 0.9 })).toEqual([
+      { kind: 'skill', skill: kbSkill, intent: 'financial_education' },
+    ]);
+    expect(await plan('my transfr didnt go thru its been 3 days', 0.7, { name: 'card_arrival', confidence: 0.2 })).toEqual([
+      { kind: 'skill', skill: kbSkill, intent: 'card_arrival' },
+    ]);
+  });
+
+  it('keeps the out-of-scope reply and the fallback when retrieval is weak, offering the closest topics and a person', async () => {
+    expect(texts(await plan('what is the weather in Paris', 0.3, { name: 'out_of_scope', confidence: 0.9 }))).toEqual([TEXTS.outOfScope]);
+    const steps = await plan('qwzx plorb', 0.3, { name: 'greet', confidence: 0.1 });
+    const [reply] = replies(steps) as Array<{ text: string; quick_replies?: Array<{ payload: string }> }>;
+    expect(reply!.text).toBe(TEXTS.rephraseWithTopics);
+    expect(reply!.quick_replies!.map((q) => q.payload)).toEqual(['/kb_passage{"id":"p1"}', '/human_handoff']) // p2 (0.15) is below nearMinScore;
+  });
+
+  it('lets dedicated intents win when the NLU is sure, and the knowledge base win over an unsure one', async () => {
+    expect(await plan('hello', 0.9, { name: 'greet', confidence: 0.95 })).toEqual([{ kind: 'skill', skill: conversation, intent: 'greet' }]);
+    expect(await plan('I want to speak to a human', 0.95, { name: 'human_handoff', confidence: 0.5 })).toEqual([{ kind: 'handoff', reason: 'user_request' }]);
+    expect(await plan('what is a loan to value ratio', 0.8, { name: 'credit_risk_assessment', confidence: 0.5 })).toEqual([
+      { kind: 'skill', skill: kbSkill, intent: 'financial_education' },
+    ]);
+    expect((await plan('can I get a loan?', 0.8, { name: 'credit_risk_assessment', confidence: 0.9 }))[0]).toMatchObject({ kind: 'reply' });
+  });
+
+  it.each([
+    ['yup', 'affirm'],
+    ['okay', 'affirm'],
+    ['10-4', 'affirm'],
+    ["you're right", 'affirm'],
+    ['nah', 'deny'],
+    ['no thanks', 'deny'],
+    ['cheers!', 'thank_you'],
+    ['ok thanks', 'thank_you'],
+  ])('understands the short reply %j as %s, whatever the classifier says', async (text, intent) => {
+    expect(await plan(text, 0.1, { name: 'out_of_scope', confidence: 0.99 })).toEqual([{ kind: 'skill', skill: conversation, intent }]);
+  });
+
+  it('answers a knowledge question in the middle of a questionnaire, then asks the question again', async () => {
+    const log: SessionEvent[] = [];
+    await turn(log, 'can I get a loan?');
+    const steps = await plan('what does APR mean', 0.8, { name: 'financial_education', confidence: 0.7 }, log);
+    expect(steps[0]).toEqual({ kind: 'skill', skill: kbSkill, intent: 'financial_education' });
+    expect(questionSlot(steps)).toBeDefined();
+  });
+
+  it.each([
+    ['hola, mi tarjeta no funciona', TEXTS.englishOnly],
+    ['Bonjour, je ne trouve pas ma carte', TEXTS.englishOnly],
+    ['моя карта не работает', TEXTS.englishOnly],
+    ['\u0000\u0001\u0002\u0003 data', TEXTS.unreadable],
+  ])('politely declines %j instead of guessing', async (text, expected) => {
+    const steps = await plan(text, 0.9, { name: 'financial_education', confidence: 0.9 });
+    expect(texts(steps)).toEqual([expected]);
+    expect(steps.some((s) => s.kind === 'skill')).toBe(false);
+  });
+});

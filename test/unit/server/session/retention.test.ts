@@ -9,8 +9,8 @@ describe('startRetentionJob', () => {
   it('deletes only sessions older than retentionDays', async () => {
     const store = new MemorySessionStore();
     let now = 100 * DAY;
-    await store.create('old', now - 31 * DAY);
-    await store.create('recent', now - 29 * DAY);
+    await store.create('old', now - 31 * DAY, 'anon:t');
+    await store.create('recent', now - 29 * DAY, 'anon:t');
     const job = startRetentionJob({ store, retentionDays: 30, now: () => now });
     expect(await job.sweep()).toBe(0); // the start-up sweep already removed "old"
     expect(await store.get('old')).toBeUndefined();
@@ -23,7 +23,7 @@ describe('startRetentionJob', () => {
 
   it('keeps everything when retentionDays is 0', async () => {
     const store = new MemorySessionStore();
-    await store.create('ancient', 0);
+    await store.create('ancient', 0, 'anon:t');
     const job = startRetentionJob({ store, retentionDays: 0, now: () => 1e15 });
     expect(await job.sweep()).toBe(0);
     expect(await store.get('ancient')).toBeDefined();

@@ -24,7 +24,7 @@ describe('deriveState', () => {
       b('How long?'),
       q('loan', 'duration'),
     ]);
-    expect(state.activeForm).toEqual({ name: 'loan', filled: { amount: 5000 }, requestedSlot: 'duration' });
+    expect(state.activeForm).toEqual({ name: 'loan', filled: { amount: 5000 }, requestedSlot: 'duration', asked: ['amount', 'duration'] });
     expect(state.slots).toEqual({ amount: 5000 });
     expect(state.lastBotText).toBe('How long?');
     expect(state.lastBotQuestion).toBe('How long?');

@@ -27,7 +27,9 @@ describe('credit_risk form', () => {
       expect(s.why.length).toBeGreaterThan(20);
       expect(s.aliases?.length).toBeGreaterThan(0);
     }
-    expect(form.intro).toMatch(/1\.95583 DM per euro/);
+    // The conversion is explained where it matters (the amount's "why?", the result's details), not in the opening.
+    expect(form.intro).not.toMatch(/DM|Deutsche Mark/);
+    expect(form.slots.find((s) => s.name === 'credit_amount')!.why).toMatch(/1\.95583 DM per euro/);
   });
 
   it('offers plain-language quick replies for categories (no data-set codes)', () => {
@@ -110,10 +112,16 @@ describe('CreditAssessmentSkill', () => {
     const { replies } = await skill.run(ctx);
     expect(replies).toHaveLength(2);
     const text = (replies[0] as TextMessage).text;
-    expect(text).toMatch(/Estimated probability of default: \d+\.\d%/);
-    expect(text).toMatch(/high risk band/);
-    expect(text).toMatch(/6,000 € was converted to 11,735 DM/);
-    expect(text).toMatch(/estimate, not a credit decision/);
+    // Concise and in the customer's terms (issue 12): headline, at most four reasons, next step, version, disclaimer.
+    expect(text).toMatch(/^High risk: about \d+ in 100 similar loans ran into trouble\./);
+    expect(text).toContain('The main factors that kept your estimate from being lower:');
+    expect(text.split('\n').filter((l) => l.startsWith('• ')).length).toBeLessThanOrEqual(4);
+    expect(text).toContain('• Loan purpose: a new car (most common in the data: radio or television)');
+    expect(text).toContain('• Loan duration: 48 months (typical: 18 months)');
+    expect(text).not.toMatch(/DM|Deutsche Mark/);
+    expect(text).toContain(`Model german ${service.model('german').version}.`);
+    expect(text).toMatch(/estimate from historical data, not a credit decision/);
+    expect((replies[0] as TextMessage).quick_replies?.map((q) => q.title)).toEqual(['Adjust the loan', "See how it's calculated", 'Talk to a person', 'Start again']);
     expect(replies[0]).not.toHaveProperty('custom');
     const custom = (replies[1] as { custom: CreditAssessmentPayload }).custom;
     expect(Object.keys(replies[1]!)).toEqual(['custom']);
@@ -124,5 +132,14 @@ describe('CreditAssessmentSkill', () => {
     expect(custom.reasons).toEqual(api.reasons);
     for (const key of ['model', 'modelVersion', 'probabilityOfDefault', 'riskBand', 'reasons', 'disclaimer']) expect(custom).toHaveProperty(key);
     expect(custom.assumptions).toEqual(expect.arrayContaining([expect.stringMatching(/without adjusting for inflation/)]));
+    // The DM conversion and the data's era move behind "How this was calculated".
+    expect(custom.details).toEqual(expect.arrayContaining([expect.stringMatching(/1970s.*Deutsche Mark.*1\.95583 DM per euro/)]));
+    expect(custom.headline).toBe(text.split('\n')[0]!.replace(/\.$/, ''));
+    // "Adjust the loan" restarts the questionnaire with every answer but the loan's amount and duration.
+    const adjust = (custom.nextSteps as Array<{ payload: string }>)[0]!.payload;
+    const kept = JSON.parse(adjust.slice('/credit_risk_assessment'.length)) as Record<string, unknown>;
+    expect(kept).toMatchObject({ purpose: 'car_new', age: 23, housing: 'rent' });
+    expect(kept).not.toHaveProperty('credit_amount');
+    expect(kept).not.toHaveProperty('duration_months');
   });
 });

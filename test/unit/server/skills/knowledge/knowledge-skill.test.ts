@@ -35,41 +35,46 @@ const texts = (replies: BotMessage[]) => replies.filter((m): m is TextMessage =>
 const citations = (replies: BotMessage[]) =>
   replies.filter((m) => 'custom' in m && m.custom.type === 'citations').map((m) => (m as { custom: CitationsPayload }).custom);
 
-/** Asserts the answer shape: text, then a citations event of its own, then a follow-up text with quick replies. */
-function expectAnswerShape(replies: BotMessage[]): { answer: string; sources: CitationsPayload['sources'] } {
-  expect(replies).toHaveLength(3);
-  const [answer, cite, followUp] = replies as [TextMessage, { custom: CitationsPayload }, TextMessage];
-  expect(Object.keys(answer)).toEqual(['text']);
+/** Asserts the answer shape: one text (with a hand-off button), then a citations event of its own with one source. */
+function expectAnswerShape(replies: BotMessage[]): { answer: string; sources: CitationsPayload['sources']; answerId: string; buttons: string[] } {
+  expect(replies).toHaveLength(2);
+  const [answer, cite] = replies as [TextMessage, { custom: CitationsPayload & { answerId: string } }];
+  expect(Object.keys(answer).sort()).toEqual(['quick_replies', 'text']);
+  expect(answer.quick_replies!.some((q) => q.payload === '/human_handoff')).toBe(true);
+  expect(answer.text).not.toMatch(/Source:/);
   expect(Object.keys(cite)).toEqual(['custom']);
   expect(cite.custom.type).toBe('citations');
-  expect(cite.custom.sources.length).toBeGreaterThan(0);
-  expect(followUp.text.length).toBeGreaterThan(0);
-  expect(followUp.quick_replies!.some((q) => q.payload === '/human_handoff')).toBe(true);
-  return { answer: answer.text, sources: cite.custom.sources };
+  expect(cite.custom.sources).toHaveLength(1);
+  expect(cite.custom.sources[0]).toMatchObject({ url: `/kb/${cite.custom.sources[0]!.id}` });
+  expect(cite.custom.answerId).toMatch(/\S/);
+  return { answer: answer.text, sources: cite.custom.sources, answerId: cite.custom.answerId, buttons: answer.quick_replies!.map((q) => q.payload) };
 }
 
 describe('KnowledgeSkill (extractive)', () => {
-  const skill = () => new KnowledgeSkill({ knowledge: kb });
+  const skill = (options: Partial<ConstructorParameters<typeof KnowledgeSkill>[0]> = {}) => new KnowledgeSkill({ knowledge: kb, ...options });
 
-  it('answers financial_education and every intent the passages declare', () => {
+  it('answers financial_education, the button intents and every intent the passages declare', () => {
     expect([...skill().intents].sort()).toEqual(
-      ['card_arrival', 'card_delivery_estimate', 'exchange_rate', 'financial_education', 'lost_or_stolen_card'].sort(),
+      ['card_arrival', 'card_delivery_estimate', 'exchange_rate', 'feedback', 'financial_education', 'kb_passage', 'kb_something_else', 'lost_or_stolen_card'].sort(),
     );
   });
 
-  it('answers with sentences from the cited passage, then citations, then a follow-up', async () => {
-    const { replies, events } = await skill().run(ctx('why do bond prices drop when interest rates rise?'));
-    const { answer, sources } = expectAnswerShape(replies);
+  it('answers from ONE passage: its lead paragraph, verbatim, then the citation with an answer id', async () => {
+    const { replies, events } = await skill({ newAnswerId: () => 'a-1' }).run(ctx('why do bond prices drop when interest rates rise?'));
+    const { answer, sources, answerId } = expectAnswerShape(replies);
     expect(sources.map((s) => s.id)).toEqual(['fx-bond-prices']);
     expect(sources[0]!.title).toBe('Why bond prices fall when interest rates rise');
-    expect(answer).toContain('existing bonds with lower coupons become less attractive');
-    expect(answer).toContain('not financial advice');
-    expect(answer).toContain('Source: “Why bond prices fall when interest rates rise”');
-    // Every answer sentence is verbatim from the passage (extractive: nothing invented).
-    const passage = kb.index.byId.get('fx-bond-prices')!.text.replace(/\s+/g, ' ');
-    const body = answer.split('\n\n')[0]!.replace(' This is general educational information, not financial advice.', '');
-    for (const sentence of body.split(/(?<=\.)\s+/)) expect(passage).toContain(sentence);
-    expect(events).toEqual([]);
+    const [body, disclaimer] = answer.split('\n\n');
+    expect(disclaimer).toBe('This is general educational information, not financial advice.');
+    expect(kb.index.byId.get('fx-bond-prices')!.text.split('\n\n')[0]).toBe(body);
+    expect(answerId).toBe('a-1');
+    expect(events).toEqual([{ type: 'knowledge', at: 1000, outcome: 'answered', answerId: 'a-1', passages: expect.arrayContaining(['fx-bond-prices']), score: expect.any(Number) }]);
+  });
+
+  it('quotes the paragraph that answers the question when it is not the lead', async () => {
+    const { replies } = await skill().run(ctx('what does a duration of 5 mean for the bond price?'));
+    const { answer } = expectAnswerShape(replies);
+    expect(answer).toMatch(/^The longer a bond's duration/);
   });
 
   it('uses the NLU intent for customer-service questions', async () => {
@@ -81,6 +86,46 @@ describe('KnowledgeSkill (extractive)', () => {
   it('answers an intent button payload from the passage for that intent', async () => {
     const { replies } = await skill().run(ctx('/card_arrival', 'card_arrival'));
     expect(citations(replies)[0]!.sources[0]!.id).toBe('fx-card-delivery');
+  });
+
+  it('answers a "Related" / "Do you mean" button (/kb_passage) from that passage', async () => {
+    const c = ctx('/kb_passage{"id":"fx-card-delivery"}', 'kb_passage');
+    c.parse.entities = [{ entity: 'id', value: 'fx-card-delivery', start: 0, end: c.text.length, extractor: 'trigger' }];
+    const { replies } = await skill().run(c);
+    expect(citations(replies)[0]!.sources[0]!.id).toBe('fx-card-delivery');
+  });
+
+  it('asks "Do you mean …?" when the two best passages are equally good and about different things', async () => {
+    const { replies, events } = await skill({ clarifyMargin: 1, minScore: 0.05 }).run(ctx('why do bond prices fall and what is a credit score'));
+    expect(replies).toHaveLength(1);
+    const [reply] = texts(replies);
+    expect(reply!.text).toMatch(/^Do you mean “.+” or “.+”\?$/);
+    const payloads = reply!.quick_replies!.map((q) => q.payload);
+    expect(payloads).toHaveLength(3);
+    expect(payloads.slice(0, 2).every((p) => p.startsWith('/kb_passage{'))).toBe(true);
+    expect(payloads[2]).toBe('/kb_something_else');
+    expect(events[0]).toMatchObject({ type: 'knowledge', outcome: 'clarified' });
+  });
+
+  it('takes thumbs-up and thumbs-down on an answer it gave, and ignores unknown answer ids', async () => {
+    const s = skill({ newAnswerId: () => 'ans-7' });
+    const first = await s.run(ctx('why do bond prices drop when interest rates rise?'));
+    const history = first.events;
+    const feedback = (answerId: string, helpful: boolean) => {
+      const c = ctx(`/feedback${JSON.stringify({ answerId, helpful })}`, 'feedback');
+      c.parse.entities = [
+        { entity: 'answerId', value: answerId, start: 0, end: 1, extractor: 'trigger' },
+        { entity: 'helpful', value: helpful, start: 0, end: 1, extractor: 'trigger' },
+      ];
+      return s.run({ ...c, events: history });
+    };
+    const up = await feedback('ans-7', true);
+    expect(up.events).toEqual([{ type: 'feedback', at: 1000, answerId: 'ans-7', passageId: 'fx-bond-prices', helpful: true }]);
+    const down = await feedback('ans-7', false);
+    expect(down.events[0]).toMatchObject({ helpful: false, passageId: 'fx-bond-prices' });
+    expect(texts(down.replies)[0]!.quick_replies!.map((q) => q.payload)).toContain('/human_handoff');
+    const unknown = await feedback('nope', true);
+    expect(unknown.events).toEqual([]);
   });
 
   it('asks for a topic when "explain a money topic" comes without a question', async () => {
@@ -98,9 +143,16 @@ describe('KnowledgeSkill (extractive)', () => {
     expect(citations(replies)).toEqual([]);
     expect(replies).toHaveLength(1);
     const [reply] = texts(replies);
-    expect(reply!.text).toMatch(/don't know/);
+    expect(reply!.text).toMatch(/couldn't find/);
     expect(reply!.quick_replies!.map((q) => q.payload)).toContain('/human_handoff');
-    expect(events).toEqual([{ type: 'fallback', at: 1000, reason: 'knowledge_not_found' }]);
+    expect(events[0]).toEqual({ type: 'fallback', at: 1000, reason: 'knowledge_not_found' });
+    expect(events[1]).toMatchObject({ type: 'knowledge', outcome: 'refused' });
+  });
+
+  it('after two misses in a row puts the person first', async () => {
+    const earlier = [{ type: 'user_uttered' as const, at: 1, text: 'x' }, { type: 'fallback' as const, at: 1, reason: 'knowledge_not_found' }];
+    const { replies } = await skill().run({ ...ctx('give me a good lasagne recipe'), events: earlier });
+    expect(texts(replies)[0]!.quick_replies![0]!.payload).toBe('/human_handoff');
   });
 });
 

@@ -1,0 +1,225 @@
+/**
+ * `npm run bench:answers`: what a customer gets, end to end through the chat (ChatCore → NLU → retrieval-first
+ * routing → knowledge skill, the served path, in process, memory store), for every knowledge question set:
+ * first cited passage right, any offered passage right, wrong answers, refusals, clarifications, unanswerable
+ * questions refused, and the knowledge turn's latency (p50/p99). Variants in the same run: retrieval-first routing vs
+ * the classifier's routing (with the old rescue), and with vs without the reranker (when `models/reranker` exists).
+ *
+ *   npm run bench:answers                 # report: test half, blind sets, dev half; writes bench/results/answers.json
+ *   npm run bench:answers -- --tune       # DEV HALF ONLY: sweep the routing/clarification thresholds, print the table
+ *
+ * Tuning never reads the test half or the blind sets.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createApp, type AppDeps } from '../server/app.ts';
+import { buildDefaultDeps } from '../server/bootstrap.ts';
+import { loadConfig, PROJECT_ROOT, type MonetaConfig } from '../server/config/index.ts';
+import type { BotMessage, TextMessage } from '../server/contracts/chat-protocol.ts';
+import { createSilentLogger } from '../server/observability/logger.ts';
+import { MemorySessionStore } from '../server/session/memory-session-store.ts';
+import type { KnowledgeBase, RoutingThresholds } from '../server/rag/knowledge-base.ts';
+import { KnowledgeSkill } from '../server/skills/knowledge/knowledge-skill.ts';
+import type { PassageReranker } from '../server/skills/knowledge/knowledge-search.ts';
+import { loadQuestions, type Question } from './kb-questions.ts';
+
+const TUNE = process.argv.includes('--tune');
+const BLIND_2 = 'questions-blind-2.jsonl';
+
+interface Variant {
+  name: string;
+  routing: 'retrieval-first' | 'classifier';
+  reranker: boolean;
+  thresholds?: Partial<RoutingThresholds>;
+  minScore?: number;
+  clarifyMargin?: number;
+}
+
+interface Outcome {
+  kind: 'answered' | 'clarified' | 'refused';
+  cited: string[];
+  offered: string[];
+  ms: number;
+}
+
+/** Reads what the customer got: citations, a "Do you mean" clarification, or neither (a refusal of some kind). */
+function classify(replies: BotMessage[], ms: number): Outcome {
+  const cited = replies.flatMap((r) => ('custom' in r && r.custom.type === 'citations' ? (r.custom.sources as Array<{ id: string }>).map((s) => s.id) : []));
+  const payloadIds = (r: TextMessage): string[] =>
+    (r.quick_replies ?? []).flatMap((q) => {
+      const m = /^\/kb_passage(\{.*\})$/.exec(q.payload);
+      return m ? [String((JSON.parse(m[1]!) as { id: string }).id)] : [];
+    });
+  const texts = replies.filter((r): r is TextMessage => 'text' in r);
+  const clarification = texts.find((r) => r.quick_replies?.some((q) => q.payload === '/kb_something_else'));
+  const offered = texts.flatMap(payloadIds);
+  if (cited.length) return { kind: 'answered', cited, offered, ms };
+  if (clarification) return { kind: 'clarified', cited, offered: payloadIds(clarification), ms };
+  return { kind: 'refused', cited, offered, ms };
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]! : Number.NaN;
+}
+
+const pct = (n: number, d: number): number => (d ? Number(((100 * n) / d).toFixed(1)) : 0);
+
+/** The figures for one question set. */
+function score(questions: Question[], outcomes: Outcome[]) {
+  let answerable = 0;
+  let firstRight = 0;
+  let anyRight = 0;
+  let wrong = 0;
+  let refusedAnswerable = 0;
+  let clarified = 0;
+  let clarifiedRight = 0;
+  let unanswerable = 0;
+  let unanswerableRefused = 0;
+  questions.forEach((q, i) => {
+    const o = outcomes[i]!;
+    const ok = (id: string): boolean => q.relevant.includes(id);
+    if (o.kind === 'clarified') clarified += 1;
+    if (q.relevant.length) {
+      answerable += 1;
+      const right = o.kind === 'answered' ? ok(o.cited[0]!) : o.kind === 'clarified' && o.offered.some(ok);
+      if (right) firstRight += 1;
+      if (o.kind === 'clarified' && o.offered.some(ok)) clarifiedRight += 1;
+      if (o.cited.some(ok) || o.offered.some(ok)) anyRight += 1;
+      if (o.kind === 'answered' && !ok(o.cited[0]!)) wrong += 1;
+      if (o.kind === 'refused') refusedAnswerable += 1;
+    } else {
+      unanswerable += 1;
+      if (o.cited.length) wrong += 1;
+      else unanswerableRefused += 1;
+    }
+  });
+  const ms = outcomes.map((o) => o.ms).sort((a, b) => a - b);
+  return {
+    questions: questions.length,
+    answerable,
+    unanswerable,
+    firstCitedRight: pct(firstRight, answerable),
+    anyOfferedRight: pct(anyRight, answerable),
+    wrongAnswers: pct(wrong, questions.length),
+    refusedAnswerable: pct(refusedAnswerable, answerable),
+    clarificationRate: pct(clarified, questions.length),
+    clarifiedWithRightPassage: clarifiedRight,
+    unanswerableRefused: pct(unanswerableRefused, unanswerable),
+    turnMs: { p50: Number(quantile(ms, 0.5).toFixed(2)), p99: Number(quantile(ms, 0.99).toFixed(2)) },
+  };
+}
+
+async function loadReranker(config: MonetaConfig): Promise<PassageReranker | undefined> {
+  const dir = path.join(PROJECT_ROOT, 'models', 'reranker');
+  const file = path.join(PROJECT_ROOT, 'server', 'rag', 'reranker.ts');
+  if (!fs.existsSync(path.join(dir, 'config.json')) || !fs.existsSync(file)) return undefined;
+  const mod = (await import(file)) as Record<string, unknown>;
+  const load = (mod.loadReranker ?? (mod.TransformerReranker as { load?: unknown } | undefined)?.load) as ((d: string) => Promise<PassageReranker>) | undefined;
+  void config;
+  return load ? load(dir) : undefined;
+}
+
+const config = loadConfig({}, { session: { store: 'memory' }, chat: { rateLimitPerSessionPerMinute: 1e9, rateLimitPerIpPerMinute: 1e9 } } as never);
+const logger = createSilentLogger();
+const deps = await buildDefaultDeps(config, logger);
+await deps.ready;
+const knowledgeSkill = deps.skills.find((s): s is KnowledgeSkill => s instanceof KnowledgeSkill)!;
+const kb = (await (knowledgeSkill as unknown as { options: { knowledge: Promise<KnowledgeBase> } }).options.knowledge) as KnowledgeBase;
+const reranker = await loadReranker(config);
+// Tuning only: the retriever's candidate depth per list (fewer = faster HNSW and BM25).
+if (TUNE && process.env.CANDIDATES) (kb.retriever.options as { candidates: number }).candidates = Number(process.env.CANDIDATES);
+
+/** An app for one variant, sharing the loaded models. */
+function appFor(v: Variant) {
+  const skill = new KnowledgeSkill({
+    knowledge: kb,
+    intents: knowledgeSkill.intents.filter((i) => !['financial_education', 'kb_passage', 'kb_something_else', 'feedback'].includes(i)),
+    ...(v.minScore !== undefined ? { minScore: v.minScore } : {}),
+    ...(v.clarifyMargin !== undefined ? { clarifyMargin: v.clarifyMargin } : {}),
+    ...(v.reranker && reranker ? { reranker } : {}),
+  });
+  const skills = deps.skills.map((s) => (s === knowledgeSkill ? skill : s));
+  const routing = { ...kb.routing, ...v.thresholds };
+  const variantDeps: AppDeps = {
+    ...deps,
+    // Each variant gets its own store, and closing it must not release the shared models.
+    sessionStore: new MemorySessionStore(),
+    dispose: async () => undefined,
+    skills,
+    rescueSkill: skill,
+    knowledgeRouting: v.routing === 'retrieval-first' ? { skill, probe: skill.search, ...routing } : undefined,
+  };
+  return createApp({ config, logger, ...variantDeps });
+}
+
+async function run(v: Variant, questions: Question[]): Promise<Outcome[]> {
+  const app = appFor(v);
+  const out: Outcome[] = [];
+  let n = 0;
+  for (const q of questions) {
+    const t0 = performance.now();
+    const res = await app.chat.handleMessage({ channel: 'bench', sessionId: `${v.name}-${n++}`, owner: 'bench', message: q.question, missingMessage: 'reject' });
+    const ms = performance.now() - t0;
+    if (res.error) throw res.error;
+    out.push(classify(res.replies, ms));
+  }
+  await app.close().catch(() => undefined);
+  return out;
+}
+
+const all = loadQuestions(config.knowledge.dir);
+const blind2File = path.join(config.knowledge.dir, 'eval', BLIND_2);
+const blind2: Question[] = fs.existsSync(blind2File)
+  ? fs
+      .readFileSync(blind2File, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => ({ ...(JSON.parse(l) as Question), set: 'blind-2', split: 'blind' as const }))
+      .map((q) => ({ ...q, relevant: q.relevant ?? [] }))
+  : [];
+const sets: Record<string, Question[]> = TUNE
+  ? { dev: all.filter((q) => q.split === 'dev') }
+  : {
+      test: all.filter((q) => q.split === 'test'),
+      blind: all.filter((q) => q.split === 'blind'),
+      ...(blind2.length ? { 'blind-2': blind2 } : {}),
+      dev: all.filter((q) => q.split === 'dev'),
+    };
+
+const base: Variant = { name: 'retrieval-first', routing: 'retrieval-first', reranker: true };
+const variants: Variant[] = [];
+if (TUNE) {
+  const grid = JSON.parse(process.env.GRID ?? '{}') as { rejected?: number[]; minScore?: number[]; clarify?: number[]; override?: number[] };
+  for (const rejected of grid.rejected ?? [kb.routing.rejectedMinScore])
+    for (const minScore of grid.minScore ?? [kb.minScore])
+      for (const clarifyMargin of grid.clarify ?? [0.02])
+        for (const override of grid.override ?? [kb.routing.overrideMinScore])
+          variants.push({ ...base, name: `rej=${rejected} min=${minScore} clar=${clarifyMargin} ovr=${override}`, thresholds: { rejectedMinScore: rejected, overrideMinScore: override }, minScore, clarifyMargin });
+} else {
+  variants.push(base);
+  if (reranker) variants.push({ name: 'retrieval-first, no reranker', routing: 'retrieval-first', reranker: false });
+  variants.push({ name: "classifier routing (previous: NLU decides, rescue)", routing: 'classifier', reranker: false, clarifyMargin: 0 });
+}
+
+const results: Record<string, Record<string, ReturnType<typeof score>>> = {};
+process.stdout.write(`embedder ${kb.embedder.modelId}; reranker ${reranker?.modelId ?? 'none'}; routing ${JSON.stringify(kb.routing)}; minScore ${kb.minScore}\n`);
+process.stdout.write('variant | set | n | first cited right % | any offered right % | wrong % | refused (answerable) % | clarified % | unanswerable refused % | turn p50/p99 ms\n');
+for (const v of variants) {
+  results[v.name] = {};
+  for (const [set, questions] of Object.entries(sets)) {
+    const s = score(questions, await run(v, questions));
+    results[v.name]![set] = s;
+    process.stdout.write(
+      `${v.name} | ${set} | ${s.questions} | ${s.firstCitedRight} | ${s.anyOfferedRight} | ${s.wrongAnswers} | ${s.refusedAnswerable} | ${s.clarificationRate} | ${s.unanswerableRefused} | ${s.turnMs.p50}/${s.turnMs.p99}\n`,
+    );
+  }
+}
+if (!TUNE) {
+  fs.mkdirSync(path.join(PROJECT_ROOT, 'bench/results'), { recursive: true });
+  fs.writeFileSync(
+    path.join(PROJECT_ROOT, 'bench/results/answers.json'),
+    `${JSON.stringify({ date: new Date().toISOString().slice(0, 10), embedder: kb.embedder.modelId, reranker: reranker?.modelId ?? null, routing: kb.routing, minScore: kb.minScore, results }, null, 1)}\n`,
+  );
+}
+await deps.dispose?.();

@@ -1,0 +1,68 @@
+/**
+ * `moneta console add-user`: creates or updates a local staff account of the console (bcrypt-hashed password).
+ * `moneta console export-training`: writes the review corrections where `npm run train:intent` and the knowledge
+ * maintainers pick them up.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { PROJECT_ROOT } from '../config/index.ts';
+import { ReviewService } from '../console/review/review-service.ts';
+import { StaffUserStore, STAFF_ROLES, type StaffRole } from '../console/auth/staff-users.ts';
+import { openConsoleDb } from '../console/console-db.ts';
+import { consoleDbFile } from '../console/staff-console.ts';
+import { ValidationError } from '../errors.ts';
+import type { CliContext } from './main.ts';
+
+/** Reads the password from stdin (piped), so it never appears in the process list or shell history. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** Registers `moneta console …`. */
+export function registerConsoleCommand(program: Command, ctx: CliContext): void {
+  const group = program.command('console').description('staff console: local accounts');
+  group
+    .command('add-user')
+    .description('create or update a local staff account; the password is read from stdin (or MONETA_CONSOLE_PASSWORD)')
+    .requiredOption('-u, --username <name>', 'sign-in name (lower-case letters, digits, . _ -)')
+    .requiredOption('-r, --role <role>', `one of ${STAFF_ROLES.join(', ')}`)
+    .option('-n, --name <display name>', 'name shown to customers when an agent joins (default: the username)')
+    .action(async (opts: { username: string; role: string; name?: string }) => {
+      if (!STAFF_ROLES.includes(opts.role as StaffRole)) throw new ValidationError(`--role must be one of ${STAFF_ROLES.join(', ')}`);
+      const config = ctx.loadConfig();
+      const password = process.env.MONETA_CONSOLE_PASSWORD ?? (process.stdin.isTTY ? '' : await readStdin());
+      if (!password) throw new ValidationError('Give the password on stdin, e.g. `printf %s "$PASSWORD" | npx moneta console add-user …`.');
+      const db = openConsoleDb(consoleDbFile(config));
+      try {
+        await new StaffUserStore(db).upsert({ username: opts.username, displayName: opts.name ?? opts.username, role: opts.role as StaffRole, password });
+      } finally {
+        db.close();
+      }
+      ctx.printJson({ username: opts.username, role: opts.role, file: consoleDbFile(config) });
+    });
+  group
+    .command('export-training')
+    .description('write the console corrections as training data (intent JSONL for npm run train:intent; passage questions YAML)')
+    .option('--intents <file>', 'intent corrections, training-only JSONL', path.join(PROJECT_ROOT, 'models', 'intent', 'data', 'console-corrections.jsonl'))
+    .option('--questions <file>', 'passage corrections as `questions:` per passage (YAML)', path.join(PROJECT_ROOT, 'data', 'console-passage-questions.yaml'))
+    .action((opts: { intents: string; questions: string }) => {
+      const config = ctx.loadConfig();
+      const db = openConsoleDb(consoleDbFile(config));
+      try {
+        // Export only reads the corrections table: no session store, intents or passages are needed.
+        const review = new ReviewService({ db, store: () => { throw new Error('not needed'); }, intents: () => [], passages: () => undefined });
+        const jsonl = review.exportIntentJsonl();
+        const yaml = review.exportPassageQuestionsYaml();
+        for (const [file, text] of [[opts.intents, jsonl], [opts.questions, yaml]] as const) {
+          fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+          fs.writeFileSync(file, text);
+        }
+        ctx.printJson({ intents: { file: opts.intents, lines: jsonl.split('\n').filter(Boolean).length }, questions: { file: opts.questions } });
+      } finally {
+        db.close();
+      }
+    });
+}

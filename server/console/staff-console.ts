@@ -1,0 +1,136 @@
+/**
+ * The staff console's composition root: opens the console database and builds sign-in, the archive decorator, review,
+ * analytics and the HTTP router from the config. `createApp` wraps the session store with it, mounts its router
+ * before CORS and attaches it to Socket.IO.
+ */
+import path from 'node:path';
+import type { Router } from 'express';
+import type Database from 'better-sqlite3';
+import { PROJECT_ROOT, type MonetaConfig } from '../config/index.ts';
+import { createRateLimiterFactory, type RateLimiterFactory } from '../limits/rate-limit.ts';
+import type { Embedder } from '../nlu/types.ts';
+import type { Logger } from '../observability/logger.ts';
+import { readKnowledgeFiles, parsePassage } from '../rag/ingest.ts';
+import type { Retriever } from '../rag/types.ts';
+import type { SessionStore } from '../session/types.ts';
+import { AccessLog } from './access-log.ts';
+import { SqliteConsoleAnalytics } from './analytics/analytics.ts';
+import { ArchivingSessionStore } from './archive/archiving-session-store.ts';
+import { SqliteConversationArchive } from './archive/conversation-archive.ts';
+import { OidcSignIn } from './auth/oidc.ts';
+import { StaffSessions } from './auth/staff-session.ts';
+import { StaffUserStore } from './auth/staff-users.ts';
+import { openConsoleDb } from './console-db.ts';
+import { createConsoleRouter } from './http/console-router.ts';
+import { ReviewService } from './review/review-service.ts';
+
+/** What the composition root needs from the console. */
+export interface StaffConsole {
+  /** The session store the app should use: the given one, also feeding the console's archive. */
+  wrapStore(store: SessionStore): SessionStore;
+  /** Mounted before CORS and the JSON body parser. */
+  router: Router;
+  users: StaffUserStore;
+  accessLog: AccessLog;
+  db: Database.Database;
+  close(): Promise<void>;
+}
+
+/** Options for `createStaffConsole`. */
+export interface StaffConsoleOptions {
+  config: MonetaConfig;
+  logger: Logger;
+  /** The console database file (default `<dataDir>/console.sqlite`). */
+  file?: string;
+  /** Intent labels the classifier knows (corrections must name one). */
+  intents: () => readonly string[];
+  retriever?: Retriever | undefined;
+  embedder?: Embedder | undefined;
+  rateLimiters?: RateLimiterFactory;
+  /** The built console (default web/dist/console under the checkout). */
+  distDir?: string;
+}
+
+/** The knowledge passages' ids and titles (front matter; read once). */
+function passageTitles(knowledgeDir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of readKnowledgeFiles(knowledgeDir)) {
+    const p = parsePassage(f.path, f.content).passage;
+    if (p) out.set(p.id, p.title);
+  }
+  return out;
+}
+
+/** The console database path for a config. */
+export function consoleDbFile(config: MonetaConfig): string {
+  return path.resolve(config.dataDir, 'console.sqlite');
+}
+
+/** Builds the console. */
+export function createStaffConsole(options: StaffConsoleOptions): StaffConsole {
+  const { config, logger } = options;
+  const db = openConsoleDb(options.file ?? consoleDbFile(config));
+  const publicUrl = config.server.publicUrl;
+  const secure = publicUrl?.startsWith('https:') ?? false;
+  if (!config.console.sessionSecret) logger.warn('MONETA_CONSOLE_SESSION_SECRET is not set: staff sign-ins last until this process stops and are not shared between processes');
+  const sessions = new StaffSessions({ secret: config.console.sessionSecret, hours: config.console.sessionHours, secure });
+  const users = new StaffUserStore(db);
+  const accessLog = new AccessLog(db);
+  const archive = new SqliteConversationArchive(db);
+  let titles: Map<string, string> | undefined;
+  const passages = (id: string): { id: string; title: string } | undefined => {
+    titles ??= passageTitles(config.knowledge.dir);
+    const title = titles.get(id);
+    return title === undefined ? undefined : { id, title };
+  };
+  let store: SessionStore | undefined;
+  const review = new ReviewService({
+    db,
+    store: () => {
+      if (!store) throw new Error('the console is not attached to a session store (createApp calls wrapStore)');
+      return store;
+    },
+    intents: options.intents,
+    passages,
+  });
+  const analytics = new SqliteConsoleAnalytics({ db, embedder: options.embedder });
+  const { oidc: o } = config.console;
+  const oidc = o.issuer
+    ? new OidcSignIn({
+        issuer: o.issuer,
+        clientId: o.clientId,
+        clientSecret: o.clientSecret,
+        roleClaim: o.roleClaim,
+        agentRole: o.agentRole,
+        analystRole: o.analystRole,
+        key: sessions.key,
+        secure,
+      })
+    : undefined;
+  const router = createConsoleRouter({
+    sessions,
+    users,
+    oidc,
+    review,
+    analytics,
+    accessLog,
+    retriever: options.retriever,
+    intents: options.intents,
+    rateLimiters: options.rateLimiters ?? createRateLimiterFactory(config.limits),
+    publicUrl,
+    distDir: options.distDir ?? path.join(PROJECT_ROOT, 'web', 'dist', 'console'),
+  });
+  return {
+    wrapStore(inner) {
+      store = new ArchivingSessionStore(inner, archive, (error) => logger.error({ err: error }, 'console archive update failed'));
+      return store;
+    },
+    router,
+    users,
+    accessLog,
+    db,
+    async close() {
+      db.close();
+    },
+  };
+}
