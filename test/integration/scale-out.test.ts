@@ -191,7 +191,8 @@ describe('several Moneta processes serving one conversation', () => {
     } finally {
       await redis!.start();
     }
-    await waitFor('B ready again', async () => (await fetch(`${b!.url}/readyz`)).status === 200, 20_000, 100);
+    // Both processes reconnect by themselves (A was idle all along).
+    await waitFor('A and B ready again', async () => (await fetch(`${a!.url}/readyz`)).status === 200 && (await fetch(`${b!.url}/readyz`)).status === 200, 20_000, 100);
     // The failed message left nothing behind: the same question, answered now.
     expect(askedSlot(await say(b!.url, sender, FORM[0]![1]))).toBe(FORM[1]![0]);
     expect(b!.child.exitCode).toBeNull();
