@@ -9,7 +9,7 @@ import { sessionStoreKind, type MonetaConfig } from './config/index.ts';
 import { openEngines, type Engines } from './db/engines.ts';
 import { PostgresSessionStore } from './session/postgres-session-store.ts';
 import { ConfigError } from './errors.ts';
-import { WebhookHandoffNotifier } from './dialogue/handoff.ts';
+import { handoffContact, WebhookHandoffNotifier } from './dialogue/handoff.ts';
 import { findUnroutedIntents } from './dialogue/policy.ts';
 import { RuleEntityExtractor } from './nlu/entities/index.ts';
 import { KeywordIntentClassifier } from './nlu/keyword-intent-classifier.ts';
@@ -22,8 +22,10 @@ import { SqliteSessionStore } from './session/sqlite-session-store.ts';
 import type { SessionStore } from './session/types.ts';
 import { ConversationSkill } from './skills/conversation/conversation-skill.ts';
 import { CreditAssessmentSkill } from './skills/credit/credit-assessment-skill.ts';
+import { CallbackRequestSkill } from './skills/handoff/callback-skill.ts';
 import { PostgresCreditAuditLog, SqliteCreditAuditLog } from './skills/credit/audit-log.ts';
 import { CreditService } from './skills/credit/credit-service.ts';
+import { createKbPageRouter } from './http/kb-page-router.ts';
 import { createCreditRouter } from './http/credit-router.ts';
 import { PortfolioAdviceSkill } from './skills/portfolio/portfolio-advice-skill.ts';
 import { createPortfolioAdvisorService } from './skills/portfolio/portfolio-advisor-service.ts';
@@ -31,9 +33,11 @@ import { createPortfolioAdviceRouter } from './http/portfolio-advice-router.ts';
 import { createPortfolioRouter } from './http/portfolio-router.ts';
 import { createKnowledgeSkill } from './skills/knowledge/knowledge-skill.ts';
 import { startKnowledgeBase } from './rag/knowledge-base.ts';
+import { loadConfiguredReranker } from './rag/reranker.ts';
 import { createKnowledgeRouter } from './http/knowledge-router.ts';
 import { createNluRouter } from './http/nlu-router.ts';
 import type { Skill } from './skills/skill.ts';
+import { createWorkerPool } from './workers/pool.ts';
 import { createStaffConsole } from './console/staff-console.ts';
 
 /**
@@ -57,6 +61,9 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   const disposers: Array<() => Promise<void>> = [];
   // Production-mode engines first: an unreachable database stops start-up before minutes of model loading.
   const engines = await openEngines(config, logger);
+  // The one pool for CPU-heavy work (optimiser; later batch scoring, inference): closed by MonetaApp.close().
+  const workers = createWorkerPool({ ...config.workers });
+  loading.push(workers.warmUp());
 
   // ---- NLU ---------------------------------------------------------------------------------------------------------
   // `transformer` (the default): Moneta's own model + out-of-scope stage; `keyword`: the interim rule table.
@@ -100,7 +107,12 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   loading.push(portfolioAdvice.ready);
   skills.push(new PortfolioAdviceSkill({ advisor: portfolioAdvice.advisor, currency: config.display.currency }));
   // Knowledge: intents come from the passages' front matter at once; the index loads in the background (/healthz).
-  const knowledge = startKnowledgeBase(config, { logger, ...(sharedEmbedder ? { transformer: sharedEmbedder } : {}) });
+  // The cross-encoder reranker (models/reranker, when present) loads alongside, once; the knowledge base hands it on
+  // to its users as `reranker`, and it is released on shutdown.
+  const reranker = loadConfiguredReranker(config);
+  loading.push(reranker);
+  disposers.push(async () => (await reranker.catch(() => undefined))?.dispose());
+  const knowledge = startKnowledgeBase(config, { logger, reranker, ...(sharedEmbedder ? { transformer: sharedEmbedder } : {}) });
   loading.push(knowledge.ready);
   disposers.push(() => knowledge.dispose());
   const knowledgeSkill = createKnowledgeSkill(config, knowledge, logger);
@@ -118,7 +130,13 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   routers.push(createNluRouter({ nlu }));
   routers.push(createKnowledgeRouter({ retriever: knowledge.retriever, maxQueryLength: config.chat.maxMessageLength }));
   routers.push(createPortfolioAdviceRouter({ advisor: portfolioAdvice.advisor }));
-  routers.push(createPortfolioRouter());
+  routers.push(createPortfolioRouter({
+    pool: workers,
+    caps: { maxAssets: config.limits.optimizeMaxAssets, maxRows: config.limits.optimizeMaxRows },
+    maxCsvBytes: config.limits.optimizeMaxBytes,
+  }));
+  // Read-only passage pages, the targets of the widget's source links (issue 12).
+  routers.push(createKbPageRouter({ dir: config.knowledge.dir }));
 
   // Every label the classifier can produce must have someone to answer it (fail fast, ARCHITECTURE principle 5).
   const unrouted = findUnroutedIntents(classifier.labels, skills);
@@ -128,6 +146,8 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
 
   const sessionStore = buildSessionStore(config, engines);
   const handoffNotifier = config.handoff.webhookUrl ? new WebhookHandoffNotifier({ url: config.handoff.webhookUrl }) : undefined;
+  // Call-back requests from the hand-off card: stored with the conversation, sent with the transcript (issue 12).
+  skills.push(new CallbackRequestSkill({ notifier: handoffNotifier, contact: handoffContact(config.handoff) }));
   // Staff console (/console): sign-in, review, analytics; its archive groups questions with the NLU's sentence encoder.
   const staffConsole = config.console.enabled
     ? createStaffConsole({ config, logger, intents: () => classifier.labels, retriever: knowledge.retriever, embedder: sharedEmbedder })
@@ -142,6 +162,7 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
     rescueSkill: knowledgeSkill,
     knowledgeRouting,
     routers,
+    workers,
     handoffNotifier,
     staffConsole,
     ready: Promise.all(loading),

@@ -11,7 +11,8 @@ import { TEXTS } from '../response/templates.ts';
 import { deriveState, findKnowledgeAnswer } from '../session/tracker.ts';
 import type { SessionEvent, SessionOwner, SessionRecord, SessionStore } from '../session/types.ts';
 import type { SkillContext, SkillResult } from '../skills/skill.ts';
-import { buildTranscript, type HandoffNotifier } from './handoff.ts';
+import type { HandoffContact } from '../contracts/chat-protocol.ts';
+import { buildTranscript, contactSentence, newTicketReference, type HandoffNotifier } from './handoff.ts';
 import type { KnowledgeProbe, KnowledgeSignal, PlanStep, Policy, TurnInput } from './types.ts';
 
 /** Wall-clock source (injected so tests can move time). */
@@ -28,6 +29,10 @@ export interface MessageProcessorOptions {
   nlu: NluPipeline;
   policy: Policy;
   handoffNotifier?: HandoffNotifier | undefined;
+  /** Contact details shown with every hand-off (`config.handoff`); none by default. */
+  handoffContact?: HandoffContact;
+  /** Ticket references for hand-offs (default: newTicketReference). */
+  newTicket?: () => string;
   clock?: Clock;
   instrumentation?: StageInstrumentation;
   /** Hashes session ids for logs. */
@@ -245,10 +250,14 @@ export class MessageProcessor {
   private async handoff(reason: string, turn: TurnInput, turnEvents: readonly SessionEvent[]): Promise<SkillResult> {
     const { sessionId, now } = turn;
     const notifier = this.options.handoffNotifier;
+    const contact = this.options.handoffContact ?? {};
     let status: 'sent' | 'failed' | 'unavailable' = 'unavailable';
+    let ticket: string | undefined;
     if (notifier) {
       try {
-        await notifier.notify({ sessionId, reason, at: now, transcript: buildTranscript([...turn.events, ...turnEvents]) });
+        const proposed = (this.options.newTicket ?? newTicketReference)();
+        const receipt = await notifier.notify({ sessionId, reason, at: now, ticket: proposed, transcript: buildTranscript([...turn.events, ...turnEvents]) });
+        ticket = receipt?.ticket ?? proposed;
         status = 'sent';
       } catch (error) {
         status = 'failed';
@@ -256,10 +265,27 @@ export class MessageProcessor {
         this.instrumentation.logger?.warn({ err: error, sessionHash: this.hash(sessionId) }, 'hand-off webhook failed');
       }
     }
-    const text = status === 'sent' ? TEXTS.handoffSent : status === 'failed' ? TEXTS.handoffFailed : TEXTS.handoffUnavailable;
+    // Hand-off that goes somewhere (issue 12): a ticket reference when the team has it, otherwise the ways to reach
+    // the team and a call back (the card offers a form; `callback: true`).
+    const reach = contactSentence(contact);
+    const text =
+      status === 'sent'
+        ? `${TEXTS.handoffSent} Your reference is ${ticket}.`
+        : `${status === 'failed' ? TEXTS.handoffFailed : TEXTS.handoffUnavailable}${reach ? ` ${reach}` : ''} You can also ask us to call you back.`;
+    const hasContact = Object.keys(contact).length > 0;
     return {
       events: [{ type: 'handoff', at: now, reason }],
-      replies: [textMessage(text), customMessage({ type: 'handoff', reason, status })],
+      replies: [
+        textMessage(text),
+        customMessage({
+          type: 'handoff',
+          reason,
+          status,
+          ...(ticket ? { ticket } : {}),
+          ...(hasContact ? { contact } : {}),
+          ...(status === 'sent' ? {} : { callback: true }),
+        }),
+      ],
     };
   }
 

@@ -12,6 +12,8 @@ export type SessionEvent =
   | { type: 'form_ended'; at: number; form: string; reason: 'completed' | 'cancelled' | 'failed' }
   | { type: 'fallback'; at: number; reason: string }
   | { type: 'handoff'; at: number; reason: string }
+  /** The customer asked to be called back (issue 12): stored with the conversation, sent with its transcript. */
+  | { type: 'callback_requested'; at: number; ticket: string; time: string; phone: string; sent: boolean }
   | { type: 'skill_ran'; at: number; skill: string; intent: string; ok: boolean }
   /**
    * What the knowledge skill did with a question: answered from `passages[0]` (the rest are the next best, offered
