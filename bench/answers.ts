@@ -15,13 +15,12 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createApp, type AppDeps } from '../server/app.ts';
 import { buildDefaultDeps } from '../server/bootstrap.ts';
-import { loadConfig, PROJECT_ROOT, type MonetaConfig } from '../server/config/index.ts';
+import { loadConfig, PROJECT_ROOT } from '../server/config/index.ts';
 import type { BotMessage, TextMessage } from '../server/contracts/chat-protocol.ts';
 import { createSilentLogger } from '../server/observability/logger.ts';
 import { MemorySessionStore } from '../server/session/memory-session-store.ts';
 import type { KnowledgeBase, RoutingThresholds } from '../server/rag/knowledge-base.ts';
-import { KnowledgeSkill } from '../server/skills/knowledge/knowledge-skill.ts';
-import type { PassageReranker } from '../server/skills/knowledge/knowledge-search.ts';
+import { DEFAULT_CLARIFY_MARGIN, DEFAULT_CLARIFY_MARGIN_RERANKED, KnowledgeSkill } from '../server/skills/knowledge/knowledge-skill.ts';
 import { loadQuestions, type Question } from './kb-questions.ts';
 
 const TUNE = process.argv.includes('--tune');
@@ -34,6 +33,7 @@ interface Variant {
   thresholds?: Partial<RoutingThresholds>;
   minScore?: number;
   clarifyMargin?: number;
+  clarifyMarginReranked?: number;
 }
 
 interface Outcome {
@@ -114,23 +114,13 @@ function score(questions: Question[], outcomes: Outcome[]) {
   };
 }
 
-async function loadReranker(config: MonetaConfig): Promise<PassageReranker | undefined> {
-  const dir = path.join(PROJECT_ROOT, 'models', 'reranker');
-  const file = path.join(PROJECT_ROOT, 'server', 'rag', 'reranker.ts');
-  if (!fs.existsSync(path.join(dir, 'config.json')) || !fs.existsSync(file)) return undefined;
-  const mod = (await import(file)) as Record<string, unknown>;
-  const load = (mod.loadReranker ?? (mod.TransformerReranker as { load?: unknown } | undefined)?.load) as ((d: string) => Promise<PassageReranker>) | undefined;
-  void config;
-  return load ? load(dir) : undefined;
-}
-
 const config = loadConfig({}, { session: { store: 'memory' }, chat: { rateLimitPerSessionPerMinute: 1e9, rateLimitPerIpPerMinute: 1e9 } } as never);
 const logger = createSilentLogger();
 const deps = await buildDefaultDeps(config, logger);
 await deps.ready;
 const knowledgeSkill = deps.skills.find((s): s is KnowledgeSkill => s instanceof KnowledgeSkill)!;
 const kb = (await (knowledgeSkill as unknown as { options: { knowledge: Promise<KnowledgeBase> } }).options.knowledge) as KnowledgeBase;
-const reranker = await loadReranker(config);
+const reranker = kb.reranker;
 // Tuning only: the retriever's candidate depth per list (fewer = faster HNSW and BM25).
 if (TUNE && process.env.CANDIDATES) (kb.retriever.options as { candidates: number }).candidates = Number(process.env.CANDIDATES);
 
@@ -141,7 +131,8 @@ function appFor(v: Variant) {
     intents: knowledgeSkill.intents.filter((i) => !['financial_education', 'kb_passage', 'kb_something_else', 'feedback'].includes(i)),
     ...(v.minScore !== undefined ? { minScore: v.minScore } : {}),
     ...(v.clarifyMargin !== undefined ? { clarifyMargin: v.clarifyMargin } : {}),
-    ...(v.reranker && reranker ? { reranker } : {}),
+    reranker: v.reranker ? undefined : null,
+    ...(v.clarifyMarginReranked !== undefined ? { clarifyMarginReranked: v.clarifyMarginReranked } : {}),
   });
   const skills = deps.skills.map((s) => (s === knowledgeSkill ? skill : s));
   const routing = { ...kb.routing, ...v.thresholds };
@@ -210,12 +201,22 @@ const sets: Record<string, Question[]> = TUNE
 const base: Variant = { name: 'retrieval-first', routing: 'retrieval-first', reranker: true };
 const variants: Variant[] = [];
 if (TUNE) {
-  const grid = JSON.parse(process.env.GRID ?? '{}') as { rejected?: number[]; minScore?: number[]; clarify?: number[]; override?: number[] };
+  const grid = JSON.parse(process.env.GRID ?? '{}') as { rejected?: number[]; minScore?: number[]; clarify?: number[]; override?: number[]; clarifyReranked?: number[]; reranker?: boolean[] };
   for (const rejected of grid.rejected ?? [kb.routing.rejectedMinScore])
     for (const minScore of grid.minScore ?? [kb.minScore])
-      for (const clarifyMargin of grid.clarify ?? [0.02])
+      for (const clarifyMargin of grid.clarify ?? [DEFAULT_CLARIFY_MARGIN])
         for (const override of grid.override ?? [kb.routing.overrideMinScore])
-          variants.push({ ...base, name: `rej=${rejected} min=${minScore} clar=${clarifyMargin} ovr=${override}`, thresholds: { rejectedMinScore: rejected, overrideMinScore: override }, minScore, clarifyMargin });
+          for (const clarifyMarginReranked of grid.clarifyReranked ?? [DEFAULT_CLARIFY_MARGIN_RERANKED])
+            for (const withReranker of grid.reranker ?? [true])
+              variants.push({
+                ...base,
+                reranker: withReranker,
+                name: `rej=${rejected} min=${minScore} clar=${clarifyMargin} clarR=${clarifyMarginReranked} ovr=${override} rr=${withReranker && !!reranker}`,
+                thresholds: { rejectedMinScore: rejected, overrideMinScore: override },
+                minScore,
+                clarifyMargin,
+                clarifyMarginReranked,
+              });
 } else {
   variants.push(base);
   if (reranker) variants.push({ name: 'retrieval-first, no reranker', routing: 'retrieval-first', reranker: false });
