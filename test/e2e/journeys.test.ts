@@ -224,6 +224,8 @@ describe.each(VIEWPORTS)('journeys at $name ($width×$height)', (viewport) => {
     expect(await contact.getByRole('link', { name: '+49 30 1234 5678' }).getAttribute('href')).toBe('tel:+493012345678');
     expect(await contact.getByRole('link', { name: /Write to us in online banking/ }).getAttribute('href')).toBe('https://bank.example/secure-message');
     await contact.getByText('Monday to Friday, 8:00–20:00').waitFor();
+    // The card says what its text twin says, so the text is not shown as well.
+    expect(await w.botBubbles.filter({ hasText: /call us on/ }).count()).toBe(0);
     await rec.check('1-contact');
     await contact.getByRole('button', { name: 'Request a call back' }).click();
     const form = contact.getByRole('form', { name: 'Request a call back' });

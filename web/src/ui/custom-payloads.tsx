@@ -263,7 +263,13 @@ const RESULT_TYPES = new Set(['credit_assessment', 'portfolio']);
  */
 export function isTextOfResult(message: unknown, next: unknown): boolean {
   const custom = isObj(next) && isObj(next.custom) ? next.custom : undefined;
-  if (!custom || !isStr(custom.type) || !RESULT_TYPES.has(custom.type)) return false;
+  if (!custom || !isStr(custom.type)) return false;
+  // A hand-off card with the contact details or the ticket says everything its text does (a call-back confirmation,
+  // with the agreed time, keeps its text).
+  if (custom.type === 'handoff') {
+    return (isObj(custom.contact) || isStr(custom.ticket)) && custom.status !== 'callback_requested' && isObj(message) && isStr(message.text);
+  }
+  if (!RESULT_TYPES.has(custom.type)) return false;
   const usable = custom.type === 'credit_assessment' ? isNum(custom.probabilityOfDefault) : Array.isArray(custom.allocation);
   return usable && isObj(message) && isStr(message.text);
 }
