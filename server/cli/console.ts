@@ -1,5 +1,13 @@
-/** `moneta console add-user`: creates or updates a local staff account of the console (bcrypt-hashed password). */
+/**
+ * `moneta console add-user`: creates or updates a local staff account of the console (bcrypt-hashed password).
+ * `moneta console export-training`: writes the review corrections where `npm run train:intent` and the knowledge
+ * maintainers pick them up.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
+import { PROJECT_ROOT } from '../config/index.ts';
+import { ReviewService } from '../console/review/review-service.ts';
 import { StaffUserStore, STAFF_ROLES, type StaffRole } from '../console/auth/staff-users.ts';
 import { openConsoleDb } from '../console/console-db.ts';
 import { consoleDbFile } from '../console/staff-console.ts';
@@ -34,5 +42,27 @@ export function registerConsoleCommand(program: Command, ctx: CliContext): void 
         db.close();
       }
       ctx.printJson({ username: opts.username, role: opts.role, file: consoleDbFile(config) });
+    });
+  group
+    .command('export-training')
+    .description('write the console corrections as training data (intent JSONL for npm run train:intent; passage questions YAML)')
+    .option('--intents <file>', 'intent corrections, training-only JSONL', path.join(PROJECT_ROOT, 'models', 'intent', 'data', 'console-corrections.jsonl'))
+    .option('--questions <file>', 'passage corrections as `questions:` per passage (YAML)', path.join(PROJECT_ROOT, 'data', 'console-passage-questions.yaml'))
+    .action((opts: { intents: string; questions: string }) => {
+      const config = ctx.loadConfig();
+      const db = openConsoleDb(consoleDbFile(config));
+      try {
+        // Export only reads the corrections table: no session store, intents or passages are needed.
+        const review = new ReviewService({ db, store: () => { throw new Error('not needed'); }, intents: () => [], passages: () => undefined });
+        const jsonl = review.exportIntentJsonl();
+        const yaml = review.exportPassageQuestionsYaml();
+        for (const [file, text] of [[opts.intents, jsonl], [opts.questions, yaml]] as const) {
+          fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+          fs.writeFileSync(file, text);
+        }
+        ctx.printJson({ intents: { file: opts.intents, lines: jsonl.split('\n').filter(Boolean).length }, questions: { file: opts.questions } });
+      } finally {
+        db.close();
+      }
     });
 }

@@ -99,17 +99,24 @@ def load_own() -> list[dict]:
     return rows
 
 
+# Corrections analysts made in the staff console (`npx moneta console export-training` writes this file, in the
+# training-only format): customer messages marked with their right intent. Training only, like training-only.jsonl.
+CONSOLE_CORRECTIONS = "console-corrections.jsonl"
+
+
 def load_training_only() -> list[dict]:
-    """Utterances added after the validation split was fixed (written for this project): training only, so the
-    validation split stays identical to the one every earlier experiment was measured on."""
-    path = DATA_DIR / "training-only.jsonl"
-    if not path.exists():
-        return []
+    """Utterances added after the validation split was fixed (written for this project, and the staff console's
+    corrections): training only, so the validation split stays identical to the one every earlier experiment was
+    measured on."""
     rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            o = json.loads(line)
-            rows.append({"text": o["text"], "intent": o["intent"], "source": "moneta_training_only"})
+    for name, source in (("training-only.jsonl", "moneta_training_only"), (CONSOLE_CORRECTIONS, "console_correction")):
+        path = DATA_DIR / name
+        if not path.exists():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                o = json.loads(line)
+                rows.append({"text": o["text"], "intent": o["intent"], "source": source})
     return rows
 
 

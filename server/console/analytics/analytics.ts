@@ -11,20 +11,17 @@ import type { AnalyticsReport } from '../../contracts/console-api.ts';
 import { ValidationError } from '../../errors.ts';
 import type { Embedder } from '../../nlu/types.ts';
 import { maskForDisplay } from '../review/display-mask.ts';
-import { dayStart } from '../review/review-service.ts';
+import { calendarDay, dayStart } from '../review/review-service.ts';
 
 /** Analytics behind one interface, so another store can bring its own implementation. */
 export interface ConsoleAnalytics {
   report(period: { from: string; to: string }): Promise<AnalyticsReport>;
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
 /** Validates `?from=&to=` (both required, at most 366 days); throws ValidationError (400). */
 export function parsePeriod(query: unknown): { from: string; to: string } {
   const parsed = z
-    .strictObject({ from: z.string().regex(DAY, { error: 'must be a date YYYY-MM-DD' }), to: z.string().regex(DAY, { error: 'must be a date YYYY-MM-DD' }) })
-    .refine((p) => !Number.isNaN(dayStart(p.from)) && !Number.isNaN(dayStart(p.to)), { error: 'not a calendar date' })
+    .strictObject({ from: calendarDay, to: calendarDay })
     .refine((p) => p.from <= p.to && dayStart(p.to) - dayStart(p.from) <= 366 * 86_400_000, { error: 'from must not be after to, and the period at most 366 days' })
     .safeParse(query);
   if (!parsed.success) {

@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { BotMessage } from '../../contracts/chat-protocol.ts';
+import { TEXTS } from '../../response/templates.ts';
 import type { SessionEvent } from '../../session/types.ts';
 
 /** Events this archive reads beyond the core ones (knowledge outcome and feedback, agent hand-off): read defensively. */
@@ -34,13 +35,15 @@ export class SqliteConversationArchive implements ConversationArchive {
       lastUser: db.prepare("SELECT seq FROM messages WHERE session_id = ? AND role = 'user' ORDER BY seq DESC LIMIT 1"),
       message: db.prepare('INSERT INTO messages (session_id, seq, at, role, text, intent, confidence, out_of_scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       userCounts: db.prepare(
-        `UPDATE conversations SET user_messages = user_messages + 1, out_of_scope = out_of_scope + ?, last_user_text = ?,
+        `UPDATE conversations SET user_messages = user_messages + 1, last_user_text = ?,
          first_intent = COALESCE(first_intent, ?) WHERE id = ?`,
       ),
       botCount: db.prepare('UPDATE conversations SET bot_messages = bot_messages + 1 WHERE id = ?'),
       agentCount: db.prepare('UPDATE conversations SET agent_messages = agent_messages + 1 WHERE id = ?'),
       fallback: db.prepare('UPDATE messages SET fallback = 1 WHERE session_id = ? AND seq = ?'),
       fallbackCount: db.prepare('UPDATE conversations SET fallbacks = fallbacks + 1 WHERE id = ?'),
+      outOfScope: db.prepare('UPDATE messages SET out_of_scope = 1 WHERE session_id = ? AND seq = ?'),
+      outOfScopeCount: db.prepare('UPDATE conversations SET out_of_scope = out_of_scope + 1 WHERE id = ?'),
       refused: db.prepare('UPDATE messages SET refused = 1 WHERE session_id = ? AND seq = ?'),
       handoff: db.prepare('UPDATE conversations SET handoff_at = COALESCE(handoff_at, ?), handoff_reason = COALESCE(handoff_reason, ?) WHERE id = ?'),
       agentJoined: db.prepare('UPDATE conversations SET agent_joined_at = COALESCE(agent_joined_at, ?), agent = COALESCE(agent, ?) WHERE id = ?'),
@@ -62,14 +65,19 @@ export class SqliteConversationArchive implements ConversationArchive {
           case 'user_uttered': {
             const ev = raw as Extract<SessionEvent, { type: 'user_uttered' }>;
             const intent = ev.parse?.intent.name ?? null;
-            const oos = intent === OUT_OF_SCOPE ? 1 : 0;
-            s.message.run(sessionId, num(s.nextSeq, sessionId), ev.at, 'user', ev.text, intent, ev.parse?.intent.confidence ?? null, oos);
-            s.userCounts.run(oos, ev.text, ev.parse?.trigger ? null : intent, sessionId);
+            s.message.run(sessionId, num(s.nextSeq, sessionId), ev.at, 'user', ev.text, intent, ev.parse?.intent.confidence ?? null, 0);
+            s.userCounts.run(ev.text, ev.parse?.trigger || intent === OUT_OF_SCOPE ? null : intent, sessionId);
             break;
           }
           case 'bot_uttered': {
             const message = (raw as Extract<SessionEvent, { type: 'bot_uttered' }>).message;
             if ('text' in message) {
+              // The out-of-scope reply marks the question it answers (the policy logs no event of its own for it).
+              if (message.text === TEXTS.outOfScope) {
+                const last = s.lastUser.get(sessionId) as { seq: number } | undefined;
+                if (last) s.outOfScope.run(sessionId, last.seq);
+                s.outOfScopeCount.run(sessionId);
+              }
               s.message.run(sessionId, num(s.nextSeq, sessionId), e.at, 'bot', message.text, null, null, 0);
               s.botCount.run(sessionId);
             } else if (isFormQuestion(message)) {

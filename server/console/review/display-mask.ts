@@ -24,18 +24,38 @@ function luhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
+/** The spans of personal data in `text`: `[start, end, placeholder]`, in order, not overlapping. */
+export function personalDataSpans(text: string): Array<[number, number, string]> {
+  const spans: Array<[number, number, string]> = [];
+  const taken = (a: number, b: number): boolean => spans.some(([s, e]) => a < e && b > s);
+  const scan = (re: RegExp, label: (m: string) => string | undefined): void => {
+    for (const m of text.matchAll(re)) {
+      const start = m.index;
+      const end = start + m[0].length;
+      const placeholder = label(m[0]);
+      if (placeholder && !taken(start, end)) spans.push([start, end, placeholder]);
+    }
+  };
+  scan(EMAIL, () => '[email]');
+  scan(IBAN, (m) => (/\d{6,}/.test(m.replace(/\s/g, '')) ? '[iban]' : undefined));
+  scan(DIGIT_RUN, (m) => {
+    const digits = m.replace(/\D/g, '');
+    if (digits.length >= 13 && digits.length <= 19 && luhn(digits)) return '[card]';
+    // 8+ digits written as one number or in phone-style groups (amounts like 20,000 have commas and stay).
+    return digits.length >= 8 ? '[phone]' : undefined;
+  });
+  return spans.sort((a, b) => a[0] - b[0]);
+}
+
 /** `text` with card numbers, IBANs, e-mails and phone numbers replaced by `[card]`, `[iban]`, `[email]`, `[phone]`. */
 export function maskForDisplay(text: string): string {
-  return text
-    .replace(EMAIL, '[email]')
-    .replace(IBAN, (m) => (/\d{6,}/.test(m.replace(/\s/g, '')) ? '[iban]' : m))
-    .replace(DIGIT_RUN, (m) => {
-      const digits = m.replace(/\D/g, '');
-      if (digits.length >= 13 && digits.length <= 19 && luhn(digits)) return '[card]';
-      // 8+ digits written as one number, or starting with + or 0: a phone number (amounts like 20,000 have commas).
-      if (digits.length >= 8) return '[phone]';
-      return m;
-    });
+  let out = '';
+  let at = 0;
+  for (const [start, end, placeholder] of personalDataSpans(text)) {
+    out += text.slice(at, start) + placeholder;
+    at = end;
+  }
+  return out + text.slice(at);
 }
 
 /** Masks every string inside a JSON-like value (entity values, card fields). */

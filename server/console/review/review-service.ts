@@ -8,15 +8,21 @@ import type { BotMessage } from '../../contracts/chat-protocol.ts';
 import type { ConversationList, ConversationSummary, CorrectionRequest, PassageRef, TranscriptMessage, TranscriptView } from '../../contracts/console-api.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import type { SessionEvent, SessionStore } from '../../session/types.ts';
-import { maskDeep, maskForDisplay } from './display-mask.ts';
+import { maskDeep, maskForDisplay, personalDataSpans } from './display-mask.ts';
+import { TEXTS } from '../../response/templates.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** A real calendar day YYYY-MM-DD (2026-02-31 is refused, not rolled over). */
+export const calendarDay = z
+  .string()
+  .regex(DAY, { error: 'must be a date YYYY-MM-DD' })
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), { error: 'is not a calendar date' });
 const flag = z.enum(['true', 'false'], { error: 'must be true or false' });
 
 /** Conversation filters (query string of `GET /console/api/conversations`); unknown keys are an error. */
 export const conversationFilterSchema = z.strictObject({
-  from: z.string().regex(DAY, { error: 'must be a date YYYY-MM-DD' }).optional(),
-  to: z.string().regex(DAY, { error: 'must be a date YYYY-MM-DD' }).optional(),
+  from: calendarDay.optional(),
+  to: calendarDay.optional(),
   intent: z.string().regex(/^[a-z0-9_]{1,64}$/, { error: 'must be an intent name' }).optional(),
   fallback: flag.optional(),
   outOfScope: flag.optional(),
@@ -220,6 +226,7 @@ export function buildReviewTranscript(events: readonly SessionEvent[], passages:
     const e = raw as unknown as { type: string; at: number; [k: string]: unknown };
     if (raw.type === 'user_uttered') {
       const p = raw.parse;
+      const spans = personalDataSpans(raw.text);
       lastUser = {
         seq: out.length,
         at: raw.at,
@@ -230,17 +237,19 @@ export function buildReviewTranscript(events: readonly SessionEvent[], passages:
               parse: {
                 intent: p.intent.name,
                 confidence: p.intent.confidence,
-                entities: maskDeep(p.entities.map((x) => ({ entity: x.entity, value: x.value }))),
+                // An entity read from inside a card number or phone number (e.g. "4111" as a number) is masked too.
+                entities: maskDeep(p.entities.map((x) => ({ entity: x.entity, value: overlaps(spans, x.start, x.end) ? '[masked]' : x.value }))),
                 ranking: p.intent_ranking.slice(0, 5).map((r) => ({ name: r.name, confidence: r.confidence })),
               },
             }
           : {}),
       };
-      if (p?.intent.name === 'out_of_scope') addFlag(lastUser, 'out_of_scope');
       out.push(lastUser);
     } else if (raw.type === 'bot_uttered') {
       const text = botText(raw.message);
       if (text !== undefined) {
+        // The out-of-scope reply marks the question it answers (the policy logs no event of its own for it).
+        if (text === TEXTS.outOfScope) addFlag(lastUser, 'out_of_scope');
         lastBot = { seq: out.length, at: raw.at, from: 'bot', text: maskForDisplay(text) };
         out.push(lastBot);
       } else if ('custom' in raw.message && raw.message.custom.type === 'citations' && lastBot) {
@@ -262,4 +271,9 @@ export function buildReviewTranscript(events: readonly SessionEvent[], passages:
     }
   }
   return out;
+}
+
+function overlaps(spans: Array<[number, number, string]>, start: number | undefined, end: number | undefined): boolean {
+  if (start === undefined || end === undefined) return spans.length > 0;
+  return spans.some(([s, e]) => start < e && end > s);
 }

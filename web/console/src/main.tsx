@@ -31,7 +31,8 @@ function App() {
   if (me === null) return <SignInView onSignedIn={setMe} />;
   const isAgent = me.roles.includes('agent');
   const isAnalyst = me.roles.includes('analyst');
-  const route = hash.replace(/^#\/?/, '') || (isAgent ? 'queue' : 'conversations');
+  // `#/dashboard?from=…` → route `dashboard` (the view reads its own query from the hash).
+  const route = hash.replace(/^#\/?/, '').split('?')[0] || (isAgent ? 'queue' : 'conversations');
   let view;
   const transcript = /^conversations\/([\w.-]+)$/.exec(route);
   if (route === 'queue' && isAgent) view = <QueueView me={me} />;
