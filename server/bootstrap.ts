@@ -33,6 +33,7 @@ import { createPortfolioAdviceRouter } from './http/portfolio-advice-router.ts';
 import { createPortfolioRouter } from './http/portfolio-router.ts';
 import { createKnowledgeSkill } from './skills/knowledge/knowledge-skill.ts';
 import { startKnowledgeBase } from './rag/knowledge-base.ts';
+import { loadConfiguredReranker } from './rag/reranker.ts';
 import { createKnowledgeRouter } from './http/knowledge-router.ts';
 import { createNluRouter } from './http/nlu-router.ts';
 import type { Skill } from './skills/skill.ts';
@@ -102,7 +103,12 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   loading.push(portfolioAdvice.ready);
   skills.push(new PortfolioAdviceSkill({ advisor: portfolioAdvice.advisor, currency: config.display.currency }));
   // Knowledge: intents come from the passages' front matter at once; the index loads in the background (/healthz).
-  const knowledge = startKnowledgeBase(config, { logger, ...(sharedEmbedder ? { transformer: sharedEmbedder } : {}) });
+  // The cross-encoder reranker (models/reranker, when present) loads alongside, once; the knowledge base hands it on
+  // to its users as `reranker`, and it is released on shutdown.
+  const reranker = loadConfiguredReranker(config);
+  loading.push(reranker);
+  disposers.push(async () => (await reranker.catch(() => undefined))?.dispose());
+  const knowledge = startKnowledgeBase(config, { logger, reranker, ...(sharedEmbedder ? { transformer: sharedEmbedder } : {}) });
   loading.push(knowledge.ready);
   disposers.push(() => knowledge.dispose());
   const knowledgeSkill = createKnowledgeSkill(config, knowledge, logger);

@@ -112,6 +112,7 @@ export const ENV_VARS = {
   MONETA_KNOWLEDGE_ROUTING: 'knowledge.routing',
   MONETA_RERANKER: 'knowledge.reranker',
   MONETA_RETRIEVAL_MODEL_DIR: 'knowledge.retrievalModelDir',
+  MONETA_RERANKER_MODEL_DIR: 'knowledge.rerankerModelDir',
   MONETA_KNOWLEDGE_ON_STALE: 'knowledge.onStale',
   MONETA_LLM_PROVIDER: 'llm.provider',
   MONETA_LLM_BASE_URL: 'llm.baseUrl',
@@ -264,6 +265,11 @@ export const configSchema = z.object({
       embedder: z.enum(['auto', 'combined', 'retrieval', 'transformer', 'hashed']).default('auto'),
       /** Moneta's retrieval encoder (question → passage), a Hugging Face-style folder (`npm run train:retrieval`). */
       retrievalModelDir: z.string().default(path.join(PROJECT_ROOT, 'models', 'retrieval')),
+      /**
+       * Cross-encoder that rescores the retriever's top candidates (`npm run train:reranker`), a Hugging Face-style
+       * folder; used when its files are present, `off` disables it. See server/rag/reranker.ts.
+       */
+      rerankerModelDir: z.string().trim().min(1).default(path.join(PROJECT_ROOT, 'models', 'reranker')),
       /** At start-up, when the index does not match knowledge/ or the embedder: rebuild it, warn and serve it, or fail. */
       onStale: z.enum(['rebuild', 'report', 'fail']).default('rebuild'),
       /**
