@@ -106,9 +106,9 @@ async function socketMessagesOn(proc: MonetaProcess): Promise<number> {
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
-function connect(url: string): Promise<{ socket: Socket; received: Array<Record<string, any>> }> {
+function connect(url: string, transports: Array<'polling' | 'websocket'> = ['polling', 'websocket']): Promise<{ socket: Socket; received: Array<Record<string, any>> }> {
   // withCredentials: the Node client keeps cookies, like a browser on the balancer's origin (HAProxy's MONETA_SRV).
-  const socket = io(url, { transports: ['polling', 'websocket'], withCredentials: true, reconnection: false, forceNew: true });
+  const socket = io(url, { transports, withCredentials: true, reconnection: false, forceNew: true });
   sockets.push(socket);
   const received: Array<Record<string, any>> = [];
   socket.on('bot_uttered', (m: Record<string, any>) => received.push(m));
@@ -140,10 +140,14 @@ describe('several Moneta processes serving one conversation', () => {
     const events = await storedEvents(sender);
     expect(events.filter((e) => e.type === 'slot_set' && e.form === 'credit_risk').map((e) => e.name)).toEqual(SLOTS);
     expect(events.filter((e) => e.type === 'user_uttered').map((e) => e.text)).toEqual(['/credit_risk_assessment', ...FORM.map(([, answer]) => answer)]);
+    // The assessment is in the shared audit log (written behind the reply).
+    await waitFor('the audit entry', async () => Number((await db!.query("SELECT count(*) AS n FROM credit_assessments WHERE source = 'chat'")).rows[0].n) >= 1, 5000);
   }, 60_000);
 
   it('Socket.IO through HAProxy: two tabs on two processes, messages alternating, every reply reaches both tabs in order', async () => {
-    const tab1 = await connect(haproxy!.url);
+    // Tab 1 stays on long-polling: every one of its requests must reach the same process (the balancer's stickiness),
+    // or engine.io would answer "Session ID unknown" and the tab would lose replies.
+    const tab1 = await connect(haproxy!.url, ['polling']);
     // The issued reference (`<id>.<secret>`, CONTRACTS §8) is the credential the second tab resumes with.
     const reference = await requestSession(tab1.socket, null);
     const sessionId = reference.split('.')[0]!;
