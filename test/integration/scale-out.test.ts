@@ -166,7 +166,8 @@ describe('several Moneta processes serving one conversation', () => {
     // The two tabs really were on two processes.
     expect(await socketMessagesOn(a!)).toBeGreaterThan(before.a);
     expect(await socketMessagesOn(b!)).toBeGreaterThan(before.b);
-    const events = await storedEvents(sessionId);
+    // Stored under the public id; the confirmed reference also carries the session secret (CONTRACTS §8).
+    const events = await storedEvents(sessionId.split('.')[0]!);
     expect(events.filter((e) => e.type === 'slot_set' && e.form === 'credit_risk').map((e) => e.name)).toEqual(SLOTS);
     expect(events.filter((e) => e.type === 'user_uttered').map((e) => e.text)).toEqual(['/credit_risk_assessment', ...FORM.map(([, answer]) => answer)]);
   }, 60_000);
@@ -230,6 +231,25 @@ describe('several Moneta processes serving one conversation', () => {
       tab.socket.disconnect();
       return ok;
     }, 20_000, 200);
+  }, 60_000);
+
+  it('SIGTERM drains in-flight turns before closing the pools: every message answered or refused, every answer stored', async () => {
+    const tab = await connect(b!.url, ['websocket']);
+    const reference = await requestSession(tab.socket, null);
+    const messages = Array.from({ length: 20 }, (_, i) => `what is an ETF? (${i})`);
+    for (const message of messages) tab.socket.emit('user_uttered', { message, session_id: reference });
+    // Stop once the first reply arrived: the other turns are queued or running.
+    await waitFor('the first reply', () => tab.received.length > 0, 15_000, 5);
+    const exited = new Promise<number | null>((resolve) => b!.child.once('exit', (code) => resolve(code)));
+    b!.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const refused = tab.received.filter((m) => m.custom?.type === 'error').map((m) => m.custom.code);
+    expect(new Set(refused)).toEqual(new Set(refused.length ? ['model_not_ready'] : []));
+    const stored = (await storedEvents(reference.split('.')[0]!)).filter((e) => e.type === 'user_uttered').map((e) => e.text);
+    expect(stored.length + refused.length).toBe(messages.length);
+    expect(stored).toEqual(messages.slice(0, stored.length));
+    expect(stored.length).toBeGreaterThan(1); // turns after the first were still finished
+    expect(b!.stderr()).not.toMatch(/pool|Cannot use a pool after calling end|Connection is closed/i);
   }, 60_000);
 
   it('refuses to start when PostgreSQL is unreachable, naming MONETA_DATABASE_URL and not the password', async () => {
