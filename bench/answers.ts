@@ -127,6 +127,8 @@ await deps.ready;
 const knowledgeSkill = deps.skills.find((s): s is KnowledgeSkill => s instanceof KnowledgeSkill)!;
 const kb = (await (knowledgeSkill as unknown as { options: { knowledge: Promise<KnowledgeBase> } }).options.knowledge) as KnowledgeBase;
 const reranker = await loadReranker(config);
+// Tuning only: the retriever's candidate depth per list (fewer = faster HNSW and BM25).
+if (TUNE && process.env.CANDIDATES) (kb.retriever.options as { candidates: number }).candidates = Number(process.env.CANDIDATES);
 
 /** An app for one variant, sharing the loaded models. */
 function appFor(v: Variant) {

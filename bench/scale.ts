@@ -114,7 +114,8 @@ async function runLoad(url: string, sessions: number, seed: number): Promise<Loa
       socket.disconnect();
       return;
     }
-    const record = { id, sent: [] as string[] };
+    // session_confirm carries the reference `<id>.<secret>` (the credential, CONTRACTS §8); the store knows the id.
+    const record = { id: id.split('.')[0]!, sent: [] as string[] };
     sessionIds.push(record);
     for (const [i, message] of messages.entries()) {
       const reply = new Promise<Record<string, any> | undefined>((resolve) => {

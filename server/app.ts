@@ -11,7 +11,7 @@ import { ChatCore } from './channels/handle-message.ts';
 import { createRestWebhookRouter } from './channels/rest.ts';
 import { attachSocketIoChannel, type MonetaIoServer } from './channels/socketio.ts';
 import type { MonetaConfig } from './config/index.ts';
-import type { HandoffNotifier } from './dialogue/handoff.ts';
+import { handoffContact, type HandoffNotifier } from './dialogue/handoff.ts';
 import { RulePolicy, type KnowledgeRouting } from './dialogue/policy.ts';
 import { MessageProcessor, systemClock, type Clock } from './dialogue/processor.ts';
 import type { KnowledgeProbe, Policy } from './dialogue/types.ts';
@@ -131,6 +131,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
     policy,
     handoffNotifier: options.handoffNotifier,
     liveDesk: options.staffConsole?.desk,
+    handoffContact: handoffContact(config.handoff),
     clock,
     instrumentation,
     hash,

@@ -9,7 +9,7 @@ import { sessionStoreKind, type MonetaConfig } from './config/index.ts';
 import { openEngines, type Engines } from './db/engines.ts';
 import { PostgresSessionStore } from './session/postgres-session-store.ts';
 import { ConfigError } from './errors.ts';
-import { WebhookHandoffNotifier } from './dialogue/handoff.ts';
+import { handoffContact, WebhookHandoffNotifier } from './dialogue/handoff.ts';
 import { findUnroutedIntents } from './dialogue/policy.ts';
 import { RuleEntityExtractor } from './nlu/entities/index.ts';
 import { KeywordIntentClassifier } from './nlu/keyword-intent-classifier.ts';
@@ -22,8 +22,10 @@ import { SqliteSessionStore } from './session/sqlite-session-store.ts';
 import type { SessionStore } from './session/types.ts';
 import { ConversationSkill } from './skills/conversation/conversation-skill.ts';
 import { CreditAssessmentSkill } from './skills/credit/credit-assessment-skill.ts';
+import { CallbackRequestSkill } from './skills/handoff/callback-skill.ts';
 import { PostgresCreditAuditLog, SqliteCreditAuditLog } from './skills/credit/audit-log.ts';
 import { CreditService } from './skills/credit/credit-service.ts';
+import { createKbPageRouter } from './http/kb-page-router.ts';
 import { createCreditRouter } from './http/credit-router.ts';
 import { PortfolioAdviceSkill } from './skills/portfolio/portfolio-advice-skill.ts';
 import { createPortfolioAdvisorService } from './skills/portfolio/portfolio-advisor-service.ts';
@@ -119,6 +121,8 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   routers.push(createKnowledgeRouter({ retriever: knowledge.retriever, maxQueryLength: config.chat.maxMessageLength }));
   routers.push(createPortfolioAdviceRouter({ advisor: portfolioAdvice.advisor }));
   routers.push(createPortfolioRouter());
+  // Read-only passage pages, the targets of the widget's source links (issue 12).
+  routers.push(createKbPageRouter({ dir: config.knowledge.dir }));
 
   // Every label the classifier can produce must have someone to answer it (fail fast, ARCHITECTURE principle 5).
   const unrouted = findUnroutedIntents(classifier.labels, skills);
@@ -128,6 +132,8 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
 
   const sessionStore = buildSessionStore(config, engines);
   const handoffNotifier = config.handoff.webhookUrl ? new WebhookHandoffNotifier({ url: config.handoff.webhookUrl }) : undefined;
+  // Call-back requests from the hand-off card: stored with the conversation, sent with the transcript (issue 12).
+  skills.push(new CallbackRequestSkill({ notifier: handoffNotifier, contact: handoffContact(config.handoff) }));
   // Staff console (/console): sign-in, review, analytics; its archive groups questions with the NLU's sentence encoder.
   const staffConsole = config.console.enabled
     ? createStaffConsole({ config, logger, intents: () => classifier.labels, retriever: knowledge.retriever, embedder: sharedEmbedder, redis: engines.redis?.commands })

@@ -82,6 +82,11 @@ export class ChatCore {
     });
   }
 
+  /** Records "Did this help?" for an answer of this conversation, under the session's lock (see MessageProcessor.recordFeedback). */
+  recordFeedback(sessionId: string, answerId: string, helpful: boolean): Promise<{ passageId: string; next?: string }> {
+    return this.options.lock.run(sessionId, () => this.options.processor.recordFeedback(sessionId, answerId, helpful));
+  }
+
   /** Runs `fn` with the session's lock held (e.g. erasing a session while no turn is writing to it). */
   withSession<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
     return this.options.lock.run(sessionId, fn);

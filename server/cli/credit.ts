@@ -10,7 +10,8 @@ import type { Command } from 'commander';
 import { datasetFor } from '../../models/credit/lib/datasets/index.ts';
 import type { Applicant } from '../../models/credit/lib/schema.ts';
 import { ValidationError } from '../errors.ts';
-import { SqliteCreditAuditLog } from '../skills/credit/audit-log.ts';
+import { openPostgres } from '../db/postgres.ts';
+import { PostgresCreditAuditLog, SqliteCreditAuditLog } from '../skills/credit/audit-log.ts';
 import { CreditService } from '../skills/credit/credit-service.ts';
 import type { CliContext } from './main.ts';
 
@@ -41,8 +42,13 @@ export function registerCreditCommand(program: Command, ctx: CliContext): void {
       if (!dataset) throw new ValidationError(`--model must be german or taiwan, got "${opts.model}"`);
       if (!fs.existsSync(opts.input) || !fs.statSync(opts.input).isFile()) throw new ValidationError(`--input ${opts.input} is not a readable file`);
       const config = ctx.loadConfig();
-      const auditLog = new SqliteCreditAuditLog({ dir: config.dataDir });
+      // With MONETA_DATABASE_URL, batch scores are audited in PostgreSQL like the servers' assessments.
+      const database = config.database.url ? await openPostgres({ url: config.database.url, poolSize: 2 }) : undefined;
+      const auditLog = database ? await PostgresCreditAuditLog.open({ pool: database.pool }) : new SqliteCreditAuditLog({ dir: config.dataDir });
       const service = await CreditService.load({ modelsDir: config.credit.modelsDir, auditLog, tfBackend: config.credit.tfBackend });
+      const closeDatabase = async (): Promise<void> => {
+        await database?.close();
+      };
       try {
         service.model(opts.model);
         let reader: ReturnType<typeof dataset.createReader>['reader'] | undefined;
@@ -83,7 +89,8 @@ export function registerCreditCommand(program: Command, ctx: CliContext): void {
         await flush();
         ctx.warn(`scored ${scored} row(s) with ${opts.model} ${service.model(opts.model).version}${malformed ? `; ${malformed} malformed row(s) left empty` : ''}`);
       } finally {
-        await service.dispose();
+        await service.dispose(); // flushes the audit log
+        await closeDatabase();
       }
     });
 

@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import type { Command } from 'commander';
 import { ValidationError } from '../errors.ts';
+import { parsePassages, readKnowledgeFiles } from '../rag/ingest.ts';
 import { buildConfiguredIndex, createKnowledgeBase } from '../rag/knowledge-base.ts';
+import type { SessionRecord } from '../session/types.ts';
+import { buildKbReport } from '../skills/knowledge/kb-report.ts';
 import { publicHit } from '../rag/hybrid-retriever.ts';
 
 import type { CliContext } from './main.ts';
@@ -18,7 +21,7 @@ function parseK(value: string): number {
 export function registerKbCommand(program: Command, ctx: CliContext): void {
   const logger = { info: () => {}, warn: (o: object, msg?: string) => ctx.warn(`warning: ${msg ?? ''} ${JSON.stringify(o)}`) };
 
-  const kb = program.command('kb').description('Knowledge base: build the index, search it');
+  const kb = program.command('kb').description('Knowledge base: build the index, search it, report content gaps');
 
   kb.command('build')
     .description('Re-index knowledge/ (incremental: only changed files are re-embedded)')
@@ -31,6 +34,32 @@ export function registerKbCommand(program: Command, ctx: CliContext): void {
           `${stats.embeddedFiles.length} file(s) embedded, ${stats.reusedFiles} unchanged, ${stats.removedFiles.length} removed, ${stats.ms.total} ms`,
       );
       ctx.printJson({ indexDir: cfg.knowledge.indexDir, ...stats });
+    });
+
+  kb.command('report')
+    .description('Content gaps from the stored conversations: passages with the most thumbs-down, questions refused or clarified (JSON)')
+    .option('--limit <n>', 'rows per list', parseK, 20)
+    .action(async (opts: { limit: number }) => {
+      const cfg = ctx.loadConfig();
+      // Loaded here so `kb build` / `kb search` never pay for the server's other dependencies.
+      const { buildSessionStore } = await import('../bootstrap.ts');
+      const { openEngines } = await import('../db/engines.ts');
+      const engines = await openEngines(cfg);
+      const store = buildSessionStore(cfg, engines);
+      try {
+        if (!store.listIds) throw new ValidationError('The configured session store cannot list conversations, so there is nothing to report.');
+        const ids = await store.listIds();
+        const records: SessionRecord[] = [];
+        for (const id of ids) {
+          const r = await store.get(id);
+          if (r) records.push(r);
+        }
+        const titles = new Map(parsePassages(readKnowledgeFiles(cfg.knowledge.dir)).map((p) => [p.id, p.title]));
+        ctx.printJson(buildKbReport(records, { limit: opts.limit, titleOf: (id) => titles.get(id) }));
+      } finally {
+        await store.close();
+        await engines.close();
+      }
     });
 
   kb.command('search')

@@ -1,5 +1,6 @@
 /** Hand-off to a person: the transcript sent to the bank's live-agent system (a webhook) when a customer asks for one. */
-import type { BotMessage } from '../contracts/chat-protocol.ts';
+import { randomBytes } from 'node:crypto';
+import type { BotMessage, HandoffContact } from '../contracts/chat-protocol.ts';
 import type { SessionEvent } from '../session/types.ts';
 
 /** One line of the transcript. */
@@ -16,11 +17,46 @@ export interface HandoffRequest {
   reason: string;
   at: number;
   transcript: TranscriptEntry[];
+  /** Moneta's reference for this request, told to the customer (the agent system may answer with its own, see below). */
+  ticket?: string;
+  /** A call back the customer asked for (`reason` is then `callback_request`). */
+  callback?: { phone: string; time: string };
+}
+
+/** What a delivery may report back: the agent system's own ticket reference, which then replaces Moneta's. */
+export interface HandoffReceipt {
+  ticket?: string;
 }
 
 /** Delivers hand-off requests. Implementations throw on failure; the caller tells the user politely. */
 export interface HandoffNotifier {
-  notify(request: HandoffRequest): Promise<void>;
+  notify(request: HandoffRequest): Promise<HandoffReceipt | void>;
+}
+
+/** A ticket reference a customer can read out on the phone: `MON-` and 8 characters without look-alikes (0/O, 1/I). */
+export function newTicketReference(): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const bytes = randomBytes(8);
+  let out = '';
+  for (const b of bytes) out += alphabet[b % alphabet.length];
+  return `MON-${out.slice(0, 4)}-${out.slice(4)}`;
+}
+
+/** The contact details from `config.handoff`, without empty fields. */
+export function handoffContact(config: { phone?: string | undefined; hours?: string | undefined; secureMessageUrl?: string | undefined }): HandoffContact {
+  return {
+    ...(config.phone ? { phone: config.phone } : {}),
+    ...(config.hours ? { hours: config.hours } : {}),
+    ...(config.secureMessageUrl ? { secureMessageUrl: config.secureMessageUrl } : {}),
+  };
+}
+
+/** One sentence with the contact details, for clients that show only text. */
+export function contactSentence(contact: HandoffContact): string {
+  const parts: string[] = [];
+  if (contact.phone) parts.push(`call us on ${contact.phone}${contact.hours ? ` (${contact.hours})` : ''}`);
+  if (contact.secureMessageUrl) parts.push(`send a secure message (${contact.secureMessageUrl})`);
+  return parts.length ? `You can ${parts.join(' or ')}.` : '';
 }
 
 /** The readable part of a bot message (text, or a short note for rich content). */
@@ -60,7 +96,8 @@ export class WebhookHandoffNotifier implements HandoffNotifier {
     this.fetchImpl = options.fetch ?? fetch;
   }
 
-  async notify(request: HandoffRequest): Promise<void> {
+  /** POSTs the request; a JSON answer with a string `ticket` (or `reference`) names the agent system's own ticket. */
+  async notify(request: HandoffRequest): Promise<HandoffReceipt> {
     const response = await this.fetchImpl(this.options.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -68,7 +105,18 @@ export class WebhookHandoffNotifier implements HandoffNotifier {
       signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
     });
     if (!response.ok) throw new Error(`hand-off webhook answered HTTP ${response.status}`);
-    await response.body?.cancel();
+    if (!/json/i.test(response.headers.get('content-type') ?? '')) {
+      await response.body?.cancel();
+      return {};
+    }
+    try {
+      const body = (await response.json()) as { ticket?: unknown; reference?: unknown };
+      const ticket = typeof body.ticket === 'string' ? body.ticket : typeof body.reference === 'string' ? body.reference : undefined;
+      // Shown to the customer: keep it short and plain.
+      return ticket && /^[\w-]{1,40}$/.test(ticket) ? { ticket } : {};
+    } catch {
+      return {};
+    }
   }
 }
 

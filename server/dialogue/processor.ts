@@ -3,15 +3,16 @@
  * hand-off), append everything to the log in one write, and return the replies. Callers serialise turns per session.
  */
 import type { BotMessage } from '../contracts/chat-protocol.ts';
-import { isMonetaError } from '../errors.ts';
+import { isMonetaError, NotFoundError, ValidationError } from '../errors.ts';
 import type { NluPipeline, ParseResult } from '../nlu/types.ts';
 import { timeStage, type StageInstrumentation } from '../observability/stage.ts';
 import { customMessage, normalizeReplies, textMessage } from '../response/render.ts';
 import { TEXTS } from '../response/templates.ts';
-import { deriveState } from '../session/tracker.ts';
+import { deriveState, findKnowledgeAnswer } from '../session/tracker.ts';
 import type { SessionEvent, SessionOwner, SessionRecord, SessionStore } from '../session/types.ts';
 import type { SkillContext, SkillResult } from '../skills/skill.ts';
-import { activeAgent, buildTranscript, type HandoffNotifier, type LiveHandoffDesk } from './handoff.ts';
+import type { HandoffContact } from '../contracts/chat-protocol.ts';
+import { activeAgent, buildTranscript, contactSentence, newTicketReference, type HandoffNotifier, type LiveHandoffDesk } from './handoff.ts';
 import type { KnowledgeProbe, KnowledgeSignal, PlanStep, Policy, TurnInput } from './types.ts';
 
 /** Wall-clock source (injected so tests can move time). */
@@ -28,6 +29,10 @@ export interface MessageProcessorOptions {
   nlu: NluPipeline;
   policy: Policy;
   handoffNotifier?: HandoffNotifier | undefined;
+  /** Contact details shown with every hand-off (`config.handoff`); none by default. */
+  handoffContact?: HandoffContact;
+  /** Ticket references for hand-offs (default: newTicketReference). */
+  newTicket?: () => string;
   /** The staff console's live desk: hand-offs queue there when it is staffed (and no webhook is configured). */
   liveDesk?: LiveHandoffDesk | undefined;
   clock?: Clock;
@@ -142,6 +147,24 @@ export class MessageProcessor {
     return replies;
   }
 
+  /**
+   * "Did this help?" from an HTTP client (`POST /api/v1/sessions/:id/feedback`): appends a `feedback` event for an
+   * answer this conversation received. Unknown session → NotFoundError; unknown answer id → ValidationError, and
+   * nothing changes. Callers hold the session lock. Returns the cited passage and the next-best one, if any.
+   */
+  async recordFeedback(sessionId: string, answerId: string, helpful: boolean): Promise<{ passageId: string; next?: string }> {
+    const record = await this.options.store.get(sessionId);
+    if (!record) throw new NotFoundError('No such session.');
+    const answer = findKnowledgeAnswer(record.events, answerId);
+    if (!answer) throw new ValidationError('Unknown answer', [{ field: 'answerId', message: 'does not name an answer in this conversation' }]);
+    const now = this.clock.now();
+    const event: SessionEvent = { type: 'feedback', at: now, answerId, passageId: answer.passages[0]!, helpful };
+    await this.options.store.append(sessionId, [event], now);
+    this.countKnowledge([event]);
+    const next = helpful ? undefined : answer.passages[1];
+    return { passageId: answer.passages[0]!, ...(next ? { next } : {}) };
+  }
+
   /** Knowledge outcomes and feedback in /metrics (feedback by passage: which articles customers find unhelpful). */
   countKnowledge(events: readonly SessionEvent[]): void {
     const metrics = this.instrumentation.metrics;
@@ -235,7 +258,9 @@ export class MessageProcessor {
   private async handoff(reason: string, turn: TurnInput, turnEvents: readonly SessionEvent[]): Promise<SkillResult> {
     const { sessionId, now } = turn;
     const notifier = this.options.handoffNotifier;
+    const contact = this.options.handoffContact ?? {};
     let status: 'sent' | 'failed' | 'unavailable' = 'unavailable';
+    let ticket: string | undefined;
     const desk = this.options.liveDesk;
     // Banks with their own agent desk keep the webhook; otherwise the console's agents take it when they are there.
     if (!notifier && desk && (await desk.available(now))) {
@@ -243,7 +268,7 @@ export class MessageProcessor {
         const place = await desk.enqueue({ sessionId, reason, at: now, events: [...turn.events, ...turnEvents, { type: 'handoff', at: now, reason }] });
         return {
           events: [{ type: 'handoff', at: now, reason }],
-          replies: [textMessage(TEXTS.handoffQueued(place.position, place.waitSeconds)), customMessage({ type: 'handoff', reason, status: 'queued', queue: place })],
+          replies: [textMessage(TEXTS.handoffQueued(place.position, place.waitSeconds)), customMessage({ type: 'handoff', reason, status: 'queued', queue: place, ...(Object.keys(contact).length > 0 ? { contact } : {}) })],
         };
       } catch (error) {
         // Could not queue (e.g. Redis away): fall through to the contact/call-back path rather than fail the turn.
@@ -252,7 +277,9 @@ export class MessageProcessor {
     }
     if (notifier) {
       try {
-        await notifier.notify({ sessionId, reason, at: now, transcript: buildTranscript([...turn.events, ...turnEvents]) });
+        const proposed = (this.options.newTicket ?? newTicketReference)();
+        const receipt = await notifier.notify({ sessionId, reason, at: now, ticket: proposed, transcript: buildTranscript([...turn.events, ...turnEvents]) });
+        ticket = receipt?.ticket ?? proposed;
         status = 'sent';
       } catch (error) {
         status = 'failed';
@@ -260,10 +287,27 @@ export class MessageProcessor {
         this.instrumentation.logger?.warn({ err: error, sessionHash: this.hash(sessionId) }, 'hand-off webhook failed');
       }
     }
-    const text = status === 'sent' ? TEXTS.handoffSent : status === 'failed' ? TEXTS.handoffFailed : TEXTS.handoffUnavailable;
+    // Hand-off that goes somewhere (issue 12): a ticket reference when the team has it, otherwise the ways to reach
+    // the team and a call back (the card offers a form; `callback: true`).
+    const reach = contactSentence(contact);
+    const text =
+      status === 'sent'
+        ? `${TEXTS.handoffSent} Your reference is ${ticket}.`
+        : `${status === 'failed' ? TEXTS.handoffFailed : TEXTS.handoffUnavailable}${reach ? ` ${reach}` : ''} You can also ask us to call you back.`;
+    const hasContact = Object.keys(contact).length > 0;
     return {
       events: [{ type: 'handoff', at: now, reason }],
-      replies: [textMessage(text), customMessage({ type: 'handoff', reason, status })],
+      replies: [
+        textMessage(text),
+        customMessage({
+          type: 'handoff',
+          reason,
+          status,
+          ...(ticket ? { ticket } : {}),
+          ...(hasContact ? { contact } : {}),
+          ...(status === 'sent' ? {} : { callback: true }),
+        }),
+      ],
     };
   }
 

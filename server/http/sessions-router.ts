@@ -1,5 +1,6 @@
 /** Session endpoints: `DELETE /api/v1/sessions/:id` (the right to erase) and the message history for resuming clients. */
 import express, { type Router } from 'express';
+import { z } from 'zod';
 import type { BotMessage } from '../contracts/chat-protocol.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { ChatCore } from '../channels/handle-message.ts';
@@ -16,6 +17,18 @@ export interface SessionsRouterOptions {
 
 /** One entry of a conversation's history as a client shows it. */
 export type HistoryEntry = { from: 'user'; text: string; at: number } | { from: 'bot'; message: BotMessage; at: number };
+
+const FeedbackBody = z.object({ answerId: z.string().min(1).max(200), helpful: z.boolean() }).strict();
+
+/** `{ answerId: string, helpful: boolean }`, else a 400 naming the field. */
+function parseFeedback(body: unknown): z.infer<typeof FeedbackBody> {
+  const parsed = FeedbackBody.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw new ValidationError(
+    'Invalid feedback',
+    parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.message })),
+  );
+}
 
 function checkId(id: string): string {
   if (!isWellFormedSender(id)) throw new ValidationError('Invalid session id', [{ field: 'id', message: 'is not a well-formed session id' }]);
@@ -43,6 +56,12 @@ export function createSessionsRouter(options: SessionsRouterOptions): Router {
     const deleted = await options.core.withSession(id, () => options.store.delete(id));
     if (!deleted) throw new NotFoundError('No such session.');
     res.json({ deleted: true });
+  });
+  // "Did this help?" from HTTP clients (the widget sends `/feedback{…}` as a chat message instead).
+  router.post('/api/v1/sessions/:id/feedback', async (req, res) => {
+    const id = await owned(req);
+    const body = parseFeedback(req.body);
+    res.json({ recorded: true, answerId: body.answerId, helpful: body.helpful, ...(await options.core.recordFeedback(id, body.answerId, body.helpful)) });
   });
   router.get('/api/v1/sessions/:id/messages', async (req, res) => {
     const id = await owned(req);

@@ -28,10 +28,8 @@ export const TEXTS = {
   outOfScope:
     "Sorry, that's outside what I can help with. I'm Moneta, your bank's assistant: I can answer questions about your cards, payments and account, explain financial concepts, estimate your credit risk, or suggest a portfolio.",
   handoffSent: "I've passed our conversation to a member of our team; someone will take over here shortly.",
-  handoffFailed:
-    "I'm sorry, I couldn't reach our team just now. Please try again in a few minutes, or contact us by phone or in a branch.",
-  handoffUnavailable:
-    "A colleague can't join this chat right now. You can reach our team by phone or in a branch, and I'm still here if I can help.",
+  handoffFailed: "I'm sorry, I couldn't reach our team just now. Please try again in a few minutes.",
+  handoffUnavailable: "A colleague can't join this chat right now, but I'm still here if I can help.",
   skillFailed: "Sorry, something went wrong on my side while answering that. Please try again in a moment.",
   /** Live hand-off (staff console): where the customer is in the queue and about how long the wait is. */
   handoffQueued: (position: number, waitSeconds: number): string =>

@@ -15,6 +15,10 @@ export class MemorySessionStore implements SessionStore {
     return copy(record);
   }
 
+  async listIds(): Promise<string[]> {
+    return [...this.sessions.values()].sort((a, b) => a.updatedAt - b.updatedAt).map((r) => r.id);
+  }
+
   async get(id: string): Promise<SessionRecord | undefined> {
     const record = this.sessions.get(id);
     return record && copy(record);

@@ -65,6 +65,11 @@ export class PostgresSessionStore implements SessionStore {
     };
   }
 
+  async listIds(): Promise<string[]> {
+    const { rows } = await this.query<{ id: string }>('SELECT id FROM sessions ORDER BY updated_at, id', []);
+    return rows.map((r) => r.id);
+  }
+
   async getOwner(id: string): Promise<SessionOwner | null | undefined> {
     const { rows } = await this.query<{ owner: string | null }>('SELECT owner FROM sessions WHERE id = $1', [id]);
     return rows.length === 0 ? undefined : rows[0]!.owner;

@@ -113,6 +113,10 @@ export class SqliteSessionStore implements SessionStore {
     return this.read(id);
   }
 
+  async listIds(): Promise<string[]> {
+    return (this.db.prepare('SELECT id FROM sessions ORDER BY updated_at, id').all() as Array<{ id: string }>).map((r) => r.id);
+  }
+
   async getOwner(id: string): Promise<SessionOwner | null | undefined> {
     return this.stmts.getOwner.get(id)?.owner;
   }

@@ -94,3 +94,15 @@ function trackBotMessage(state: TrackerState, message: BotMessage): void {
     }
   }
 }
+
+/** A knowledge answer recorded in the log (`knowledge` event with outcome `answered`). */
+export type KnowledgeAnswerEvent = Extract<SessionEvent, { type: 'knowledge' }>;
+
+/** The answered `knowledge` event with this answer id, or undefined (feedback for an unknown answer changes nothing). */
+export function findKnowledgeAnswer(events: readonly SessionEvent[], answerId: string): KnowledgeAnswerEvent | undefined {
+  for (let i = events.length - 1; i >= 0; i -= 1) {
+    const e = events[i]!;
+    if (e.type === 'knowledge' && e.outcome === 'answered' && e.answerId === answerId) return e;
+  }
+  return undefined;
+}

@@ -12,6 +12,8 @@ export type SessionEvent =
   | { type: 'form_ended'; at: number; form: string; reason: 'completed' | 'cancelled' | 'failed' }
   | { type: 'fallback'; at: number; reason: string }
   | { type: 'handoff'; at: number; reason: string }
+  /** The customer asked to be called back (issue 12): stored with the conversation, sent with its transcript. */
+  | { type: 'callback_requested'; at: number; ticket: string; time: string; phone: string; sent: boolean }
   | { type: 'skill_ran'; at: number; skill: string; intent: string; ok: boolean }
   /**
    * What the knowledge skill did with a question: answered from `passages[0]` (the rest are the next best, offered
@@ -65,6 +67,11 @@ export interface SessionStore {
   append(id: string, events: SessionEvent[], now: number): Promise<void>;
   /** Deletes a session and its events for good (rows removed, not flagged); returns whether it existed. */
   delete(id: string): Promise<boolean>;
+  /**
+   * Ids of every stored conversation, least recently updated first (reports such as `moneta kb report`). Optional: a
+   * store that cannot enumerate leaves it out, and the report says so.
+   */
+  listIds?(): Promise<string[]>;
   /** Deletes sessions not updated since `olderThan` (epoch ms); returns how many. */
   deleteOlderThan(olderThan: number): Promise<number>;
   close(): Promise<void>;

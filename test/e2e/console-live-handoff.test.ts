@@ -84,6 +84,8 @@ describe('live hand-off between the widget and the console', () => {
     const axe = await new AxeBuilder({ page: agent }).analyze();
     expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
 
+    // Clicks wait for animation frames, which only the window in front gets reliably: the agent's from here on.
+    await agent.bringToFront();
     await entry.getByRole('button', { name: 'Accept' }).click();
     await w.waitForBot('Anna from Moneta Bank joined the conversation.');
     await agent.getByLabel('Message to the customer').fill('Hello, I am Anna. How can I help?');
@@ -124,7 +126,9 @@ describe('live hand-off between the widget and the console', () => {
     await entryA.waitFor();
     await entryB.waitFor();
     const sessionId = (await entryA.getAttribute('data-session'))!;
-    await Promise.all([entryA.getByRole('button', { name: 'Accept' }).click(), entryB.getByRole('button', { name: 'Accept' }).click()]);
+    // Both click at once. A DOM click skips Playwright's "stable" check, which waits for animation frames that a
+    // background page (two windows, one in front) gets only rarely.
+    await Promise.all([entryA.getByRole('button', { name: 'Accept' }).evaluate((b: HTMLButtonElement) => b.click()), entryB.getByRole('button', { name: 'Accept' }).evaluate((b: HTMLButtonElement) => b.click())]);
     // Exactly one "joined" line reaches the customer; the other agent is told who has it.
     const notices = await Promise.race([
       anna.getByRole('alert').filter({ hasText: 'has already taken' }).waitFor().then(() => 'anna lost'),
@@ -149,6 +153,7 @@ describe('live hand-off between the widget and the console', () => {
     await customer.close();
     await winner.getByRole('alert').filter({ hasText: 'The customer has left the conversation.' }).waitFor();
     await winner.locator('.queue-list > li.gone').first().waitFor();
+    await winner.bringToFront();
     await winner.getByRole('button', { name: 'Close conversation' }).click();
     await winner.getByRole('alert').filter({ hasText: 'Conversation closed.' }).waitFor();
   }, 90_000);

@@ -4,9 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebhookHandoffNotifier, type HandoffRequest } from '../../server/dialogue/handoff.ts';
 import { TEXTS } from '../../server/response/templates.ts';
+import { MemorySessionStore } from '../../server/session/memory-session-store.ts';
 import { ConversationSkill } from '../../server/skills/conversation/conversation-skill.ts';
+import { CallbackRequestSkill } from '../../server/skills/handoff/callback-skill.ts';
 import { BrokenSkill, LoanCheckSkill } from '../fixtures/platform/loan-form-skill.ts';
-import { connectSocket, publicId, requestSession, say, startTestApp, type TestApp } from '../fixtures/platform/test-app.ts';
+import { connectSocket, defaultTestSkills, publicId, requestSession, say, startTestApp, type TestApp } from '../fixtures/platform/test-app.ts';
 
 describe('a form over Socket.IO', () => {
   let t: TestApp;
@@ -93,8 +95,10 @@ describe('hand-off to a person', () => {
           res.writeHead(500).end('agent system down');
           return;
         }
-        received.push(JSON.parse(body) as HandoffRequest);
-        res.writeHead(202, { 'content-type': 'application/json' }).end('{"queued":true}');
+        const request = JSON.parse(body) as HandoffRequest;
+        received.push(request);
+        // An agent system may name its own ticket; this one does for call backs.
+        res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify(request.callback ? { queued: true, ticket: 'CRM-4711' } : { queued: true }));
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
@@ -109,13 +113,21 @@ describe('hand-off to a person', () => {
     const socket = await connectSocket(t.url);
     const id = await requestSession(socket);
     await say(socket, id, 'hello', 1);
-    expect(await say(socket, id, 'I want to talk to a human', 2)).toEqual([{ text: TEXTS.handoffSent }, { custom: { type: 'handoff', reason: 'user_request', status: 'sent' } }]);
+    const sent = await say(socket, id, 'I want to talk to a human', 2);
+    const ticket = (sent[1] as { custom: { ticket: string } }).custom.ticket;
+    expect(ticket).toMatch(/^MON-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    // The customer is told a ticket was created, with its reference, and sees how else to reach the team.
+    expect(sent).toEqual([
+      { text: `${TEXTS.handoffSent} Your reference is ${ticket}.` },
+      { custom: { type: 'handoff', reason: 'user_request', status: 'sent', ticket, contact: { phone: '+49 30 1234 5678', hours: 'Monday to Friday, 8:00–20:00' } } },
+    ]);
     expect(received).toHaveLength(1);
     expect(received[0]).toEqual({
       // The public id only: the session secret never leaves the client and the ownership stage (CONTRACTS §8).
       sessionId: publicId(id),
       reason: 'user_request',
       at: expect.any(Number),
+      ticket,
       transcript: [
         { from: 'user', text: 'hello', at: expect.any(Number) },
         { from: 'bot', text: TEXTS.greeting, at: expect.any(Number) },
@@ -123,7 +135,10 @@ describe('hand-off to a person', () => {
       ],
     });
     failNext = true;
-    expect(await say(socket, id, '/human_handoff', 2)).toEqual([{ text: TEXTS.handoffFailed }, { custom: { type: 'handoff', reason: 'user_request', status: 'failed' } }]);
+    expect(await say(socket, id, '/human_handoff', 2)).toEqual([
+      { text: `${TEXTS.handoffFailed} You can call us on +49 30 1234 5678 (Monday to Friday, 8:00–20:00). You can also ask us to call you back.` },
+      { custom: { type: 'handoff', reason: 'user_request', status: 'failed', contact: { phone: '+49 30 1234 5678', hours: 'Monday to Friday, 8:00–20:00' }, callback: true } },
+    ]);
     expect(t.logs.lines.some((l) => l.includes('hand-off webhook failed'))).toBe(true);
     socket.disconnect();
     await t.close();
@@ -133,7 +148,35 @@ describe('hand-off to a person', () => {
     const t = await startTestApp();
     const socket = await connectSocket(t.url);
     const id = await requestSession(socket);
-    expect(await say(socket, id, '/human_handoff', 2)).toEqual([{ text: TEXTS.handoffUnavailable }, { custom: { type: 'handoff', reason: 'user_request', status: 'unavailable' } }]);
+    expect(await say(socket, id, '/human_handoff', 2)).toEqual([
+      { text: `${TEXTS.handoffUnavailable} You can call us on +49 30 1234 5678 (Monday to Friday, 8:00–20:00). You can also ask us to call you back.` },
+      { custom: { type: 'handoff', reason: 'user_request', status: 'unavailable', contact: { phone: '+49 30 1234 5678', hours: 'Monday to Friday, 8:00–20:00' }, callback: true } },
+    ]);
+    socket.disconnect();
+    await t.close();
+  });
+
+  it('takes a call-back request: checked, stored with the conversation, sent with the transcript, confirmed with a reference', async () => {
+    const notifier = new WebhookHandoffNotifier({ url: receiverUrl });
+    const store = new MemorySessionStore();
+    const contact = { phone: '+49 30 1234 5678', secureMessageUrl: 'https://bank.example/secure-message' };
+    const t = await startTestApp({ handoffNotifier: notifier, store, skills: [...defaultTestSkills(), new CallbackRequestSkill({ notifier, contact })] });
+    const socket = await connectSocket(t.url);
+    const id = await requestSession(socket);
+    await say(socket, id, 'hello', 1);
+    // Missing consent: nothing is stored or sent; the form is offered again.
+    const before = received.length;
+    const refused = await say(socket, id, '/callback_request{"phone":"+49 170 1234567","time":"morning"}', 2);
+    expect(refused[0]).toMatchObject({ text: expect.stringMatching(/your phone number, a preferred time and your consent/) });
+    expect(refused[1]).toMatchObject({ custom: { type: 'handoff', callback: true, contact: { secureMessageUrl: 'https://bank.example/secure-message' } } });
+    expect(received).toHaveLength(before);
+    const done = await say(socket, id, '/callback_request{"phone":"+49 170 1234567","time":"morning","consent":true}', 2);
+    expect(done[0]).toEqual({ text: "Thank you. We'll call you back in the morning (8:00–12:00) on the number ending 567. Your reference is CRM-4711." });
+    expect(done[1]).toMatchObject({ custom: { type: 'handoff', reason: 'callback_request', status: 'callback_requested', ticket: 'CRM-4711' } });
+    expect(received.at(-1)).toMatchObject({ sessionId: publicId(id), reason: 'callback_request', callback: { phone: '+491701234567', time: 'morning' } });
+    expect(received.at(-1)!.transcript.map((l) => l.text)).toContain('hello');
+    const stored = (await store.get(publicId(id)))!.events.filter((e) => e.type === 'callback_requested');
+    expect(stored).toEqual([{ type: 'callback_requested', at: expect.any(Number), ticket: 'CRM-4711', time: 'morning', phone: '+491701234567', sent: true }]);
     socket.disconnect();
     await t.close();
   });
@@ -145,7 +188,7 @@ describe('hand-off to a person', () => {
     expect(await say(socket, id, 'flibber', 1)).toEqual([{ text: TEXTS.rephrase }]);
     const [offer] = await say(socket, id, 'jabberwock', 1);
     const button = (offer as { quick_replies: Array<{ title: string; payload: string }> }).quick_replies.find((q) => q.title === 'Talk to a person')!;
-    expect(await say(socket, id, button.payload, 2)).toMatchObject([{ text: TEXTS.handoffSent }, { custom: { type: 'handoff' } }]);
+    expect(await say(socket, id, button.payload, 2)).toMatchObject([{ text: expect.stringContaining(TEXTS.handoffSent) }, { custom: { type: 'handoff' } }]);
     expect(received.at(-1)!.transcript.map((l) => l.text).slice(0, 3)).toEqual(['flibber', TEXTS.rephrase, 'jabberwock']);
     socket.disconnect();
     await t.close();

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteSessionStore } from '../../server/session/sqlite-session-store.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -30,6 +31,7 @@ beforeAll(() => {
     MONETA_KNOWLEDGE_DIR: path.join(work, 'knowledge'),
     MONETA_KNOWLEDGE_INDEX_DIR: path.join(work, 'index'),
     MONETA_KNOWLEDGE_EMBEDDER: 'hashed',
+    MONETA_DATA_DIR: path.join(work, 'data'),
     MONETA_DEBUG: '',
   };
 });
@@ -83,5 +85,33 @@ describe('moneta kb', { timeout: 120_000 }, () => {
     const badK = await moneta('kb', 'search', 'card', '--k', 'lots');
     expect(badK.code).not.toBe(0);
     expect(badK.stderr).toMatch(/--k must be a whole number/);
+  });
+
+  it('reports content gaps from the configured SQLite session store: thumbs-down by passage, refused and clarified questions', async () => {
+    const dataDir = path.join(work, 'data');
+    const store = new SqliteSessionStore({ file: path.join(dataDir, 'sessions.sqlite') });
+    await store.create('s1', 1, 'anon:test');
+    await store.append(
+      's1',
+      [
+        { type: 'user_uttered', at: 1, text: 'why do bond prices fall' },
+        { type: 'knowledge', at: 1, outcome: 'answered', answerId: 'a1', passages: ['fx-bond-prices'], score: 0.8 },
+        { type: 'feedback', at: 2, answerId: 'a1', passageId: 'fx-bond-prices', helpful: false },
+        { type: 'user_uttered', at: 3, text: 'Can I  pay with crypto?' },
+        { type: 'fallback', at: 3, reason: 'knowledge_not_found' },
+        { type: 'knowledge', at: 3, outcome: 'refused', passages: ['fx-exchange-rate'], score: 0.2 },
+        { type: 'user_uttered', at: 4, text: 'bonds or credit score' },
+        { type: 'knowledge', at: 4, outcome: 'clarified', passages: ['fx-bond-prices', 'fx-credit-score'], score: 0.6 },
+      ],
+      4,
+    );
+    await store.close();
+    const r = await moneta('kb', 'report');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ conversations: 1, answers: 1, feedback: { helpful: 0, unhelpful: 1 } });
+    expect(report.mostUnhelpful).toEqual([{ passage: 'fx-bond-prices', title: 'Why bond prices fall when interest rates rise', unhelpful: 1, helpful: 0 }]);
+    expect(report.refused).toEqual([{ question: 'can i pay with crypto?', count: 1, offered: ['fx-exchange-rate'] }]);
+    expect(report.clarified).toEqual([{ question: 'bonds or credit score', count: 1, offered: ['fx-bond-prices', 'fx-credit-score'] }]);
   });
 });

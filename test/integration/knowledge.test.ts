@@ -7,6 +7,7 @@ import type { RestWebhookReply } from '../../server/contracts/chat-protocol.ts';
 import { loadConfig } from '../../server/config/index.ts';
 import { createKnowledgeRouter } from '../../server/http/knowledge-router.ts';
 import { startKnowledgeBase, type KnowledgeService } from '../../server/rag/knowledge-base.ts';
+import { MemorySessionStore } from '../../server/session/memory-session-store.ts';
 import { ConversationSkill } from '../../server/skills/conversation/conversation-skill.ts';
 import { portfolioPlaceholder } from '../fixtures/platform/stand-in-skills.ts';
 import { createKnowledgeSkill } from '../../server/skills/knowledge/knowledge-skill.ts';
@@ -17,12 +18,14 @@ const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/knowledge');
 let work: string;
 let t: TestApp;
 let knowledge: KnowledgeService;
+const store = new MemorySessionStore();
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'moneta-kb-http-'));
   const config = loadConfig({}, { knowledge: { dir: FIXTURE, indexDir: path.join(work, 'index'), embedder: 'hashed' } });
   knowledge = startKnowledgeBase(config);
   t = await startTestApp({
+    store,
     skills: [new ConversationSkill(), new LoanCheckSkill(), portfolioPlaceholder(), createKnowledgeSkill(config, knowledge)],
     routers: [createKnowledgeRouter({ retriever: knowledge.retriever })],
     ready: knowledge.ready,
@@ -105,5 +108,46 @@ describe('knowledge answers in chat', () => {
         sources: [expect.objectContaining({ id: 'fx-bond-prices', title: 'Why bond prices fall when interest rates rise', url: '/kb/fx-bond-prices' })],
       },
     });
+  });
+});
+
+describe('"Did this help?" feedback', () => {
+  const ask = async (sender: string) => {
+    const { json } = await rest(t.url, { sender, message: 'why do bond prices go down when interest rates rise?' });
+    const cite = (json as RestWebhookReply[]).find((r) => r.custom?.type === 'citations')!;
+    return (cite.custom as { answerId: string }).answerId;
+  };
+  const post = async (sender: string, body: unknown) => {
+    const res = await fetch(`${t.url}/api/v1/sessions/${sender}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+  const feedbackEvents = async (sender: string) => ((await store.get(sender))?.events ?? []).filter((e) => e.type === 'feedback');
+
+  it('records a thumbs-down over HTTP, counts it in /metrics by passage, and offers the next passage', async () => {
+    const sender = `fb-http-${Date.now()}`;
+    const answerId = await ask(sender);
+    const { status, json } = await post(sender, { answerId, helpful: false });
+    expect(status).toBe(200);
+    expect(json).toMatchObject({ recorded: true, answerId, helpful: false, passageId: 'fx-bond-prices' });
+    expect(await feedbackEvents(sender)).toEqual([{ type: 'feedback', at: expect.any(Number), answerId, passageId: 'fx-bond-prices', helpful: false }]);
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/moneta_knowledge_feedback_total\{passage="fx-bond-prices",helpful="false"\} 1/);
+  });
+
+  it('answers 400 for an unknown answer id or a bad body and changes nothing; 404 for an unknown session', async () => {
+    const sender = `fb-bad-${Date.now()}`;
+    await ask(sender);
+    expect((await post(sender, { answerId: 'not-an-answer', helpful: true })).status).toBe(400);
+    expect((await post(sender, { answerId: 'x', helpful: 'yes' })).status).toBe(400);
+    expect(await feedbackEvents(sender)).toEqual([]);
+    expect((await post(`nobody-${Date.now()}`, { answerId: 'x', helpful: true })).status).toBe(404);
+  });
+
+  it('takes the same feedback as a chat message (/feedback{…}) and thanks the customer', async () => {
+    const sender = `fb-chat-${Date.now()}`;
+    const answerId = await ask(sender);
+    const { json } = await rest(t.url, { sender, message: `/feedback${JSON.stringify({ answerId, helpful: true })}` });
+    expect((json as RestWebhookReply[])[0]!.text).toMatch(/Thanks/);
+    expect(await feedbackEvents(sender)).toEqual([expect.objectContaining({ answerId, helpful: true })]);
   });
 });

@@ -144,16 +144,18 @@ describe('several Moneta processes serving one conversation', () => {
 
   it('Socket.IO through HAProxy: two tabs on two processes, messages alternating, every reply reaches both tabs in order', async () => {
     const tab1 = await connect(haproxy!.url);
-    const sessionId = await requestSession(tab1.socket, null);
+    // The issued reference (`<id>.<secret>`, CONTRACTS §8) is the credential the second tab resumes with.
+    const reference = await requestSession(tab1.socket, null);
+    const sessionId = reference.split('.')[0]!;
     const tab2 = await connect(haproxy!.url);
-    expect(await requestSession(tab2.socket, sessionId)).toBe(sessionId);
+    expect(await requestSession(tab2.socket, reference)).toBe(reference);
     const before = { a: await socketMessagesOn(a!), b: await socketMessagesOn(b!) };
     const tabs = [tab1, tab2];
-    tab1.socket.emit('user_uttered', { message: '/credit_risk_assessment', session_id: sessionId });
+    tab1.socket.emit('user_uttered', { message: '/credit_risk_assessment', session_id: reference });
     for (const [i, [slot, answer]] of FORM.entries()) {
       await waitFor(`question ${slot} on both tabs`, () => tabs.every((t) => questions(t.received).length === i + 1), 15_000, 10);
       for (const t of tabs) expect(questions(t.received).at(-1)).toBe(slot);
-      tabs[(i + 1) % 2]!.socket.emit('user_uttered', { message: answer, session_id: sessionId });
+      tabs[(i + 1) % 2]!.socket.emit('user_uttered', { message: answer, session_id: reference });
     }
     await waitFor('the assessment on both tabs', () => tabs.every((t) => t.received.some((m) => m.custom?.type === 'credit_assessment')), 15_000, 10);
     expect(tab2.received).toEqual(tab1.received);

@@ -119,9 +119,10 @@ export function buildCreditForm(schema: ModelSchema): FormSpec {
     name: CREDIT_FORM_NAME,
     triggerIntents: ['credit_risk_assessment'],
     intro:
+      // Customer's terms (issue 12): the Deutsche Mark conversion is explained by the amount question's "why?" and under
+      // "How this was calculated", not in the opening.
       `I can estimate how likely a loan like yours is to run into repayment trouble, with the main reasons. I'll ask ${slots.length} short questions. ` +
-      `The model learned from historical loans of a German bank (amounts in Deutsche Mark), so I convert euro amounts at ${DM_PER_EURO} DM per euro. ` +
-      'You can ask "why?" at any question, correct an answer ("actually, make the duration 24 months") or say "cancel". It is an estimate, not a credit decision.',
+      'You can ask "why?" at any question, correct an answer ("actually, make the duration 24 months") or say "cancel". It is an estimate from historical loans, not a credit decision.',
     slots,
   };
 }

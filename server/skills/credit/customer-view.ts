@@ -97,7 +97,6 @@ function valueText(schema: ModelSchema, feature: string, value: unknown, currenc
 function reasonText(
   schema: ModelSchema,
   feature: string,
-  effect: CustomerReason['effect'],
   applicant: Record<string, unknown>,
   reference: Record<string, unknown>,
   currency: string,
@@ -107,9 +106,9 @@ function reasonText(
   const yours = valueText(schema, feature, applicant[feature], currency);
   const typical = valueText(schema, feature, reference[feature], currency);
   if (!spec || yours === undefined || typical === undefined) return fallback;
-  const verb = effect === 'increases_risk' ? 'raised' : 'lowered';
-  const versus = spec.type === 'categorical' ? `“${typical}”, the most common answer` : `the typical ${typical}`;
-  return `${spec.label}: ${yours}. Compared with ${versus}, this ${verb} your estimate.`;
+  // The heading says which way it pushed; the comparison says against what (the model's reference: the most common
+  // answer, or the median), which is what makes e.g. a healthy balance raising the estimate readable.
+  return spec.type === 'categorical' ? `${spec.label}: ${yours} (most common in the data: ${typical})` : `${spec.label}: ${yours} (typical: ${typical})`;
 }
 
 /** "Low risk: about 8 in 100 similar loans ran into trouble" (fewer than 1 in 100 for tiny estimates). */
@@ -138,7 +137,7 @@ export function customerCreditView(
   const customerReasons = ordered.slice(0, 4).map((r) => ({
     feature: r.feature,
     effect: r.effect,
-    text: reasonText(schema, r.feature, r.effect, applicant, reference, currency, r.text),
+    text: reasonText(schema, r.feature, applicant, reference, currency, r.text),
   }));
   const kept = Object.fromEntries(
     Object.entries(options.slots ?? {}).filter(([k, v]) => !LOAN_SLOTS.has(k) && (typeof v === 'string' || typeof v === 'number')),

@@ -7,7 +7,7 @@ import type { KnowledgeBase } from '../../rag/knowledge-base.ts';
 import type { KnowledgeHit } from '../../rag/types.ts';
 import { terms } from '../../rag/text.ts';
 import { customMessage, quickReply, textMessage } from '../../response/render.ts';
-import { deriveState } from '../../session/tracker.ts';
+import { deriveState, findKnowledgeAnswer } from '../../session/tracker.ts';
 import type { SessionEvent } from '../../session/types.ts';
 import type { Skill, SkillContext, SkillResult } from '../skill.ts';
 import { extractAnswer } from './extractive-answer.ts';
@@ -207,7 +207,7 @@ export class KnowledgeSkill implements Skill {
     const entity = (name: string): unknown => ctx.parse.entities.find((e) => e.entity === name)?.value;
     const answerId = entity('answerId');
     const helpful = entity('helpful');
-    const answered = typeof answerId === 'string' ? findAnswer(ctx.events, answerId) : undefined;
+    const answered = typeof answerId === 'string' ? findKnowledgeAnswer(ctx.events, answerId) : undefined;
     if (!answered || typeof helpful !== 'boolean') return { events: [], replies: [textMessage(KNOWLEDGE_TEXTS.feedbackUnknown)] };
     const passageId = answered.passages[0]!;
     const events: SessionEvent[] = [{ type: 'feedback', at: ctx.now, answerId: answered.answerId!, passageId, helpful }];
@@ -272,13 +272,6 @@ function lastUserTurnEvents(events: readonly SessionEvent[]): readonly SessionEv
   return events;
 }
 
-function findAnswer(events: readonly SessionEvent[], answerId: string): KnowledgeEvent | undefined {
-  for (let i = events.length - 1; i >= 0; i -= 1) {
-    const e = events[i]!;
-    if (e.type === 'knowledge' && e.outcome === 'answered' && e.answerId === answerId) return e;
-  }
-  return undefined;
-}
 
 /**
  * The knowledge skill as configured: extractive by default; generative (with the extractive answer as the

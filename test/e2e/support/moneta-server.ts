@@ -6,6 +6,7 @@ import { createApp, type MonetaApp } from '../../../server/app.ts';
 import { buildDefaultDeps } from '../../../server/bootstrap.ts';
 import { loadConfig, PROJECT_ROOT, type MonetaConfigInput } from '../../../server/config/index.ts';
 import { createSilentLogger } from '../../../server/observability/logger.ts';
+import type { SessionStore } from '../../../server/session/types.ts';
 import type { Skill } from '../../../server/skills/skill.ts';
 
 /** A running server for one test file. */
@@ -13,6 +14,8 @@ export interface TestServer {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   url: string;
   app: MonetaApp;
+  /** The app's session store (to check what a journey stored). */
+  store: SessionStore;
   /** Temp data dir holding the SQLite session file. */
   dataDir: string;
   /** Stops the server (graceful) and, unless `keepData`, deletes the data dir. */
@@ -58,6 +61,7 @@ export async function startMoneta(options: StartMonetaOptions = {}): Promise<Tes
   return {
     url: `http://127.0.0.1:${port}`,
     app,
+    store: deps.sessionStore,
     dataDir: dir,
     async close(options = {}) {
       await app.close();

@@ -71,16 +71,16 @@ const TONE_LABEL: Record<string, string> = { low: 'Low', medium: 'Medium', high:
  * Half-circle gauge of a value in [0, 1] over risk bands: one equal arc per band (labelled), ticks with the band
  * boundaries, and a marker at the estimate. The SVG is hidden from assistive tech; `label` carries the numbers.
  */
-export function GaugeChart(props: ChartProps & { value: number; bands?: readonly GaugeBand[]; valueText?: string }) {
+export function GaugeChart(props: ChartProps & { value: number; bands?: readonly GaugeBand[] }) {
   const layout = gaugeLayout(props.value, props.bands ?? []);
   const cx = 110;
-  const cy = 98;
+  const cy = 106;
   const r = 72;
   const tip = arcPoint(cx, cy, r + 12, layout.marker);
   const base = arcPoint(cx, cy, r - 22, layout.marker);
   return (
     <div class={`chart gauge ${props.className ?? ''}`} role="img" aria-label={props.label}>
-      <svg viewBox="0 0 220 124" width="100%" aria-hidden="true" focusable="false">
+      <svg viewBox="0 0 220 118" width="100%" aria-hidden="true" focusable="false">
         {layout.arcs.map((a) => (
           <path key={a.start} class={`gauge-band band-${a.tone}`} d={arcPath(cx, cy, r, a.start + 0.004, a.end - 0.004)} />
         ))}
@@ -98,7 +98,6 @@ export function GaugeChart(props: ChartProps & { value: number; bands?: readonly
         })}
         <line class="gauge-marker" x1={base.x} y1={base.y} x2={tip.x} y2={tip.y} />
         <circle class="gauge-marker-dot" cx={tip.x} cy={tip.y} r="5" />
-        {props.valueText ? <text class="gauge-value" x={cx} y={cy + 2} text-anchor="middle">{props.valueText}</text> : null}
       </svg>
     </div>
   );
@@ -144,8 +143,10 @@ export function FanChart(props: ChartProps & { points: readonly FanPoint[]; form
             <text class="fan-tick" x={left - 6} y={y(v) + 4} text-anchor="end">{props.format(v)}</text>
           </g>
         ))}
-        {yearTicks.map((yr) => (
-          <text key={`y${yr}`} class="fan-tick" x={x(yr)} y={h - 8} text-anchor="middle">{yr === 0 ? 'now' : `${yr} yr`}</text>
+        {yearTicks.map((yr, i) => (
+          <text key={`y${yr}`} class="fan-tick" x={x(yr)} y={h - 8} text-anchor={i === 0 ? 'start' : i === yearTicks.length - 1 ? 'end' : 'middle'}>
+            {yr === 0 ? 'now' : `${yr} yr`}
+          </text>
         ))}
         <path class="fan-area" d={area} />
         <path class="fan-line fan-p95" d={line('p95')} />

@@ -79,7 +79,6 @@ export function CreditCard(props: { p: CreditAssessmentPayload }) {
           <GaugeChart
             value={pd}
             bands={bands}
-            valueText={pct(pd)}
             label={`Gauge: estimated probability of default ${pct(pd)}, risk band ${band}${bandRanges}`}
           />
           <div class="gauge-text">

@@ -1,7 +1,7 @@
 /** The rate-limiter factory's Redis backend (a real redis-server): the same limits as in memory, one budget across processes. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRedis, type RedisConnections } from '../../../../server/db/redis.ts';
-import { ServiceUnavailableError } from '../../../../server/errors.ts';
+import { ConfigError, ServiceUnavailableError } from '../../../../server/errors.ts';
 import { createRateLimiterFactory, type RateLimiter } from '../../../../server/limits/rate-limit.ts';
 import { startRedis, waitFor, type RedisServer } from '../../../support/engines.ts';
 
@@ -60,5 +60,14 @@ describe('createRateLimiterFactory with Redis', () => {
     }
     await waitFor('reconnection', () => a.commands.status === 'ready' && b.commands.status === 'ready', 10_000);
     expect((await limiter.consume('k')).allowed).toBe(true);
+  });
+});
+
+describe('openRedis', () => {
+  it('refuses an unreachable Redis at start-up, naming MONETA_REDIS_URL and not the password', async () => {
+    const failure = await openRedis({ url: 'redis://:t0p-secret-pw@127.0.0.1:1/0', connectTimeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ConfigError);
+    expect((failure as Error).message).toMatch(/MONETA_REDIS_URL.*127\.0\.0\.1:1\/0/);
+    expect((failure as Error).message).not.toContain('t0p-secret-pw');
   });
 });

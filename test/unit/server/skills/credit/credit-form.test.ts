@@ -27,7 +27,9 @@ describe('credit_risk form', () => {
       expect(s.why.length).toBeGreaterThan(20);
       expect(s.aliases?.length).toBeGreaterThan(0);
     }
-    expect(form.intro).toMatch(/1\.95583 DM per euro/);
+    // The conversion is explained where it matters (the amount's "why?", the result's details), not in the opening.
+    expect(form.intro).not.toMatch(/DM|Deutsche Mark/);
+    expect(form.slots.find((s) => s.name === 'credit_amount')!.why).toMatch(/1\.95583 DM per euro/);
   });
 
   it('offers plain-language quick replies for categories (no data-set codes)', () => {
@@ -114,7 +116,8 @@ describe('CreditAssessmentSkill', () => {
     expect(text).toMatch(/^High risk: about \d+ in 100 similar loans ran into trouble\./);
     expect(text).toContain('The main factors that kept your estimate from being lower:');
     expect(text.split('\n').filter((l) => l.startsWith('• ')).length).toBeLessThanOrEqual(4);
-    expect(text).toMatch(/Loan purpose: a new car\. Compared with “radio or television”, the most common answer, this raised your estimate\./);
+    expect(text).toContain('• Loan purpose: a new car (most common in the data: radio or television)');
+    expect(text).toContain('• Loan duration: 48 months (typical: 18 months)');
     expect(text).not.toMatch(/DM|Deutsche Mark/);
     expect(text).toContain(`Model german ${service.model('german').version}.`);
     expect(text).toMatch(/estimate from historical data, not a credit decision/);
