@@ -3,7 +3,8 @@
  * runs on seeded, realistic factor-model covariances), against independent solvers on the same problems in
  * the same run — Python cvxopt (interior point) for every objective and R quadprog (Fortran Goldfarb–Idnani)
  * for min volatility — reporting the largest weight difference and the time ratio. Writes
- * bench/results/portfolio.json.
+ * bench/results/portfolio.json. The critical-line algorithm is also timed at 50, 200 and 500 assets;
+ * `npm run bench:portfolio -- --cla-only` runs only those cases (bench/results/portfolio-cla.json).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -61,6 +62,10 @@ interface Problem {
   baselineReps: number;
 }
 
+/** `--cla-only`: just the critical-line cases at CLA_SIZES (the full bench also runs them), written to portfolio-cla.json. */
+const CLA_ONLY = process.argv.includes('--cla-only');
+/** Sizes at which the critical-line algorithm is timed on its own (issue 11: it used to take minutes at 200 assets). */
+const CLA_SIZES = [50, 200, 500];
 const SIZES = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(',').map(Number) : [20, 100, 500];
 const OBJECTIVES = ['min-volatility', 'max-sharpe', 'max-quadratic-utility', 'efficient-return', 'efficient-risk', 'cla-min-volatility', 'cla-max-sharpe'];
 
@@ -97,7 +102,7 @@ const LOAD_AT_START = os.loadavg().map((v) => +v.toFixed(2));
 
 function main(): void {
   const problems: Problem[] = [];
-  for (const n of SIZES) {
+  for (const n of CLA_ONLY ? [] : SIZES) {
     const { mu, cov } = universe(n, 1000 + n);
     const hi = n <= 20 ? 0.35 : 0.1; // a realistic per-asset cap
     const ef = new EfficientFrontier(mu, cov, { weightBounds: [0, hi] });
@@ -120,6 +125,16 @@ function main(): void {
         reps,
         baselineReps: Math.max(1, Math.min(reps, n >= 500 ? 2 : n >= 100 ? 5 : 30)),
       } as Problem);
+    }
+  }
+
+  // The critical-line algorithm at 50, 200 and 500 assets (same universe and caps as above).
+  for (const n of CLA_SIZES) {
+    const { mu, cov } = universe(n, 1000 + n);
+    for (const objective of ['cla-min-volatility', 'cla-max-sharpe']) {
+      if (problems.some((p) => p.id === `${objective}@${n}`)) continue;
+      const reps = n <= 50 ? 20 : n <= 200 ? 6 : 3;
+      problems.push({ id: `${objective}@${n}`, n, objective, mu, cov, lo: 0, hi: 0.1, rf: 0.02, delta: 2, reps, baselineReps: n >= 500 ? 1 : 2 });
     }
   }
 
@@ -241,7 +256,7 @@ function main(): void {
     rows,
   };
   fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
-  fs.writeFileSync(path.join(HERE, 'results', 'portfolio.json'), `${JSON.stringify(result, null, 2)}\n`);
+  fs.writeFileSync(path.join(HERE, 'results', CLA_ONLY ? 'portfolio-cla.json' : 'portfolio.json'), `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(targets)}\n`);
 }
 

@@ -18,7 +18,8 @@ if (path.relative(root, outdir).startsWith('..') || outdir === root) throw new E
 fs.rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { moneta: 'server/cli/main.ts' },
+  // The worker pool's entry (server/workers/pool.ts loads worker.mjs from beside the bundle).
+  entryPoints: { moneta: 'server/cli/main.ts', worker: 'server/workers/worker.ts' },
   outdir,
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',

@@ -22,7 +22,7 @@ import { createCustomerTokenVerifier, type CustomerTokenVerifier } from './auth/
 import { SessionOwnership } from './session/ownership.ts';
 import { createStaticRouter } from './http/static-router.ts';
 import { createRateLimiterFactory, type RateLimiterFactory } from './limits/rate-limit.ts';
-import { createRouteRateLimits } from './limits/route-limits.ts';
+import { createJsonBodyParsers, createRouteRateLimits } from './limits/route-limits.ts';
 import type { NluPipeline } from './nlu/types.ts';
 import type { MonetaLogger } from './observability/logger.ts';
 import { createMetrics, type MonetaMetrics } from './observability/metrics.ts';
@@ -30,6 +30,7 @@ import { startRetentionJob, type RetentionJob } from './session/retention.ts';
 import { KeyedLock, type SessionLock } from './session/session-lock.ts';
 import type { SessionStore } from './session/types.ts';
 import type { Skill } from './skills/skill.ts';
+import type { WorkerPool } from './workers/pool.ts';
 import type { StaffConsole } from './console/staff-console.ts';
 
 /** The parts a running Moneta is built from (what `buildDefaultDeps` returns, what tests pass). */
@@ -50,6 +51,8 @@ export interface AppDeps {
   ready?: Promise<unknown>;
   /** Releases models and other resources on shutdown (the session store is closed separately). */
   dispose?: () => Promise<void>;
+  /** The worker pool for CPU-heavy requests; the app closes it on shutdown. */
+  workers?: WorkerPool;
   /** Per-session lock (default: in process; `RedisSessionLock` when several processes share conversations). */
   sessionLock?: SessionLock;
   /** Installs a Socket.IO adapter (the Redis adapter in production mode) so rooms span processes. */
@@ -86,6 +89,8 @@ export interface MonetaApp {
   readiness: Readiness;
   /** The channel-independent chat core (benchmarks and in-process callers use it directly). */
   chat: ChatCore;
+  /** The worker pool for CPU-heavy requests, when the deps have one. */
+  workers: WorkerPool | undefined;
   /** Listens on `port` (0 = any free port) and resolves with the bound port and a local URL. */
   start(port?: number, host?: string): Promise<{ port: number; url: string }>;
   /**
@@ -171,8 +176,9 @@ export function createApp(options: CreateAppOptions): MonetaApp {
   // Before CORS: the console never grants customers' origins access (server/console/auth/guards.ts).
   if (options.staffConsole) app.use(options.staffConsole.router);
   app.use(cors({ origin, methods: ['GET', 'POST', 'DELETE', 'OPTIONS'], maxAge: 600 }));
-  // A chat message is at most maxMessageLength characters; 4 bytes per character plus envelope, floor 100 kB for feature APIs.
-  app.use(express.json({ limit: Math.max(100_000, config.chat.maxMessageLength * 4 + 4096) }));
+  // Per-route JSON caps (server/limits/route-limits.ts). The default: a chat message is at most maxMessageLength
+  // characters, 4 bytes per character plus envelope, floor 100 kB for feature APIs.
+  app.use(createJsonBodyParsers({ defaultJsonBytes: Math.max(100_000, config.chat.maxMessageLength * 4 + 4096), optimizeMaxBytes: config.limits.optimizeMaxBytes }));
   app.use(createHealthRouter({ readiness, metrics, ...(options.dependencies ? { dependencies: options.dependencies } : {}) }));
   const newSenderLimiter = rateLimiters({ name: 'rest-new-senders', points: config.security.restSendersPerIpPerHour, durationSeconds: 3600 });
   app.use(createRestWebhookRouter({ core, ownership, newSenderLimiter }));
@@ -228,6 +234,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
       await new Promise<void>((resolve) => io.close(() => resolve()));
       httpServer.closeAllConnections();
       await serverClosed;
+      await options.workers?.close();
       await lock.close?.();
       await sessionStore.close();
       await options.staffConsole?.close();
@@ -237,7 +244,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
       logger.info('stopped');
     })());
 
-  return { app, httpServer, io, metrics, readiness, chat: core, start, close };
+  return { app, httpServer, io, metrics, readiness, chat: core, workers: options.workers, start, close };
 }
 
 /**

@@ -33,9 +33,11 @@ import { createPortfolioAdviceRouter } from './http/portfolio-advice-router.ts';
 import { createPortfolioRouter } from './http/portfolio-router.ts';
 import { createKnowledgeSkill } from './skills/knowledge/knowledge-skill.ts';
 import { startKnowledgeBase } from './rag/knowledge-base.ts';
+import { loadConfiguredReranker } from './rag/reranker.ts';
 import { createKnowledgeRouter } from './http/knowledge-router.ts';
 import { createNluRouter } from './http/nlu-router.ts';
 import type { Skill } from './skills/skill.ts';
+import { createWorkerPool } from './workers/pool.ts';
 import { createStaffConsole } from './console/staff-console.ts';
 
 /**
@@ -59,6 +61,9 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   const disposers: Array<() => Promise<void>> = [];
   // Production-mode engines first: an unreachable database stops start-up before minutes of model loading.
   const engines = await openEngines(config, logger);
+  // The one pool for CPU-heavy work (optimiser; later batch scoring, inference): closed by MonetaApp.close().
+  const workers = createWorkerPool({ ...config.workers });
+  loading.push(workers.warmUp());
 
   // ---- NLU ---------------------------------------------------------------------------------------------------------
   // `transformer` (the default): Moneta's own model + out-of-scope stage; `keyword`: the interim rule table.
@@ -102,7 +107,12 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   loading.push(portfolioAdvice.ready);
   skills.push(new PortfolioAdviceSkill({ advisor: portfolioAdvice.advisor, currency: config.display.currency }));
   // Knowledge: intents come from the passages' front matter at once; the index loads in the background (/healthz).
-  const knowledge = startKnowledgeBase(config, { logger, ...(sharedEmbedder ? { transformer: sharedEmbedder } : {}) });
+  // The cross-encoder reranker (models/reranker, when present) loads alongside, once; the knowledge base hands it on
+  // to its users as `reranker`, and it is released on shutdown.
+  const reranker = loadConfiguredReranker(config);
+  loading.push(reranker);
+  disposers.push(async () => (await reranker.catch(() => undefined))?.dispose());
+  const knowledge = startKnowledgeBase(config, { logger, reranker, ...(sharedEmbedder ? { transformer: sharedEmbedder } : {}) });
   loading.push(knowledge.ready);
   disposers.push(() => knowledge.dispose());
   const knowledgeSkill = createKnowledgeSkill(config, knowledge, logger);
@@ -120,7 +130,11 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   routers.push(createNluRouter({ nlu }));
   routers.push(createKnowledgeRouter({ retriever: knowledge.retriever, maxQueryLength: config.chat.maxMessageLength }));
   routers.push(createPortfolioAdviceRouter({ advisor: portfolioAdvice.advisor }));
-  routers.push(createPortfolioRouter());
+  routers.push(createPortfolioRouter({
+    pool: workers,
+    caps: { maxAssets: config.limits.optimizeMaxAssets, maxRows: config.limits.optimizeMaxRows },
+    maxCsvBytes: config.limits.optimizeMaxBytes,
+  }));
   // Read-only passage pages, the targets of the widget's source links (issue 12).
   routers.push(createKbPageRouter({ dir: config.knowledge.dir }));
 
@@ -148,6 +162,7 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
     rescueSkill: knowledgeSkill,
     knowledgeRouting,
     routers,
+    workers,
     handoffNotifier,
     staffConsole,
     ready: Promise.all(loading),

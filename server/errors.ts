@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'infeasible'
   | 'unsupported'
   | 'unavailable'
+  | 'timeout'
+  | 'overloaded'
   | 'internal';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -34,6 +36,10 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   infeasible: 422,
   unsupported: 400,
   unavailable: 503,
+  /** A request over its time budget (the worker pool stopped it). */
+  timeout: 503,
+  /** Too much heavy work queued already. */
+  overloaded: 503,
   internal: 500,
 };
 

@@ -94,6 +94,13 @@ export const ENV_VARS = {
   MONETA_RATE_LIMIT_PARSE_PER_MIN: 'limits.parsePerIpPerMinute',
   MONETA_RATE_LIMIT_KNOWLEDGE_PER_MIN: 'limits.knowledgePerIpPerMinute',
   MONETA_RATE_LIMIT_SESSIONS_PER_MIN: 'limits.sessionsPerIpPerMinute',
+  MONETA_OPTIMIZE_MAX_ASSETS: 'limits.optimizeMaxAssets',
+  MONETA_OPTIMIZE_MAX_ROWS: 'limits.optimizeMaxRows',
+  MONETA_OPTIMIZE_MAX_BYTES: 'limits.optimizeMaxBytes',
+  MONETA_WORKER_THREADS: 'workers.threads',
+  MONETA_WORKER_TIMEOUT_MS: 'workers.taskTimeoutMs',
+  MONETA_WORKER_MAX_QUEUE: 'workers.maxQueue',
+  MONETA_WORKER_MAX_MEMORY_MB: 'workers.maxMemoryMb',
   MONETA_SHUTDOWN_GRACE_MS: 'server.shutdownGraceMs',
   MONETA_LOG_HASH_SALT: 'log.hashSalt',
   MONETA_DATA_DIR: 'dataDir',
@@ -112,6 +119,7 @@ export const ENV_VARS = {
   MONETA_KNOWLEDGE_ROUTING: 'knowledge.routing',
   MONETA_RERANKER: 'knowledge.reranker',
   MONETA_RETRIEVAL_MODEL_DIR: 'knowledge.retrievalModelDir',
+  MONETA_RERANKER_MODEL_DIR: 'knowledge.rerankerModelDir',
   MONETA_KNOWLEDGE_ON_STALE: 'knowledge.onStale',
   MONETA_LLM_PROVIDER: 'llm.provider',
   MONETA_LLM_BASE_URL: 'llm.baseUrl',
@@ -205,6 +213,23 @@ export const configSchema = z.object({
       knowledgePerIpPerMinute: z.coerce.number().int().min(1).default(300),
       /** Session history and erase. */
       sessionsPerIpPerMinute: z.coerce.number().int().min(1).default(120),
+      /** Size caps of one optimisation (POST /api/v1/portfolio/optimize): price columns, rows, CSV body bytes. */
+      optimizeMaxAssets: z.coerce.number().int().min(2).default(500),
+      optimizeMaxRows: z.coerce.number().int().min(3).default(5000),
+      optimizeMaxBytes: z.coerce.number().int().min(1024).default(24 * 1024 * 1024),
+    })
+    .prefault({}),
+  /** The worker pool for CPU-heavy requests (server/workers/pool.ts). */
+  workers: z
+    .object({
+      /** Threads; unset = one fewer than the cores, at least 1. */
+      threads: z.coerce.number().int().min(1).max(64).optional(),
+      /** Time budget of one heavy request; over it the worker is stopped and the client gets 503. */
+      taskTimeoutMs: z.coerce.number().int().min(100).default(10_000),
+      /** Heavy requests allowed to wait for a thread; more get 503 at once. */
+      maxQueue: z.coerce.number().int().min(0).default(16),
+      /** Heap limit of each worker thread (MB). */
+      maxMemoryMb: z.coerce.number().int().min(64).default(1024),
     })
     .prefault({}),
   dataDir: z.string().default('./data'),
@@ -264,6 +289,11 @@ export const configSchema = z.object({
       embedder: z.enum(['auto', 'combined', 'retrieval', 'transformer', 'hashed']).default('auto'),
       /** Moneta's retrieval encoder (question → passage), a Hugging Face-style folder (`npm run train:retrieval`). */
       retrievalModelDir: z.string().default(path.join(PROJECT_ROOT, 'models', 'retrieval')),
+      /**
+       * Cross-encoder that rescores the retriever's top candidates (`npm run train:reranker`), a Hugging Face-style
+       * folder; used when its files are present, `off` disables it. See server/rag/reranker.ts.
+       */
+      rerankerModelDir: z.string().trim().min(1).default(path.join(PROJECT_ROOT, 'models', 'reranker')),
       /** At start-up, when the index does not match knowledge/ or the embedder: rebuild it, warn and serve it, or fail. */
       onStale: z.enum(['rebuild', 'report', 'fail']).default('rebuild'),
       /**

@@ -53,4 +53,12 @@ CREATE TABLE credit_audit_key (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'fencing token of the last write per session',
+    sql: `
+-- The session lock's fencing token (server/session/fencing.ts) of the last turn written; older tokens are refused.
+ALTER TABLE sessions ADD COLUMN fence BIGINT;
+`,
+  },
 ];

@@ -31,10 +31,14 @@ export function notFound(): RequestHandler {
   };
 }
 
-/** body-parser errors carry a `type` and an HTTP status; map the ones a client causes. */
-function fromBodyParser(error: unknown): MonetaError | undefined {
-  const e = error as { type?: string; status?: number; limit?: number } | null;
-  if (!e || typeof e !== 'object' || typeof e.type !== 'string') return undefined;
+/**
+ * Errors a client causes before any route runs, mapped to 4xx: body-parser's (they carry a `type` and an HTTP status),
+ * a body whose Content-Encoding does not match its bytes (zlib errors), a path with malformed percent-encoding
+ * (URIError from decodeURIComponent in the router or static files), and any other http-errors error with a 4xx status.
+ */
+function fromClientFault(error: unknown): MonetaError | undefined {
+  const e = error as { type?: string; status?: number; statusCode?: number; limit?: number; code?: string; errno?: number } | null;
+  if (!e || typeof e !== 'object') return undefined;
   switch (e.type) {
     case 'entity.parse.failed':
       return new MonetaError('bad_request', 'The request body is not valid JSON.');
@@ -44,8 +48,19 @@ function fromBodyParser(error: unknown): MonetaError | undefined {
     case 'charset.unsupported':
       return new MonetaError('unsupported', 'Unsupported request body encoding; send UTF-8 JSON.');
     default:
-      return e.status && e.status >= 400 && e.status < 500 ? new MonetaError('bad_request', 'The request body could not be read.') : undefined;
+      break;
   }
+  if (typeof e.code === 'string' && e.code.startsWith('Z_')) {
+    return new MonetaError('bad_request', 'The request body does not match its Content-Encoding (it could not be decompressed).');
+  }
+  if (error instanceof URIError) return new MonetaError('bad_request', 'The request path has malformed percent-encoding.');
+  const status = e.status ?? e.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (status === 413) return new MonetaError('payload_too_large', 'The request body is too large.');
+    if (status === 404) return new NotFoundError('Not found.');
+    return new MonetaError('bad_request', 'The request could not be read.');
+  }
+  return undefined;
 }
 
 /** Options for `errorHandler`. */
@@ -64,7 +79,7 @@ export function errorHandler(options: ErrorHandlerOptions): ErrorRequestHandler 
       next(error);
       return;
     }
-    const known = isMonetaError(error) && error.code !== 'internal' ? error : fromBodyParser(error);
+    const known = isMonetaError(error) && error.code !== 'internal' ? error : fromClientFault(error);
     if (known) {
       options.metrics.errorsTotal.inc({ code: known.code });
       if (known.httpStatus >= 500) options.logger.error({ err: known, requestId: req.requestId }, 'request failed');

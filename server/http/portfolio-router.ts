@@ -2,12 +2,14 @@
  * POST /api/v1/portfolio/optimize (CONTRACTS §6): the portfolio optimiser on user data, with the same options
  * as `moneta portfolio optimize`. Body: JSON `{ prices, ...options }` where `prices` is CSV text or
  * `{ dates, columns, rows }`; or, for large files, the CSV itself with `Content-Type: text/csv` and the options
- * in the query string (`?objective=min-volatility&bounds=0,0.3`). 400 on bad input, 422 when infeasible.
- * The advisor's `/suggest` endpoint is added by its own engineer.
+ * in the query string (`?objective=min-volatility&bounds=0,0.3`). 400 on bad input or over the size caps, 422 when
+ * infeasible, 503 over the time budget. The work itself runs in the worker pool (server/workers/).
  */
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { InfeasibleError, MonetaError, ValidationError } from '../errors.ts';
+import type { WorkerPool } from '../workers/pool.ts';
+import type { OptimizeCaps, OptimizeTaskInput } from '../workers/portfolio-optimize-task.ts';
 import {
   isPortfolioError,
   LINKAGE_METHODS,
@@ -115,7 +117,8 @@ export function toOptimizeOptions(o: OptimizeRequestOptions, prices: PriceFrame,
   return out as unknown as OptimizeOptions;
 }
 
-function frameFrom(value: unknown, field: string): PriceFrame {
+/** Parses a price table given as CSV text or `{ dates, columns, rows }`, mapping library errors to MonetaErrors. */
+export function frameFrom(value: unknown, field: string): PriceFrame {
   try {
     if (typeof value === 'string') return parsePriceCsv(value, field);
     const t = table.safeParse(value);
@@ -135,36 +138,34 @@ export function runOptimize(options: OptimizeOptions): OptimizeResult {
   }
 }
 
-/** Dependencies of the portfolio router (none needed yet; kept for the factory convention). */
+/** Dependencies of the portfolio router. */
 export interface PortfolioRouterDeps {
-  /** Largest CSV body accepted with Content-Type text/csv (default 20 MB). */
-  maxCsvBytes?: number;
+  /** The app's worker pool: parsing and optimising run there, within its time budget, never on the event loop. */
+  pool: WorkerPool;
+  /** Size caps per optimisation (assets = price columns, rows = dates). */
+  caps: OptimizeCaps;
+  /** Largest CSV body accepted with Content-Type text/csv (bytes); larger bodies get 413 while streaming. */
+  maxCsvBytes: number;
 }
 
 /** Creates the router serving POST /api/v1/portfolio/optimize. */
-export function createPortfolioRouter(deps: PortfolioRouterDeps = {}): Router {
+export function createPortfolioRouter(deps: PortfolioRouterDeps): Router {
   const router = express.Router();
-  const csvBody = express.text({ type: ['text/csv', 'text/plain'], limit: deps.maxCsvBytes ?? 20 * 1024 * 1024 });
-  router.post('/api/v1/portfolio/optimize', csvBody, (req, res) => {
-    let prices: PriceFrame;
-    let market: PriceFrame | undefined;
-    let rawOptions: Record<string, unknown>;
-    if (typeof req.body === 'string') {
-      prices = frameFrom(req.body, 'prices');
-      rawOptions = { ...(req.query as Record<string, unknown>) };
+  // Raw bytes, not text: decoding and CSV parsing of a file of up to maxCsvBytes happen in the worker.
+  const csvBody = express.raw({ type: ['text/csv', 'text/plain'], limit: deps.maxCsvBytes });
+  router.post('/api/v1/portfolio/optimize', csvBody, async (req, res) => {
+    let input: OptimizeTaskInput;
+    const transferList: ArrayBuffer[] = [];
+    if (Buffer.isBuffer(req.body)) {
+      // A private copy whose buffer can be moved to the worker (body-parser's Buffer may share a pooled slab).
+      const bytes = new Uint8Array(req.body);
+      transferList.push(bytes.buffer);
+      const charset = /;\s*charset=("?)([^";]+)\1/i.exec(req.get('content-type') ?? '')?.[2];
+      input = { body: { type: 'csv', bytes, charset, query: { ...(req.query as Record<string, unknown>) } }, caps: deps.caps };
     } else {
-      const body = req.body as Record<string, unknown> | undefined;
-      if (!body || typeof body !== 'object' || Array.isArray(body)) {
-        throw new ValidationError('Expected a JSON object with "prices" (CSV text or {dates, columns, rows})', [{ field: 'prices', message: 'is required' }]);
-      }
-      const { prices: p, marketPrices: m, ...rest } = body;
-      if (p === undefined) throw new ValidationError('Missing prices', [{ field: 'prices', message: 'is required' }]);
-      prices = frameFrom(p, 'prices');
-      market = m === undefined ? undefined : frameFrom(m, 'marketPrices');
-      rawOptions = rest;
+      input = { body: { type: 'json', json: req.body }, caps: deps.caps };
     }
-    const opts = parseOptimizeOptions(rawOptions);
-    res.json(runOptimize(toOptimizeOptions(opts, prices, market)));
+    res.json(await deps.pool.run('portfolio.optimize', input, { transferList }));
   });
   return router;
 }

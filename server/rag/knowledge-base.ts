@@ -16,6 +16,7 @@ import {
   type IndexLogger,
   type KnowledgeIndex,
 } from './knowledge-index.ts';
+import type { Reranker } from './reranker.ts';
 import type { KnowledgeHit, RetrieveOptions, Retriever } from './types.ts';
 
 /**
@@ -131,6 +132,11 @@ export interface KnowledgeBase {
   routing: RoutingThresholds;
   index: KnowledgeIndex;
   retriever: HybridRetriever;
+  /**
+   * The cross-encoder that rescores the retriever's top candidates (server/rag/reranker.ts), when one is configured
+   * and present; owned by whoever loaded it (server/bootstrap.ts), not disposed with the knowledge base.
+   */
+  reranker?: Reranker;
   /** How the index was obtained at start-up, and why it was rebuilt if it was. */
   status: 'loaded' | 'rebuilt' | 'stale';
   reasons: string[];
@@ -238,6 +244,8 @@ export interface CreateKnowledgeBaseOptions {
   /** The NLU's loaded transformer embedder, reused (not reloaded, not disposed) by `transformer`/`combined`/`auto`. */
   transformer?: Embedder;
   retriever?: HybridRetrieverOptions;
+  /** The loaded reranker (or its loading), handed on as {@link KnowledgeBase.reranker}; never disposed here. */
+  reranker?: Reranker | Promise<Reranker | undefined>;
 }
 
 /**
@@ -267,9 +275,11 @@ export async function createKnowledgeBase(config: MonetaConfig, options: CreateK
   }
   const tuning = tuningFor(embedder.modelId);
   const retriever = new HybridRetriever(opened.index, embedder, { ...retrieverOptionsFor(tuning), ...options.retriever });
+  const reranker = await options.reranker;
   const minScore = config.knowledge.minScore ?? tuning.minScore;
   return {
     embedder,
+    ...(reranker ? { reranker } : {}),
     minScore,
     routing: routingFor(tuning, minScore, config.knowledge.rescueMinScore),
     ...rescueSetting(config.knowledge.rescueMinScore, tuning.rescueMinScore),

@@ -5,7 +5,8 @@
  */
 import type pg from 'pg';
 import { unavailable } from '../db/postgres.ts';
-import { MonetaError, NotFoundError } from '../errors.ts';
+import { MonetaError, NotFoundError, ServiceUnavailableError } from '../errors.ts';
+import { currentFence } from './fencing.ts';
 import type { SessionEvent, SessionOwner, SessionRecord, SessionStore } from './types.ts';
 
 /** Options for the `PostgresSessionStore` constructor. */
@@ -29,8 +30,11 @@ const READ = `SELECT s.id, s.owner, s.created_at, s.updated_at,
 
 // The row lock taken by the UPDATE orders concurrent appends to one session; the sequence numbers come from the
 // counter it returns, so two appends can never interleave or collide. One statement = one transaction.
+// $5: the turn's fencing token (null outside the cross-process lock): a write older than the last one is refused.
 const APPEND = `WITH s AS (
-    UPDATE sessions SET updated_at = $2, event_count = event_count + $3 WHERE id = $1 RETURNING event_count - $3 AS base
+    UPDATE sessions SET updated_at = $2, event_count = event_count + $3, fence = COALESCE($5::bigint, fence)
+    WHERE id = $1 AND ($5::bigint IS NULL OR fence IS NULL OR fence <= $5::bigint)
+    RETURNING event_count - $3 AS base
   )
   INSERT INTO events (session_id, seq, data)
   SELECT $1, s.base + e.ord - 1, e.data FROM s, unnest($4::text[]) WITH ORDINALITY AS e (data, ord)`;
@@ -76,11 +80,18 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async append(id: string, events: SessionEvent[], now: number): Promise<void> {
+    const fence = currentFence() ?? null;
     const result =
       events.length === 0
         ? await this.query('UPDATE sessions SET updated_at = $2 WHERE id = $1', [id, now])
-        : await this.query(APPEND, [id, now, events.length, events.map((e) => JSON.stringify(e))]);
-    if (result.rowCount === 0) throw new NotFoundError('Unknown session.');
+        : await this.query(APPEND, [id, now, events.length, events.map((e) => JSON.stringify(e)), fence]);
+    if (result.rowCount === 0) {
+      if (fence !== null && (await this.getOwner(id)) !== undefined) {
+        // A later holder of this conversation's lock has written: this turn ran on a lease that had expired.
+        throw new ServiceUnavailableError('Sorry, that message crossed another one. Please send it again.');
+      }
+      throw new NotFoundError('Unknown session.');
+    }
   }
 
   async delete(id: string): Promise<boolean> {

@@ -9,20 +9,30 @@
  * the session's sorted set with a lease. The turn runs when its ticket is at the head. Holders and waiters renew their
  * lease every `leaseMs / 3`; an entry whose lease ran out (its process died, kill -9) is dropped by the next waiter, so
  * a crash delays the conversation by at most `leaseMs`, never blocks it. Release removes the entry and publishes a
- * notice so the next waiter (on any process) tries at once instead of at its next poll. Within one process, turns of
+ * notice so the next waiter (on any process) tries at once instead of at its next poll. The ticket doubles as a fencing
+ * token (server/session/fencing.ts): the PostgreSQL store refuses a turn's write if a later ticket has already written
+ * to that conversation, so a holder that stalled past its lease cannot overwrite the order. Within one process, turns of
  * a session first queue in a local `KeyedLock`, so only one of them talks to Redis at a time.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ServiceUnavailableError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
+import { runWithFence } from './fencing.ts';
 import { KeyedLock, type SessionLock } from './session-lock.ts';
 
 // KEYS: queue (zset token → ticket), leases (hash token → expiry ms), ticket counter. ARGV: token, leaseMs.
+// The ticket is also the fencing token, so it must grow forever, even across a Redis restart that loses the counter:
+// it never falls below the server's clock in microseconds (2^53 is centuries away).
 const ENQUEUE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ticket = redis.call('INCR', KEYS[3])
+local floor = tonumber(t[1]) * 1000000 + tonumber(t[2])
+if ticket < floor then
+  redis.call('SET', KEYS[3], string.format('%.0f', floor))
+  ticket = floor
+end
 redis.call('ZADD', KEYS[1], ticket, ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], now + tonumber(ARGV[2]))
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 4)
@@ -140,7 +150,7 @@ export class RedisSessionLock implements SessionLock {
         throw new ServiceUnavailableError(undefined, { cause: error });
       }
     };
-    await call('monetaENQUEUE', queue, leases, counter, token, this.leaseMs);
+    const ticket = await call('monetaENQUEUE', queue, leases, counter, token, this.leaseMs);
     let renewal: NodeJS.Timeout | undefined;
     const renew = (): void => {
       call('monetaRENEW', queue, leases, token, this.leaseMs).then(
@@ -154,7 +164,8 @@ export class RedisSessionLock implements SessionLock {
     renewal.unref();
     try {
       await this.waitForTurn(key, token, queue, leases, call);
-      return await fn();
+      // The ticket is the fencing token: a fencing store refuses writes older than one it has accepted.
+      return await runWithFence(ticket, fn);
     } finally {
       clearInterval(renewal);
       renewal = undefined;

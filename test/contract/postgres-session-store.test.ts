@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openPostgres, type PostgresDatabase } from '../../server/db/postgres.ts';
 import { MIGRATIONS } from '../../server/db/migrations.ts';
-import { ConfigError, ServiceUnavailableError } from '../../server/errors.ts';
+import { ConfigError, NotFoundError, ServiceUnavailableError } from '../../server/errors.ts';
+import { runWithFence } from '../../server/session/fencing.ts';
 import { PostgresCreditAuditLog } from '../../server/skills/credit/audit-log.ts';
 import { PostgresSessionStore } from '../../server/session/postgres-session-store.ts';
 import type { SessionEvent } from '../../server/session/types.ts';
@@ -52,6 +53,17 @@ describe('PostgresSessionStore specifics', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('refuses a write whose fencing token is older than one already written (a holder that outlived its lease)', async () => {
+    const store = new PostgresSessionStore({ pool: db.pool });
+    await store.create('fenced', 1, 'rest');
+    await runWithFence(10, () => store.append('fenced', [user('first', 2)], 2));
+    await runWithFence(12, () => store.append('fenced', [user('newer holder', 3)], 3));
+    await expect(runWithFence(11, () => store.append('fenced', [user('stale holder', 4)], 4))).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await store.append('fenced', [user('unfenced (one process)', 5)], 5);
+    expect((await store.get('fenced'))?.events.map((e) => (e as { text: string }).text)).toEqual(['first', 'newer holder', 'unfenced (one process)']);
+    await expect(runWithFence(13, () => store.append('ghost', [user('x', 6)], 6))).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('round-trips text PostgreSQL jsonb would refuse (NUL) and keeps it exact', async () => {

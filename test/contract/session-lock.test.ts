@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRedis, type RedisConnections } from '../../server/db/redis.ts';
 import { ServiceUnavailableError } from '../../server/errors.ts';
+import { currentFence } from '../../server/session/fencing.ts';
 import { RedisSessionLock } from '../../server/session/redis-session-lock.ts';
 import { KeyedLock } from '../../server/session/session-lock.ts';
 import { startRedis, waitFor, type RedisServer } from '../support/engines.ts';
@@ -67,6 +68,20 @@ describe('RedisSessionLock across processes', () => {
     probe.disconnect();
     expect(order).toEqual(Array.from({ length: 12 }, (_, i) => i));
     expect(maxRunning).toBe(1);
+  });
+
+  it('runs each turn with a fencing token that grows across processes and across a Redis restart', async () => {
+    const prefix = `f${(prefixes += 1)}:`;
+    const a = await processLock(prefix);
+    const b = await processLock(prefix);
+    const tokens: number[] = [];
+    for (let i = 0; i < 6; i += 1) tokens.push((await (i % 2 ? a : b).lock.run('conv', () => currentFence()))!);
+    await redis.pause();
+    await redis.start(); // no persistence: the counter is gone
+    await waitFor('reconnection', () => a.conn.commands.status === 'ready', 10_000);
+    tokens.push((await a.lock.run('conv', () => currentFence()))!);
+    for (let i = 1; i < tokens.length; i += 1) expect(tokens[i]).toBeGreaterThan(tokens[i - 1]!);
+    expect(Number.isSafeInteger(tokens.at(-1))).toBe(true);
   });
 
   it('a process that dies holding the lock delays the conversation by at most the lease, never blocks it', async () => {

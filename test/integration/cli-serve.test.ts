@@ -80,6 +80,11 @@ describe('moneta CLI', () => {
     const res = await fetch(`${url}/webhooks/rest/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sender: 'cli-test', message: 'hello' }) });
     expect(res.status).toBe(200);
     expect(((await res.json()) as Array<{ text: string }>)[0]!.text).toMatch(/^Hi, I'm Moneta/);
+    // The optimiser runs in the worker pool: its entry must load from the sources (tsx) and from the build (dist/worker.mjs).
+    const csv = 'date,A,B,C\n2024-01-01,10,20,30\n2024-01-02,10.2,19.8,30.3\n2024-01-03,10.1,20.3,30.1\n2024-01-04,10.4,20.1,30.6\n2024-01-05,10.3,20.6,30.2';
+    const optimized = await fetch(`${url}/api/v1/portfolio/optimize?objective=min-volatility`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv });
+    expect(optimized.status).toBe(200);
+    expect(Object.keys(((await optimized.json()) as { weights: Record<string, number> }).weights)).toEqual(['A', 'B', 'C']);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -106,9 +106,9 @@ async function socketMessagesOn(proc: MonetaProcess): Promise<number> {
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
-function connect(url: string): Promise<{ socket: Socket; received: Array<Record<string, any>> }> {
+function connect(url: string, transports: Array<'polling' | 'websocket'> = ['polling', 'websocket']): Promise<{ socket: Socket; received: Array<Record<string, any>> }> {
   // withCredentials: the Node client keeps cookies, like a browser on the balancer's origin (HAProxy's MONETA_SRV).
-  const socket = io(url, { transports: ['polling', 'websocket'], withCredentials: true, reconnection: false, forceNew: true });
+  const socket = io(url, { transports, withCredentials: true, reconnection: false, forceNew: true });
   sockets.push(socket);
   const received: Array<Record<string, any>> = [];
   socket.on('bot_uttered', (m: Record<string, any>) => received.push(m));
@@ -140,10 +140,14 @@ describe('several Moneta processes serving one conversation', () => {
     const events = await storedEvents(sender);
     expect(events.filter((e) => e.type === 'slot_set' && e.form === 'credit_risk').map((e) => e.name)).toEqual(SLOTS);
     expect(events.filter((e) => e.type === 'user_uttered').map((e) => e.text)).toEqual(['/credit_risk_assessment', ...FORM.map(([, answer]) => answer)]);
+    // The assessment is in the shared audit log (written behind the reply).
+    await waitFor('the audit entry', async () => Number((await db!.query("SELECT count(*) AS n FROM credit_assessments WHERE source = 'chat'")).rows[0].n) >= 1, 5000);
   }, 60_000);
 
   it('Socket.IO through HAProxy: two tabs on two processes, messages alternating, every reply reaches both tabs in order', async () => {
-    const tab1 = await connect(haproxy!.url);
+    // Tab 1 stays on long-polling: every one of its requests must reach the same process (the balancer's stickiness),
+    // or engine.io would answer "Session ID unknown" and the tab would lose replies.
+    const tab1 = await connect(haproxy!.url, ['polling']);
     // The issued reference (`<id>.<secret>`, CONTRACTS §8) is the credential the second tab resumes with.
     const reference = await requestSession(tab1.socket, null);
     const sessionId = reference.split('.')[0]!;
@@ -191,7 +195,8 @@ describe('several Moneta processes serving one conversation', () => {
     } finally {
       await redis!.start();
     }
-    await waitFor('B ready again', async () => (await fetch(`${b!.url}/readyz`)).status === 200, 20_000, 100);
+    // Both processes reconnect by themselves (A was idle all along).
+    await waitFor('A and B ready again', async () => (await fetch(`${a!.url}/readyz`)).status === 200 && (await fetch(`${b!.url}/readyz`)).status === 200, 20_000, 100);
     // The failed message left nothing behind: the same question, answered now.
     expect(askedSlot(await say(b!.url, sender, FORM[0]![1]))).toBe(FORM[1]![0]);
     expect(b!.child.exitCode).toBeNull();
@@ -225,6 +230,25 @@ describe('several Moneta processes serving one conversation', () => {
       tab.socket.disconnect();
       return ok;
     }, 20_000, 200);
+  }, 60_000);
+
+  it('SIGTERM drains in-flight turns before closing the pools: every message answered or refused, every answer stored', async () => {
+    const tab = await connect(b!.url, ['websocket']);
+    const reference = await requestSession(tab.socket, null);
+    const messages = Array.from({ length: 20 }, (_, i) => `what is an ETF? (${i})`);
+    for (const message of messages) tab.socket.emit('user_uttered', { message, session_id: reference });
+    // Stop once the first reply arrived: the other turns are queued or running.
+    await waitFor('the first reply', () => tab.received.length > 0, 15_000, 5);
+    const exited = new Promise<number | null>((resolve) => b!.child.once('exit', (code) => resolve(code)));
+    b!.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const refused = tab.received.filter((m) => m.custom?.type === 'error').map((m) => m.custom.code);
+    expect(new Set(refused)).toEqual(new Set(refused.length ? ['model_not_ready'] : []));
+    const stored = (await storedEvents(reference.split('.')[0]!)).filter((e) => e.type === 'user_uttered').map((e) => e.text);
+    expect(stored.length + refused.length).toBe(messages.length);
+    expect(stored).toEqual(messages.slice(0, stored.length));
+    expect(stored.length).toBeGreaterThan(1); // turns after the first were still finished
+    expect(b!.stderr()).not.toMatch(/pool|Cannot use a pool after calling end|Connection is closed/i);
   }, 60_000);
 
   it('refuses to start when PostgreSQL is unreachable, naming MONETA_DATABASE_URL and not the password', async () => {

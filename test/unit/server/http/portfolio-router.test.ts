@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPortfolioRouter } from '../../../../server/http/portfolio-router.ts';
 import { errorHandler } from '../../../../server/http/middleware.ts';
 import { createSilentLogger } from '../../../../server/observability/logger.ts';
+import { createWorkerPool, type WorkerPool } from '../../../../server/workers/pool.ts';
 import { createMetrics } from '../../../../server/observability/metrics.ts';
 import type { Server } from 'node:http';
 
@@ -16,17 +17,22 @@ const ref: any = JSON.parse(readFileSync(fileURLToPath(new URL('../../../fixture
 
 let server: Server;
 let base: string;
+let pool: WorkerPool;
 
 beforeAll(async () => {
   const app = express();
   app.use(express.json({ limit: 1_000_000 }));
-  app.use(createPortfolioRouter());
+  pool = createWorkerPool({ threads: 1, taskTimeoutMs: 20_000, maxQueue: 8, maxMemoryMb: 512 });
+  app.use(createPortfolioRouter({ pool, caps: { maxAssets: 500, maxRows: 5000 }, maxCsvBytes: 20 * 1024 * 1024 }));
   app.use(errorHandler({ logger: createSilentLogger().logger, metrics: createMetrics({ collectDefault: false }) }));
   server = app.listen(0);
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(async () => {
+  await new Promise<void>((r) => server.close(() => r()));
+  await pool.close();
+});
 
 const post = (body: unknown, path = '/api/v1/portfolio/optimize', type = 'application/json') =>
   fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body) });

@@ -82,6 +82,28 @@ describe('shared transformer', () => {
   });
 });
 
+describe('reranker', () => {
+  it('hands the loaded cross-encoder on as `reranker`, ranks real candidates with it and leaves it to its owner', async () => {
+    const { TransformerCrossEncoderReranker, rerankHits } = await import('../../../../server/rag/reranker.ts');
+    const reranker = await TransformerCrossEncoderReranker.load(path.join(ROOT, 'models/reranker'));
+    try {
+      const kb = await createKnowledgeBase(config({ embedder: 'hashed' }), { reranker: Promise.resolve(reranker) });
+      expect(kb.reranker).toBe(reranker);
+      const hits = await kb.retriever.invoke('my card has not arrived yet', { k: 4 });
+      const reranked = await kb.reranker!.rerank('my card has not arrived yet', hits);
+      expect(reranked).toHaveLength(hits.length);
+      expect((await rerankHits(reranker, 'my card has not arrived yet', hits)).map((h) => h.id).sort()).toEqual(hits.map((h) => h.id).sort());
+      await kb.dispose();
+      expect(await reranker.rerank('still usable', hits.slice(0, 1))).toHaveLength(1);
+    } finally {
+      await reranker.dispose();
+    }
+    const none = await createKnowledgeBase(config({ embedder: 'hashed' }));
+    expect(none.reranker).toBeUndefined();
+    await none.dispose();
+  });
+});
+
 describe('background start', () => {
   it('knows the intents at once and answers searches once loaded', async () => {
     const service = startKnowledgeBase(config({ embedder: 'hashed' }));
