@@ -97,6 +97,7 @@ export const ENV_VARS = {
   MONETA_OPTIMIZE_MAX_ASSETS: 'limits.optimizeMaxAssets',
   MONETA_OPTIMIZE_MAX_ROWS: 'limits.optimizeMaxRows',
   MONETA_OPTIMIZE_MAX_BYTES: 'limits.optimizeMaxBytes',
+  MONETA_VERIFY_MODELS: 'models.verify',
   MONETA_WORKER_THREADS: 'workers.threads',
   MONETA_WORKER_TIMEOUT_MS: 'workers.taskTimeoutMs',
   MONETA_WORKER_MAX_QUEUE: 'workers.maxQueue',
@@ -217,6 +218,12 @@ export const configSchema = z.object({
       optimizeMaxAssets: z.coerce.number().int().min(2).default(500),
       optimizeMaxRows: z.coerce.number().int().min(3).default(5000),
       optimizeMaxBytes: z.coerce.number().int().min(1024).default(24 * 1024 * 1024),
+    })
+    .prefault({}),
+  models: z
+    .object({
+      /** `manifest`: check every model file against models/manifest.json at start-up; `off`: your own models. */
+      verify: z.enum(['manifest', 'off']).default('manifest'),
     })
     .prefault({}),
   /** The worker pool for CPU-heavy requests (server/workers/pool.ts). */
