@@ -268,7 +268,9 @@ export class MessageProcessor {
         const place = await desk.enqueue({ sessionId, reason, at: now, events: [...turn.events, ...turnEvents, { type: 'handoff', at: now, reason }] });
         return {
           events: [{ type: 'handoff', at: now, reason }],
-          replies: [textMessage(TEXTS.handoffQueued(place.position, place.waitSeconds)), customMessage({ type: 'handoff', reason, status: 'queued', queue: place, ...(Object.keys(contact).length > 0 ? { contact } : {}) })],
+          replies: [textMessage(TEXTS.handoffQueued(place.position, place.waitSeconds)), // No contact details here: Moneta's widget would show the contact card in place of this text, and the text
+          // carries the customer's place in the queue.
+          customMessage({ type: 'handoff', reason, status: 'queued', queue: place })],
         };
       } catch (error) {
         // Could not queue (e.g. Redis away): fall through to the contact/call-back path rather than fail the turn.
