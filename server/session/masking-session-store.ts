@@ -58,6 +58,9 @@ export function maskEvent(event: SessionEvent): SessionEvent {
     }
     case 'bot_uttered':
       return 'text' in event.message ? { ...event, message: { ...event.message, text: maskPersonalData(event.message.text).text } } : event;
+    case 'agent_uttered':
+      // A member of staff may repeat what the customer typed; their words are stored under the same rule.
+      return { ...event, text: maskPersonalData(event.text).text };
     case 'slot_set':
       return typeof event.value === 'string' ? { ...event, value: maskPersonalData(event.value).text } : event;
     default:
