@@ -81,6 +81,7 @@ describe('live hand-off between the widget and the console', () => {
     const seenMs = Date.now() - sent;
     await w.waitForBot(/You're number 1 in the queue/);
 
+    if (process.env.MONETA_CONSOLE_SHOTS) await agent.screenshot({ path: path.join(process.env.MONETA_CONSOLE_SHOTS, 'console-queue.png') });
     const axe = await new AxeBuilder({ page: agent }).analyze();
     expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
 
@@ -102,6 +103,10 @@ describe('live hand-off between the widget and the console', () => {
     await agent.getByLabel('Message to the customer').fill('An ETF is a fund traded on an exchange.');
     await agent.getByRole('button', { name: 'Send' }).click();
     await w.botBubbles.filter({ hasText: 'An ETF is a fund traded on an exchange.' }).waitFor();
+    if (process.env.MONETA_CONSOLE_SHOTS) {
+      await agent.screenshot({ path: path.join(process.env.MONETA_CONSOLE_SHOTS, 'console-live.png') });
+      await customer.screenshot({ path: path.join(process.env.MONETA_CONSOLE_SHOTS, 'console-live-customer.png') });
+    }
     expect(await w.botBubbles.count()).toBe(botCount + 1);
 
     await agent.getByRole('button', { name: 'Hand back to the assistant' }).click();
