@@ -100,7 +100,7 @@ describe('live hand-off across two processes', () => {
     await entry.getByRole('button', { name: 'Accept' }).click();
     await w.waitForBot('Anna from Moneta Bank joined the conversation.');
     await agent.getByLabel('Message to the customer').fill('Hello from process B.');
-    await agent.getByRole('button', { name: 'Send' }).click();
+    await agent.getByRole('button', { name: 'Send', exact: true }).click();
     const wrote = Date.now();
     await w.botBubbles.filter({ hasText: 'Hello from process B.' }).waitFor({ timeout: 1000 });
     const deliveredMs = Date.now() - wrote;
@@ -109,7 +109,7 @@ describe('live hand-off across two processes', () => {
     await w.send('is my card blocked?');
     await agent.locator('.live .transcript li').filter({ hasText: 'is my card blocked?' }).waitFor({ timeout: 1000 });
     await agent.getByLabel('Message to the customer').fill('No, it is active.');
-    await agent.getByRole('button', { name: 'Send' }).click();
+    await agent.getByRole('button', { name: 'Send', exact: true }).click();
     await w.botBubbles.filter({ hasText: 'No, it is active.' }).waitFor();
     expect(await w.botBubbles.count()).toBe(botCount + 1);
 

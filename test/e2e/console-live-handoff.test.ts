@@ -90,7 +90,7 @@ describe('live hand-off between the widget and the console', () => {
     await entry.getByRole('button', { name: 'Accept' }).click();
     await w.waitForBot('Anna from Moneta Bank joined the conversation.');
     await agent.getByLabel('Message to the customer').fill('Hello, I am Anna. How can I help?');
-    await agent.getByRole('button', { name: 'Send' }).click();
+    await agent.getByRole('button', { name: 'Send', exact: true }).click();
     const wrote = Date.now();
     await w.botBubbles.filter({ hasText: 'Hello, I am Anna' }).waitFor({ timeout: 1000 });
     const deliveredMs = Date.now() - wrote;
@@ -101,7 +101,7 @@ describe('live hand-off between the widget and the console', () => {
     await w.send('what is an ETF?');
     await agent.locator('.live .transcript li').filter({ hasText: 'what is an ETF?' }).waitFor({ timeout: 1000 });
     await agent.getByLabel('Message to the customer').fill('An ETF is a fund traded on an exchange.');
-    await agent.getByRole('button', { name: 'Send' }).click();
+    await agent.getByRole('button', { name: 'Send', exact: true }).click();
     await w.botBubbles.filter({ hasText: 'An ETF is a fund traded on an exchange.' }).waitFor();
     if (process.env.MONETA_CONSOLE_SHOTS) {
       await agent.screenshot({ path: path.join(process.env.MONETA_CONSOLE_SHOTS, 'console-live.png') });
