@@ -405,7 +405,10 @@ export class CriticalLineAlgorithm {
         const last = this.w[this.w.length - 1]!;
         const prev = this.ls[this.ls.length - 1];
         for (const { i, lam } of this.freeLambdas(f, current.inv, last)) {
-          if ((prev === null || prev === undefined || (lam !== null && lam < prev)) && CriticalLineAlgorithm.infnone(lam) > CriticalLineAlgorithm.infnone(lOut)) {
+          // cla.py's `lam < prev`, with a relative margin: the asset bounded at the previous turning point comes back
+          // with lam == prev in exact arithmetic, and a rounding difference of 1 ulp must not free it again (that
+          // cycles between two turning points; the direct inversion happened to round the other way).
+          if ((prev === null || prev === undefined || (lam !== null && lam < prev - 1e-12 * Math.max(1, Math.abs(prev)))) && CriticalLineAlgorithm.infnone(lam) > CriticalLineAlgorithm.infnone(lOut)) {
             lOut = lam;
             iOut = i;
           }
