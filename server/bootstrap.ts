@@ -56,11 +56,21 @@ export function buildSessionStore(config: MonetaConfig, engines?: Pick<Engines, 
 
 /** Builds everything `createApp` needs. Slow loads go into `loading`; /healthz turns OK once they all resolve. */
 export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: MonetaLogger): Promise<AppDeps> {
+  // Production-mode engines first: an unreachable database stops start-up before minutes of model loading.
+  const engines = await openEngines(config, monetaLogger.logger);
+  try {
+    return await buildDepsWith(config, monetaLogger, engines);
+  } catch (error) {
+    // A failed start must not leave pools open (they would keep the process alive).
+    await engines.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function buildDepsWith(config: MonetaConfig, monetaLogger: MonetaLogger, engines: Engines): Promise<AppDeps> {
   const { logger } = monetaLogger;
   const loading: Array<Promise<unknown>> = [];
   const disposers: Array<() => Promise<void>> = [];
-  // Production-mode engines first: an unreachable database stops start-up before minutes of model loading.
-  const engines = await openEngines(config, logger);
   // The one pool for CPU-heavy work (optimiser; later batch scoring, inference): closed by MonetaApp.close().
   const workers = createWorkerPool({ ...config.workers });
   loading.push(workers.warmUp());
