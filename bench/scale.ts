@@ -119,13 +119,16 @@ async function runLoad(url: string, sessions: number, seed: number): Promise<Loa
       } else if (turnEvents.length > 0) replied += 1;
       turnEvents = [];
     };
+    let reference: string | undefined;
     const id = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no session_confirm')), 30_000);
       socket.once('session_confirm', (sid: string) => {
         clearTimeout(timer);
+        reference = sid;
         resolve(sid);
       });
-      socket.on('connect', () => socket.emit('session_request', { session_id: null }));
+      // A reconnect (the server was too busy to answer pings) resumes the same conversation, as the widget does.
+      socket.on('connect', () => socket.emit('session_request', { session_id: reference ?? null }));
     }).catch(() => undefined);
     if (!id) {
       connectFailures += 1;
