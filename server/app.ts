@@ -21,6 +21,8 @@ import { createSessionsRouter } from './http/sessions-router.ts';
 import { createCustomerTokenVerifier, type CustomerTokenVerifier } from './auth/customer-token.ts';
 import { SessionOwnership } from './session/ownership.ts';
 import { createStaticRouter } from './http/static-router.ts';
+import { originGuard, socketOriginCheck } from './http/origin-guard.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import { createRateLimiterFactory, type RateLimiterFactory } from './limits/rate-limit.ts';
 import { createJsonBodyParsers, createRouteRateLimits } from './limits/route-limits.ts';
 import type { NluPipeline } from './nlu/types.ts';
@@ -135,6 +137,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
     nlu: options.nlu,
     policy,
     handoffNotifier: options.handoffNotifier,
+    liveDesk: options.staffConsole?.desk,
     handoffContact: handoffContact(config.handoff),
     clock,
     instrumentation,
@@ -171,19 +174,23 @@ export function createApp(options: CreateAppOptions): MonetaApp {
   // A hop count or a CIDR list (config validation refuses `true`), so a client cannot choose its own req.ip.
   if (config.server.trustProxy !== false) app.set('trust proxy', config.server.trustProxy);
   app.use(requestId());
+  app.use(securityHeaders({ frameAncestors: config.security.frameAncestors }));
   app.use(createRouteRateLimits({ limits: config.limits, factory: rateLimiters }));
+  // MONETA_ALLOWED_ORIGINS enforced, not only advertised by CORS: other origins cannot make us change state (403).
+  const originPolicy = { allowedOrigins: config.server.allowedOrigins, publicUrl: config.server.publicUrl };
+  app.use(originGuard(originPolicy));
   // Before CORS: the console never grants customers' origins access (server/console/auth/guards.ts).
   if (options.staffConsole) app.use(options.staffConsole.router);
   app.use(cors({ origin, methods: ['GET', 'POST', 'DELETE', 'OPTIONS'], maxAge: 600 }));
   // Per-route JSON caps (server/limits/route-limits.ts). The default: a chat message is at most maxMessageLength
   // characters, 4 bytes per character plus envelope, floor 100 kB for feature APIs.
   app.use(createJsonBodyParsers({ defaultJsonBytes: Math.max(100_000, config.chat.maxMessageLength * 4 + 4096), optimizeMaxBytes: config.limits.optimizeMaxBytes }));
-  app.use(createHealthRouter({ readiness, metrics, ...(options.dependencies ? { dependencies: options.dependencies } : {}) }));
+  app.use(createHealthRouter({ readiness, metrics, metricsToken: config.security.metricsToken, ...(options.dependencies ? { dependencies: options.dependencies } : {}) }));
   const newSenderLimiter = rateLimiters({ name: 'rest-new-senders', points: config.security.restSendersPerIpPerHour, durationSeconds: 3600 });
   app.use(createRestWebhookRouter({ core, ownership, newSenderLimiter }));
   app.use(createSessionsRouter({ store: sessionStore, core, ownership }));
   for (const router of options.routers ?? []) app.use(router);
-  app.use(createStaticRouter(options.staticRoot ? { root: options.staticRoot } : {}));
+  app.use(createStaticRouter({ ...(options.staticRoot ? { root: options.staticRoot } : {}), serveSourceMaps: config.security.serveSourceMaps ?? config.security.environment !== 'production' }));
   app.use(notFound());
   app.use(errorHandler({ logger, metrics }));
 
@@ -191,6 +198,8 @@ export function createApp(options: CreateAppOptions): MonetaApp {
   const io: MonetaIoServer = new Server(httpServer, {
     path: '/socket.io/',
     cors: { origin, methods: ['GET', 'POST'] },
+    // The handshake (long-polling and WebSocket) from an origin that is not allowed is refused before any event.
+    allowRequest: socketOriginCheck(originPolicy),
     // Large enough for an oversized message to reach us and get a clear error instead of a silent disconnect.
     maxHttpBufferSize: Math.max(1_000_000, config.chat.maxMessageLength * 8),
   });
@@ -202,6 +211,8 @@ export function createApp(options: CreateAppOptions): MonetaApp {
     logger,
     ...(config.server.trustProxy !== false ? { clientIp: (s) => clientAddress(s.request, app.get('trust proxy fn') as TrustFn) ?? s.handshake.address } : {}),
   });
+  // The console's live desk: the /staff namespace for agents (rooms span processes through the adapter).
+  options.staffConsole?.attach(io, core);
 
   let retention: RetentionJob | undefined;
   let closing: Promise<void> | undefined;

@@ -2,10 +2,12 @@
  * Builds Moneta's default dependencies from the config: session store, NLU pipeline, skills, feature routers, hand-off.
  * Feature engineers: construct your skill / router in the marked places below (minimal edits; others edit this too).
  */
+import fs from 'node:fs/promises';
 import path from 'node:path';
+import { verifyArtifacts } from './artifacts.ts';
 import type { Router } from 'express';
 import type { AppDeps } from './app.ts';
-import { sessionStoreKind, type MonetaConfig } from './config/index.ts';
+import { PROJECT_ROOT, sessionStoreKind, type MonetaConfig } from './config/index.ts';
 import { openEngines, type Engines } from './db/engines.ts';
 import { PostgresSessionStore } from './session/postgres-session-store.ts';
 import { ConfigError } from './errors.ts';
@@ -54,8 +56,32 @@ export function buildSessionStore(config: MonetaConfig, engines?: Pick<Engines, 
   return new SqliteSessionStore({ file: path.resolve(config.dataDir, 'sessions.sqlite') });
 }
 
+/**
+ * Creates `dir` if needed and proves it writable, or throws a ConfigError naming MONETA_DATA_DIR, the reason and the fix
+ * (SQLite would otherwise fail later with a bare EACCES / "unable to open database file").
+ */
+export async function checkDataDirWritable(dir: string): Promise<void> {
+  const shownDir = path.isAbsolute(dir) && !path.relative(PROJECT_ROOT, dir).startsWith('..') ? path.relative(PROJECT_ROOT, dir) || '.' : dir;
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    const probe = path.join(dir, `.moneta-write-check-${process.pid}`);
+    await fs.writeFile(probe, '');
+    await fs.rm(probe, { force: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError(
+      `MONETA_DATA_DIR (${shownDir}) is not writable (${code}): Moneta keeps its session store and credit audit log there. Point MONETA_DATA_DIR at a writable directory or give the server's user write access to it.`,
+      { cause: error },
+    );
+  }
+}
+
 /** Builds everything `createApp` needs. Slow loads go into `loading`; /healthz turns OK once they all resolve. */
 export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: MonetaLogger): Promise<AppDeps> {
+  // Fail loudly before anything loads: an unwritable data dir names MONETA_DATA_DIR (not a raw EACCES from SQLite),
+  // and a model file that does not match models/manifest.json names the file and its rebuild command.
+  await checkDataDirWritable(config.dataDir);
+  await verifyArtifacts(config);
   // Production-mode engines first: an unreachable database stops start-up before minutes of model loading.
   const engines = await openEngines(config, monetaLogger.logger);
   try {
@@ -160,7 +186,7 @@ async function buildDepsWith(config: MonetaConfig, monetaLogger: MonetaLogger, e
   skills.push(new CallbackRequestSkill({ notifier: handoffNotifier, contact: handoffContact(config.handoff) }));
   // Staff console (/console): sign-in, review, analytics; its archive groups questions with the NLU's sentence encoder.
   const staffConsole = config.console.enabled
-    ? createStaffConsole({ config, logger, intents: () => classifier.labels, retriever: knowledge.retriever, embedder: sharedEmbedder })
+    ? createStaffConsole({ config, logger, intents: () => classifier.labels, retriever: knowledge.retriever, embedder: sharedEmbedder, redis: engines.redis?.commands })
     : undefined;
   logger.info({ classifier: classifier.name, skills: skills.map((s) => s.name), sessionStore: sessionStoreKind(config), redis: Boolean(engines.redis) }, 'dependencies built');
 

@@ -38,9 +38,16 @@ export async function startServer(config: MonetaConfig, options: StartServerOpti
   (options.onListening ?? ((u: string) => process.stdout.write(`Moneta is running at ${u}\n`)))(publicUrl);
   logger.info({ port }, 'listening');
 
-  const ready = Promise.resolve(deps.ready).then(() => {
-    logger.info({ ms: Date.now() - started }, 'ready');
-  });
+  // A model that fails to load stops the server (it must not sit at 503 forever): close, then reject with the reason.
+  const ready = Promise.resolve(deps.ready).then(
+    () => {
+      logger.info({ ms: Date.now() - started }, 'ready');
+    },
+    async (error: unknown) => {
+      await app.close().catch(() => undefined);
+      throw error;
+    },
+  );
 
   const stop = (): Promise<void> => app.close();
   if (options.handleSignals ?? true) {

@@ -4,7 +4,8 @@
  * with MONETA_DEBUG=1). This is the CLI's entry, so (like server/main.ts) it may read environment variables.
  */
 import { Command, CommanderError } from 'commander';
-import { loadConfig, type MonetaConfig, type MonetaConfigInput } from '../config/index.ts';
+import path from 'node:path';
+import { loadConfig, PROJECT_ROOT, type MonetaConfig, type MonetaConfigInput } from '../config/index.ts';
 import { isMonetaError } from '../errors.ts';
 
 /** What feature command modules get: config loading (env + overrides) and the output helpers. */
@@ -107,7 +108,9 @@ async function main(): Promise<void> {
       return;
     }
     const message = isMonetaError(error) || error instanceof CliError ? error.message : error instanceof Error ? error.message : String(error);
-    process.stderr.write(`error: ${message}\n`);
+    // Operators see repository-relative paths (the same text may reach logs shipped elsewhere).
+    const shown = message.replaceAll(`${PROJECT_ROOT}${path.sep}`, '');
+    process.stderr.write(`error: ${shown}\n`);
     if (process.env.MONETA_DEBUG === '1') console.error(error);
     process.exitCode = 1;
   }

@@ -97,6 +97,7 @@ export const ENV_VARS = {
   MONETA_OPTIMIZE_MAX_ASSETS: 'limits.optimizeMaxAssets',
   MONETA_OPTIMIZE_MAX_ROWS: 'limits.optimizeMaxRows',
   MONETA_OPTIMIZE_MAX_BYTES: 'limits.optimizeMaxBytes',
+  MONETA_VERIFY_MODELS: 'models.verify',
   MONETA_WORKER_THREADS: 'workers.threads',
   MONETA_WORKER_TIMEOUT_MS: 'workers.taskTimeoutMs',
   MONETA_WORKER_MAX_QUEUE: 'workers.maxQueue',
@@ -117,7 +118,6 @@ export const ENV_VARS = {
   MONETA_KNOWLEDGE_RESCUE_MIN_SCORE: 'knowledge.rescueMinScore',
   MONETA_KNOWLEDGE_EMBEDDER: 'knowledge.embedder',
   MONETA_KNOWLEDGE_ROUTING: 'knowledge.routing',
-  MONETA_RERANKER: 'knowledge.reranker',
   MONETA_RETRIEVAL_MODEL_DIR: 'knowledge.retrievalModelDir',
   MONETA_RERANKER_MODEL_DIR: 'knowledge.rerankerModelDir',
   MONETA_KNOWLEDGE_ON_STALE: 'knowledge.onStale',
@@ -219,6 +219,12 @@ export const configSchema = z.object({
       optimizeMaxBytes: z.coerce.number().int().min(1024).default(24 * 1024 * 1024),
     })
     .prefault({}),
+  models: z
+    .object({
+      /** `manifest`: check every model file against models/manifest.json at start-up; `off`: your own models. */
+      verify: z.enum(['manifest', 'off']).default('manifest'),
+    })
+    .prefault({}),
   /** The worker pool for CPU-heavy requests (server/workers/pool.ts). */
   workers: z
     .object({
@@ -301,8 +307,6 @@ export const configSchema = z.object({
        * NLU and the retrieval score; `classifier`: the NLU routes, the knowledge base only rescues what it rejects.
        */
       routing: z.enum(['retrieval-first', 'classifier']).default('retrieval-first'),
-      /** The cross-encoder reranker over the first hits: `auto` (used when its model folder exists) or `off`. */
-      reranker: z.enum(['auto', 'off']).default('auto'),
     })
     .prefault({}),
   llm: z

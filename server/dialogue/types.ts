@@ -32,6 +32,8 @@ export interface KnowledgeSignal {
   /** Lead of the first hit over the second: reranker probabilities when reranked, else the relative fusion-score lead (0..1). */
   margin: number;
   reranked: boolean;
+  /** The first passage's retrieval relevance without the NLU intent floor (0..1); absent when unknown. */
+  relevance?: number;
 }
 
 /** Searches every message in the knowledge base before the policy decides (retrieval-first routing). */
@@ -56,4 +58,10 @@ export type PlanStep =
 /** Turns a parsed message and the conversation state into steps. Pure: no I/O, so it is easy to table-test. */
 export interface Policy {
   plan(input: TurnInput): PlanStep[];
+  /**
+   * Whether this turn's decision can use a knowledge search (retrieval-first routing). The processor skips the search
+   * when the answer is no (a form answer, a confident greeting, a button payload), so those turns cost nothing extra.
+   * Absent = always search.
+   */
+  wantsKnowledge?(input: TurnInput): boolean;
 }

@@ -29,7 +29,8 @@ export function createCreditRouter(deps: CreditRouterDeps): Router {
   }
   const service = (): CreditService => {
     if (ready) return ready;
-    if (failure) throw new ModelNotReadyError(`Credit models are not available: ${(failure as Error).message}`);
+    // The reason (with file paths) goes to the operator at start-up, which stops; clients get no paths.
+    if (failure) throw new ModelNotReadyError('Credit models are not available.');
     throw new ModelNotReadyError('Credit models are still loading; try again in a moment.');
   };
 

@@ -5,6 +5,7 @@
  */
 import express, { type Router } from 'express';
 import type { MonetaMetrics } from '../observability/metrics.ts';
+import { adminAccess } from './admin-access.ts';
 
 /** Start-up state as reported by /healthz. */
 export interface Readiness {
@@ -22,6 +23,8 @@ export interface DependencyProbe {
 export interface HealthRouterOptions {
   readiness: Readiness;
   metrics: MonetaMetrics;
+  /** `/metrics` needs `Authorization: Bearer <token>`; unset = loopback callers only (server/http/admin-access.ts). */
+  metricsToken?: string | undefined;
   dependencies?: readonly DependencyProbe[];
 }
 
@@ -45,7 +48,7 @@ export function createHealthRouter(options: HealthRouterOptions): Router {
     res.setHeader('cache-control', 'no-store');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : status === 'ok' ? 'unavailable' : status, ...(dependencies.length ? { dependencies: states } : {}) });
   });
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', adminAccess({ token: options.metricsToken }), async (_req, res) => {
     const { registry } = options.metrics;
     res.setHeader('content-type', registry.contentType);
     res.send(await registry.metrics());

@@ -8,6 +8,8 @@ import { PROJECT_ROOT } from '../config/index.ts';
 export interface StaticRouterOptions {
   /** Checkout root holding web/ and node_modules/ (default: the project root). */
   root?: string;
+  /** Serve the widget's source map (`/widget/widget.js.map`); off in production (`config.security.serveSourceMaps`). */
+  serveSourceMaps?: boolean;
 }
 
 interface StaticFile {
@@ -30,6 +32,8 @@ export function createStaticRouter(options: StaticRouterOptions = {}): Router {
     { route: '/widget.js', file: 'web/dist/widget.js', type: 'text/javascript; charset=utf-8', crossOrigin: true, missing: 'The chat widget is not built yet. Run `npm run build:web`, then reload.' },
     { route: '/', file: 'web/demo/index.html', type: 'text/html; charset=utf-8', crossOrigin: false, missing: 'The demo page is not available yet (web/demo/index.html is missing). The chat API is running: see /healthz.' },
     { route: '/rasa-demo.html', file: 'web/demo/rasa-demo.html', type: 'text/html; charset=utf-8', crossOrigin: false, missing: 'The rasa-webchat demo page is not available yet (web/demo/rasa-demo.html is missing).' },
+    // The rasa-webchat set-up as a file of its own: the pages' CSP allows no inline script.
+    { route: '/rasa-demo.js', file: 'web/demo/rasa-demo.js', type: 'text/javascript; charset=utf-8', crossOrigin: false, missing: 'web/demo/rasa-demo.js is missing.' },
     { route: '/vendor/rasa-webchat.js', file: 'node_modules/rasa-webchat/lib/index.js', type: 'text/javascript; charset=utf-8', crossOrigin: true, missing: 'rasa-webchat is not installed. Run `npm install`.' },
   ];
   const router = express.Router();
@@ -48,7 +52,13 @@ export function createStaticRouter(options: StaticRouterOptions = {}): Router {
       });
     });
   }
-  // Source maps and any extra chunks the widget build emits.
+  // Source maps (outside production) and any extra chunks the widget build emits.
+  if (options.serveSourceMaps === false) {
+    router.use('/widget', (req, _res, next) => {
+      if (req.path.endsWith('.map')) next('router');
+      else next();
+    });
+  }
   router.use('/widget', express.static(path.join(root, 'web', 'dist'), { fallthrough: true, maxAge: 300_000, setHeaders: (res) => res.setHeader('cross-origin-resource-policy', 'cross-origin') }));
   return router;
 }

@@ -89,7 +89,20 @@ describe.each(VIEWPORTS)('journeys at $name ($width×$height)', (viewport) => {
     expect(await sources.getByRole('link').count()).toBeGreaterThan(0);
     const href = (await link.getAttribute('href')) ?? '';
     expect(href).toMatch(new RegExp(`^${server.url}/kb/[a-z0-9-]+$`));
+    // An answer takes at most two bubbles: the passage, then its source (shown once, as a link).
+    const turn = w.log.locator('.msg').filter({ has: page.locator('.bubble, .citations') });
+    const all = await turn.evaluateAll((els) => els.map((e) => (e.classList.contains('from-user') ? 'user' : 'bot')));
+    expect(all.slice(all.lastIndexOf('user') + 1).length).toBeLessThanOrEqual(2);
+    expect(await w.log.getByText(/^Sources?:/).count()).toBe(0);
     await rec.check('1-answer');
+    // "Did this help?": the vote is not a customer bubble; the reply acknowledges it.
+    const feedback = sources.getByRole('group', { name: 'Did this help?' });
+    const users = await w.userBubbles.count();
+    const bots = await w.botBubbles.count();
+    await feedback.getByRole('button', { name: 'Yes' }).click();
+    await expect.poll(() => w.botBubbles.count()).toBe(bots + 1);
+    expect(await w.userBubbles.count()).toBe(users);
+    expect(await feedback.getByRole('button', { name: 'Yes' }).getAttribute('aria-pressed')).toBe('true');
     const [passage] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
     await passage.waitForLoadState();
     expect(passage.url()).toBe(href);
@@ -211,6 +224,8 @@ describe.each(VIEWPORTS)('journeys at $name ($width×$height)', (viewport) => {
     expect(await contact.getByRole('link', { name: '+49 30 1234 5678' }).getAttribute('href')).toBe('tel:+493012345678');
     expect(await contact.getByRole('link', { name: /Write to us in online banking/ }).getAttribute('href')).toBe('https://bank.example/secure-message');
     await contact.getByText('Monday to Friday, 8:00–20:00').waitFor();
+    // The card says what its text twin says, so the text is not shown as well.
+    expect(await w.botBubbles.filter({ hasText: /call us on/ }).count()).toBe(0);
     await rec.check('1-contact');
     await contact.getByRole('button', { name: 'Request a call back' }).click();
     const form = contact.getByRole('form', { name: 'Request a call back' });

@@ -166,7 +166,8 @@ describe('several Moneta processes serving one conversation', () => {
     // The two tabs really were on two processes.
     expect(await socketMessagesOn(a!)).toBeGreaterThan(before.a);
     expect(await socketMessagesOn(b!)).toBeGreaterThan(before.b);
-    const events = await storedEvents(sessionId);
+    // Stored under the public id; the confirmed reference also carries the session secret (CONTRACTS §8).
+    const events = await storedEvents(sessionId.split('.')[0]!);
     expect(events.filter((e) => e.type === 'slot_set' && e.form === 'credit_risk').map((e) => e.name)).toEqual(SLOTS);
     expect(events.filter((e) => e.type === 'user_uttered').map((e) => e.text)).toEqual(['/credit_risk_assessment', ...FORM.map(([, answer]) => answer)]);
   }, 60_000);

@@ -89,7 +89,7 @@ export class CreditService {
       try {
         model = await CreditModel.load(dir);
       } catch (error) {
-        throw new ModelNotReadyError(`Credit model ${entry} could not be loaded: ${(error as Error).message}`, { cause: error });
+        throw new ModelNotReadyError(`Credit model ${entry} could not be loaded: ${(error as Error).message}. Rebuild it with \`npm run train:credit\`.`, { cause: error });
       }
       checkSchemaMatchesCode(model);
       models.set(model.name, model);

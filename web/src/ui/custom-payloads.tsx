@@ -177,6 +177,15 @@ export function sourceHref(server: string, source: { id?: unknown; url?: unknown
   return safeHref(raw.startsWith('/') ? `${server}${raw}` : raw);
 }
 
+/** A thumbs-up/down icon (SVG: emoji fonts are not everywhere). */
+function Thumb(props: { up: boolean }) {
+  return (
+    <svg class="thumb" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false" transform={props.up ? undefined : 'rotate(180)'}>
+      <path d="M2 21h4V9H2v12zM22 10a2 2 0 0 0-2-2h-6.3l1-4.6V3a1.5 1.5 0 0 0-.4-1L13.2 1 7.6 6.6A2 2 0 0 0 7 8v11a2 2 0 0 0 2 2h9a2 2 0 0 0 1.8-1.2l3-7A2 2 0 0 0 23 12v-2z" fill="currentColor" />
+    </svg>
+  );
+}
+
 function Citations(props: { p: CitationsPayload & { answerId?: unknown } }) {
   const { server, send } = useContext(WidgetContext);
   const [vote, setVote] = useState<boolean | undefined>(undefined);
@@ -192,7 +201,7 @@ function Citations(props: { p: CitationsPayload & { answerId?: unknown } }) {
   return (
     <aside class="citations" aria-label="Sources">
       <p class="citations-title">{sources.length === 1 ? 'Source' : 'Sources'}</p>
-      <ol>
+      <ol class={sources.length === 1 ? 'single' : undefined}>
         {sources.map((s) => {
           const href = sourceHref(server, s as { id?: unknown; url?: unknown });
           return (
@@ -213,10 +222,10 @@ function Citations(props: { p: CitationsPayload & { answerId?: unknown } }) {
         <div class="feedback" role="group" aria-label="Did this help?">
           <span class="feedback-q" aria-hidden="true">Did this help?</span>
           <button type="button" class="chip small" aria-pressed={vote === true ? 'true' : 'false'} disabled={vote !== undefined} onClick={() => rate(true)}>
-            <span aria-hidden="true">👍 </span>Yes
+            <Thumb up />Yes
           </button>
           <button type="button" class="chip small" aria-pressed={vote === false ? 'true' : 'false'} disabled={vote !== undefined} onClick={() => rate(false)}>
-            <span aria-hidden="true">👎 </span>No
+            <Thumb up={false} />No
           </button>
         </div>
       ) : null}
@@ -254,7 +263,13 @@ const RESULT_TYPES = new Set(['credit_assessment', 'portfolio']);
  */
 export function isTextOfResult(message: unknown, next: unknown): boolean {
   const custom = isObj(next) && isObj(next.custom) ? next.custom : undefined;
-  if (!custom || !isStr(custom.type) || !RESULT_TYPES.has(custom.type)) return false;
+  if (!custom || !isStr(custom.type)) return false;
+  // A hand-off card with the contact details or the ticket says everything its text does (a call-back confirmation,
+  // with the agreed time, keeps its text).
+  if (custom.type === 'handoff') {
+    return (isObj(custom.contact) || isStr(custom.ticket)) && custom.status !== 'callback_requested' && isObj(message) && isStr(message.text);
+  }
+  if (!RESULT_TYPES.has(custom.type)) return false;
   const usable = custom.type === 'credit_assessment' ? isNum(custom.probabilityOfDefault) : Array.isArray(custom.allocation);
   return usable && isObj(message) && isStr(message.text);
 }
