@@ -15,13 +15,12 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createApp, type AppDeps } from '../server/app.ts';
 import { buildDefaultDeps } from '../server/bootstrap.ts';
-import { loadConfig, PROJECT_ROOT, type MonetaConfig } from '../server/config/index.ts';
+import { loadConfig, PROJECT_ROOT } from '../server/config/index.ts';
 import type { BotMessage, TextMessage } from '../server/contracts/chat-protocol.ts';
 import { createSilentLogger } from '../server/observability/logger.ts';
 import { MemorySessionStore } from '../server/session/memory-session-store.ts';
 import type { KnowledgeBase, RoutingThresholds } from '../server/rag/knowledge-base.ts';
-import { KnowledgeSkill } from '../server/skills/knowledge/knowledge-skill.ts';
-import type { PassageReranker } from '../server/skills/knowledge/knowledge-search.ts';
+import { DEFAULT_CLARIFY_MARGIN, DEFAULT_CLARIFY_MARGIN_RERANKED, KnowledgeSkill } from '../server/skills/knowledge/knowledge-skill.ts';
 import { loadQuestions, type Question } from './kb-questions.ts';
 
 const TUNE = process.argv.includes('--tune');
@@ -34,6 +33,7 @@ interface Variant {
   thresholds?: Partial<RoutingThresholds>;
   minScore?: number;
   clarifyMargin?: number;
+  clarifyMarginReranked?: number;
 }
 
 interface Outcome {
@@ -41,6 +41,8 @@ interface Outcome {
   cited: string[];
   offered: string[];
   ms: number;
+  /** CPU time of the process during the turn (user + system), less sensitive than wall time to a busy machine. */
+  cpuMs?: number;
 }
 
 /** Reads what the customer got: citations, a "Do you mean" clarification, or neither (a refusal of some kind). */
@@ -95,6 +97,7 @@ function score(questions: Question[], outcomes: Outcome[]) {
     }
   });
   const ms = outcomes.map((o) => o.ms).sort((a, b) => a - b);
+  const cpu = outcomes.map((o) => o.cpuMs ?? 0).sort((a, b) => a - b);
   return {
     questions: questions.length,
     answerable,
@@ -107,17 +110,8 @@ function score(questions: Question[], outcomes: Outcome[]) {
     clarifiedWithRightPassage: clarifiedRight,
     unanswerableRefused: pct(unanswerableRefused, unanswerable),
     turnMs: { p50: Number(quantile(ms, 0.5).toFixed(2)), p99: Number(quantile(ms, 0.99).toFixed(2)) },
+    turnCpuMs: { p50: Number(quantile(cpu, 0.5).toFixed(2)), p99: Number(quantile(cpu, 0.99).toFixed(2)) },
   };
-}
-
-async function loadReranker(config: MonetaConfig): Promise<PassageReranker | undefined> {
-  const dir = path.join(PROJECT_ROOT, 'models', 'reranker');
-  const file = path.join(PROJECT_ROOT, 'server', 'rag', 'reranker.ts');
-  if (!fs.existsSync(path.join(dir, 'config.json')) || !fs.existsSync(file)) return undefined;
-  const mod = (await import(file)) as Record<string, unknown>;
-  const load = (mod.loadReranker ?? (mod.TransformerReranker as { load?: unknown } | undefined)?.load) as ((d: string) => Promise<PassageReranker>) | undefined;
-  void config;
-  return load ? load(dir) : undefined;
 }
 
 const config = loadConfig({}, { session: { store: 'memory' }, chat: { rateLimitPerSessionPerMinute: 1e9, rateLimitPerIpPerMinute: 1e9 } } as never);
@@ -126,7 +120,7 @@ const deps = await buildDefaultDeps(config, logger);
 await deps.ready;
 const knowledgeSkill = deps.skills.find((s): s is KnowledgeSkill => s instanceof KnowledgeSkill)!;
 const kb = (await (knowledgeSkill as unknown as { options: { knowledge: Promise<KnowledgeBase> } }).options.knowledge) as KnowledgeBase;
-const reranker = await loadReranker(config);
+const reranker = kb.reranker;
 // Tuning only: the retriever's candidate depth per list (fewer = faster HNSW and BM25).
 if (TUNE && process.env.CANDIDATES) (kb.retriever.options as { candidates: number }).candidates = Number(process.env.CANDIDATES);
 
@@ -137,7 +131,8 @@ function appFor(v: Variant) {
     intents: knowledgeSkill.intents.filter((i) => !['financial_education', 'kb_passage', 'kb_something_else', 'feedback'].includes(i)),
     ...(v.minScore !== undefined ? { minScore: v.minScore } : {}),
     ...(v.clarifyMargin !== undefined ? { clarifyMargin: v.clarifyMargin } : {}),
-    ...(v.reranker && reranker ? { reranker } : {}),
+    reranker: v.reranker ? undefined : null,
+    ...(v.clarifyMarginReranked !== undefined ? { clarifyMarginReranked: v.clarifyMarginReranked } : {}),
   });
   const skills = deps.skills.map((s) => (s === knowledgeSkill ? skill : s));
   const routing = { ...kb.routing, ...v.thresholds };
@@ -159,10 +154,12 @@ async function run(v: Variant, questions: Question[]): Promise<Outcome[]> {
   let n = 0;
   for (const q of questions) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const res = await app.chat.handleMessage({ channel: 'bench', sessionId: `${v.name}-${n++}`, owner: 'bench', message: q.question, missingMessage: 'reject' });
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
     if (res.error) throw res.error;
-    out.push(classify(res.replies, ms));
+    out.push({ ...classify(res.replies, ms), cpuMs: (cpu.user + cpu.system) / 1000 });
   }
   await app.close().catch(() => undefined);
   return out;
@@ -178,8 +175,22 @@ const blind2: Question[] = fs.existsSync(blind2File)
       .map((l) => ({ ...(JSON.parse(l) as Question), set: 'blind-2', split: 'blind' as const }))
       .map((q) => ({ ...q, relevant: q.relevant ?? [] }))
   : [];
+/**
+ * Tuning's negatives: messages that are not about Moneta at all, where any citation is a wrong answer: CLINC150's
+ * `oos_val` and every 4th validation message of its domains that have nothing to do with money (not banking, credit cards or work: taxes, 401k and pay are money questions) (NLU validation data, never training data).
+ */
+function outOfScopeMessages(): Question[] {
+  const dir = path.join(config.datasetsDir, 'clinc150');
+  if (!fs.existsSync(path.join(dir, 'train_oos_plus.json'))) return [];
+  const data = JSON.parse(fs.readFileSync(path.join(dir, 'train_oos_plus.json'), 'utf8')) as Record<string, Array<[string, string]>>;
+  const domains = JSON.parse(fs.readFileSync(path.join(dir, 'domains.json'), 'utf8')) as Record<string, string[]>;
+  const other = new Set(['kitchen_and_dining', 'home', 'auto_and_commute', 'travel', 'utility'].flatMap((d) => domains[d] ?? []));
+  const texts = [...data.oos_val!.map(([t]) => t), ...data.val!.filter(([, i], n) => other.has(i) && n % 4 === 0).map(([t]) => t)];
+  return texts.map((t, i) => ({ id: `oos-${i}`, question: t, relevant: [], set: 'oos', split: 'dev' as const }));
+}
+
 const sets: Record<string, Question[]> = TUNE
-  ? { dev: all.filter((q) => q.split === 'dev') }
+  ? { dev: all.filter((q) => q.split === 'dev'), oos: outOfScopeMessages() }
   : {
       test: all.filter((q) => q.split === 'test'),
       blind: all.filter((q) => q.split === 'blind'),
@@ -190,12 +201,22 @@ const sets: Record<string, Question[]> = TUNE
 const base: Variant = { name: 'retrieval-first', routing: 'retrieval-first', reranker: true };
 const variants: Variant[] = [];
 if (TUNE) {
-  const grid = JSON.parse(process.env.GRID ?? '{}') as { rejected?: number[]; minScore?: number[]; clarify?: number[]; override?: number[] };
+  const grid = JSON.parse(process.env.GRID ?? '{}') as { rejected?: number[]; minScore?: number[]; clarify?: number[]; override?: number[]; clarifyReranked?: number[]; reranker?: boolean[] };
   for (const rejected of grid.rejected ?? [kb.routing.rejectedMinScore])
     for (const minScore of grid.minScore ?? [kb.minScore])
-      for (const clarifyMargin of grid.clarify ?? [0.02])
+      for (const clarifyMargin of grid.clarify ?? [DEFAULT_CLARIFY_MARGIN])
         for (const override of grid.override ?? [kb.routing.overrideMinScore])
-          variants.push({ ...base, name: `rej=${rejected} min=${minScore} clar=${clarifyMargin} ovr=${override}`, thresholds: { rejectedMinScore: rejected, overrideMinScore: override }, minScore, clarifyMargin });
+          for (const clarifyMarginReranked of grid.clarifyReranked ?? [DEFAULT_CLARIFY_MARGIN_RERANKED])
+            for (const withReranker of grid.reranker ?? [true])
+              variants.push({
+                ...base,
+                reranker: withReranker,
+                name: `rej=${rejected} min=${minScore} clar=${clarifyMargin} clarR=${clarifyMarginReranked} ovr=${override} rr=${withReranker && !!reranker}`,
+                thresholds: { rejectedMinScore: rejected, overrideMinScore: override },
+                minScore,
+                clarifyMargin,
+                clarifyMarginReranked,
+              });
 } else {
   variants.push(base);
   if (reranker) variants.push({ name: 'retrieval-first, no reranker', routing: 'retrieval-first', reranker: false });
@@ -204,14 +225,23 @@ if (TUNE) {
 
 const results: Record<string, Record<string, ReturnType<typeof score>>> = {};
 process.stdout.write(`embedder ${kb.embedder.modelId}; reranker ${reranker?.modelId ?? 'none'}; routing ${JSON.stringify(kb.routing)}; minScore ${kb.minScore}\n`);
-process.stdout.write('variant | set | n | first cited right % | any offered right % | wrong % | refused (answerable) % | clarified % | unanswerable refused % | turn p50/p99 ms\n');
+process.stdout.write('variant | set | n | first cited right % | any offered right % | wrong % | refused (answerable) % | clarified % | unanswerable refused % | turn p50/p99 ms | turn CPU p50/p99 ms\n');
 for (const v of variants) {
   results[v.name] = {};
   for (const [set, questions] of Object.entries(sets)) {
-    const s = score(questions, await run(v, questions));
+    const outcomes = await run(v, questions);
+    const s = score(questions, outcomes);
+    // DEV HALF ONLY: list what went wrong, to study (never printed for the test half or the blind sets).
+    if (TUNE && process.env.MISSES && (set === 'dev' || set === process.env.MISSES)) {
+      questions.forEach((q, i) => {
+        const o = outcomes[i]!;
+        const right = o.kind === 'answered' ? q.relevant.includes(o.cited[0]!) : o.kind === 'clarified' ? o.offered.some((id) => q.relevant.includes(id)) : !q.relevant.length;
+        if (!right) process.stdout.write(`  ${o.kind} ${JSON.stringify(q.question)} want ${q.relevant.join('|') || '-'} got ${(o.kind === 'answered' ? o.cited : o.offered).join(',')}\n`);
+      });
+    }
     results[v.name]![set] = s;
     process.stdout.write(
-      `${v.name} | ${set} | ${s.questions} | ${s.firstCitedRight} | ${s.anyOfferedRight} | ${s.wrongAnswers} | ${s.refusedAnswerable} | ${s.clarificationRate} | ${s.unanswerableRefused} | ${s.turnMs.p50}/${s.turnMs.p99}\n`,
+      `${v.name} | ${set} | ${s.questions} | ${s.firstCitedRight} | ${s.anyOfferedRight} | ${s.wrongAnswers} | ${s.refusedAnswerable} | ${s.clarificationRate} | ${s.unanswerableRefused} | ${s.turnMs.p50}/${s.turnMs.p99} | ${s.turnCpuMs.p50}/${s.turnCpuMs.p99}\n`,
     );
   }
 }

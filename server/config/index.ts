@@ -118,7 +118,6 @@ export const ENV_VARS = {
   MONETA_KNOWLEDGE_RESCUE_MIN_SCORE: 'knowledge.rescueMinScore',
   MONETA_KNOWLEDGE_EMBEDDER: 'knowledge.embedder',
   MONETA_KNOWLEDGE_ROUTING: 'knowledge.routing',
-  MONETA_RERANKER: 'knowledge.reranker',
   MONETA_RETRIEVAL_MODEL_DIR: 'knowledge.retrievalModelDir',
   MONETA_RERANKER_MODEL_DIR: 'knowledge.rerankerModelDir',
   MONETA_KNOWLEDGE_ON_STALE: 'knowledge.onStale',
@@ -308,8 +307,6 @@ export const configSchema = z.object({
        * NLU and the retrieval score; `classifier`: the NLU routes, the knowledge base only rescues what it rejects.
        */
       routing: z.enum(['retrieval-first', 'classifier']).default('retrieval-first'),
-      /** The cross-encoder reranker over the first hits: `auto` (used when its model folder exists) or `off`. */
-      reranker: z.enum(['auto', 'off']).default('auto'),
     })
     .prefault({}),
   llm: z

@@ -32,6 +32,8 @@ export interface KnowledgeSignal {
   /** Lead of the first hit over the second: reranker probabilities when reranked, else the relative fusion-score lead (0..1). */
   margin: number;
   reranked: boolean;
+  /** The first passage's retrieval relevance without the NLU intent floor (0..1); absent when unknown. */
+  relevance?: number;
 }
 
 /** Searches every message in the knowledge base before the policy decides (retrieval-first routing). */

@@ -7,16 +7,11 @@ import type { KnowledgeSignal } from '../../dialogue/types.ts';
 import type { ParseResult } from '../../nlu/types.ts';
 import type { HybridHit } from '../../rag/hybrid-retriever.ts';
 import type { KnowledgeBase } from '../../rag/knowledge-base.ts';
+import { DEFAULT_RERANK_FUSION, rerankHits, type Reranker, type RerankFusion } from '../../rag/reranker.ts';
 import { terms } from '../../rag/text.ts';
 
-/**
- * A second-stage scorer of (question, passage) pairs, e.g. the cross-encoder in `server/rag/reranker.ts` (structurally
- * the same interface): one score per candidate, higher = more relevant, comparable within one call.
- */
-export interface PassageReranker {
-  readonly modelId: string;
-  rerank(query: string, candidates: ReadonlyArray<{ id: string; title: string; text: string }>): Promise<number[]>;
-}
+/** A second-stage scorer of (question, passage) pairs (the cross-encoder in `server/rag/reranker.ts`). */
+export type PassageReranker = Reranker;
 
 /** The knowledge signal of one message, with the hits the skill answers from. */
 export interface KnowledgeSearchResult extends KnowledgeSignal {
@@ -26,10 +21,10 @@ export interface KnowledgeSearchResult extends KnowledgeSignal {
 /** Options of {@link KnowledgeSearch}. */
 export interface KnowledgeSearchOptions {
   knowledge: KnowledgeBase | Promise<KnowledgeBase>;
-  /** Optional cross-encoder over the first `rerankTop` hits; absent = retrieval order. */
-  reranker?: PassageReranker | undefined;
-  /** Hits re-scored by the reranker. Default 5. */
-  rerankTop?: number;
+  /** Cross-encoder over the first hits; default: the knowledge base's (`KnowledgeBase.reranker`); `null` = none. */
+  reranker?: Reranker | null | undefined;
+  /** How the reranker's logit is fused with the retrieval score; default the reranker's dev-tuned fusion. */
+  fusion?: RerankFusion;
   /** Hits kept. Default 5. */
   k?: number;
   /** Intents the passages declare (the intent boost applies to these only); default: read from the loaded base. */
@@ -46,10 +41,6 @@ export class KnowledgeSearch {
     if (options.intents) this.declared = new Set(options.intents);
   }
 
-  /** The reranker in use (bench and docs report it), if any. */
-  get reranker(): PassageReranker | undefined {
-    return this.options.reranker;
-  }
 
   /**
    * The signal for `text` (undefined for button payloads and messages without a content word, which retrieval cannot
@@ -63,22 +54,25 @@ export class KnowledgeSearch {
     this.declared ??= new Set(kb.retriever.intents());
     const { name, confidence } = parse.intent;
     const boost = this.declared.has(name) ? { intent: name, intentConfidence: confidence } : {};
-    let hits = await kb.retriever.invoke(question, { k: Math.max(this.options.k ?? 5, this.options.rerankTop ?? 5), ...boost });
+    let hits: Array<HybridHit & { rerank?: number }> = await kb.retriever.invoke(question, { k: this.options.k ?? 5, ...boost });
     const score = hits[0]?.score ?? 0;
     // Without a reranker, the lead is the first hit's relative reciprocal-rank-fusion lead over the second (the
     // scores themselves are capped to be non-increasing, so their gap is often 0 even when the order is clear).
     let margin = hits.length > 1 && hits[0]!.rrf > 0 ? (hits[0]!.rrf - hits[1]!.rrf) / hits[0]!.rrf : 1;
     let reranked = false;
-    const reranker = this.options.reranker;
+    // The cross-encoder (server/rag/reranker.ts) re-orders the first few hits, fused with the retrieval score as its
+    // author tuned it on the dev half; the lead is then the first hit's fused-score lead over the second.
+    const reranker = this.options.reranker === null ? undefined : (this.options.reranker ?? kb.reranker);
     if (reranker && hits.length > 1) {
-      const n = Math.min(hits.length, this.options.rerankTop ?? 5);
-      const head = hits.slice(0, n);
-      const scores = await reranker.rerank(question, head.map((h) => kb.index.byId.get(h.id) ?? h));
-      const order = head.map((h, i) => ({ h, p: sigmoid(scores[i] ?? -Infinity) })).sort((a, b) => b.p - a.p);
-      hits = [...order.map((o) => ({ ...o.h, rerank: Number(o.p.toFixed(4)) })), ...hits.slice(n)];
-      margin = order.length > 1 ? order[0]!.p - order[1]!.p : order[0]!.p;
+      const fusion = this.options.fusion ?? DEFAULT_RERANK_FUSION;
+      hits = await rerankHits(reranker, question, hits, fusion);
+      const key = (h: HybridHit & { rerank?: number }): number => h.score + fusion.weight * (h.rerank ?? 0);
+      margin = hits.length > 1 ? key(hits[0]!) - key(hits[1]!) : 1;
       reranked = true;
     }
-    return { question, hits: hits.slice(0, this.options.k ?? 5), score, margin, reranked };
+    // The answered passage's own relevance, without the NLU's intent floor: how much of the question it covers.
+    const top = hits[0];
+    const relevance = top && 'dense' in top ? kb.retriever.relevance(top.dense, top.coverage) : score;
+    return { question, hits: hits.slice(0, this.options.k ?? 5), score, margin, reranked, relevance: Number(relevance.toFixed(4)) };
   }
 }

@@ -52,6 +52,8 @@ const STARTER_IDS = ['inv-diversification-what-is', 'cr-credit-score-what-is', '
  * not share an intent. Chosen on the dev half with `npm run bench:answers -- --tune` (docs/knowledge.md).
  */
 export const DEFAULT_CLARIFY_MARGIN = 0.005;
+/** The same when the reranker ordered the hits (a lead in fused score: retrieval score + weight × logit). */
+export const DEFAULT_CLARIFY_MARGIN_RERANKED = 0.02;
 
 /** Dependencies and tuning of {@link KnowledgeSkill}. */
 export interface KnowledgeSkillOptions {
@@ -67,8 +69,10 @@ export interface KnowledgeSkillOptions {
   clarifyMargin?: number;
   /** Optional LLM answerer; when absent, or when it returns nothing grounded, the answer is extractive. */
   generator?: GenerativeAnswerer;
-  /** Optional cross-encoder re-scoring the first hits (see {@link KnowledgeSearch}). */
-  reranker?: PassageReranker | undefined;
+  /** Cross-encoder re-scoring the first hits; default the knowledge base's; `null` = none (see {@link KnowledgeSearch}). */
+  reranker?: PassageReranker | null | undefined;
+  /** Clarify below this fused-score lead when the reranker ordered the hits (0 = never). Default {@link DEFAULT_CLARIFY_MARGIN_RERANKED}. */
+  clarifyMarginReranked?: number;
   /** Passages retrieved per question. Default 5. */
   k?: number;
   /** Called when the generator fails (the skill then answers extractively). */
@@ -101,7 +105,12 @@ export class KnowledgeSkill implements Skill {
     if (!fromPassages) throw new TypeError('KnowledgeSkill: pass `intents` when the knowledge base is still loading');
     this.customerServiceIntents = new Set(fromPassages);
     this.intents = [FINANCIAL_EDUCATION, KB_PASSAGE_INTENT, KB_SOMETHING_ELSE_INTENT, FEEDBACK_INTENT, ...fromPassages.filter((i) => i !== FINANCIAL_EDUCATION)];
-    this.search = new KnowledgeSearch({ knowledge, intents: fromPassages, reranker: options.reranker, ...(options.k ? { k: options.k } : {}) });
+    this.search = new KnowledgeSearch({
+      knowledge,
+      intents: fromPassages,
+      ...(options.reranker !== undefined ? { reranker: options.reranker } : {}),
+      ...(options.k ? { k: options.k } : {}),
+    });
     this.newAnswerId = options.newAnswerId ?? (() => randomUUID());
   }
 
@@ -143,7 +152,7 @@ export class KnowledgeSkill implements Skill {
 
   /** True when the two best passages are about equally good and about different things ("Do you mean …?"). */
   private shouldClarify(kb: KnowledgeBase, signal: KnowledgeSignal, minScore: number, events: readonly SessionEvent[]): boolean {
-    const margin = this.options.clarifyMargin ?? DEFAULT_CLARIFY_MARGIN;
+    const margin = signal.reranked ? (this.options.clarifyMarginReranked ?? DEFAULT_CLARIFY_MARGIN_RERANKED) : (this.options.clarifyMargin ?? DEFAULT_CLARIFY_MARGIN);
     const [a, b] = signal.hits;
     if (!(margin > 0) || !a || !b || b.score < minScore || signal.margin > margin) return false;
     // Never two clarifications in a row: after one, answer the best guess.
@@ -281,7 +290,7 @@ export function createKnowledgeSkill(
   config: MonetaConfig,
   knowledge: { intents: readonly string[]; ready: Promise<KnowledgeBase> },
   logger?: { warn(obj: object, msg?: string): void },
-  extra: { reranker?: PassageReranker | undefined } = {},
+  extra: { reranker?: PassageReranker | null | undefined } = {},
 ): KnowledgeSkill {
   const model = createChatModel(config.llm);
   return new KnowledgeSkill({
@@ -289,7 +298,7 @@ export function createKnowledgeSkill(
     intents: knowledge.intents,
     ...(config.knowledge.minScore !== undefined ? { minScore: config.knowledge.minScore } : {}),
     ...(model ? { generator: new GenerativeAnswerer(model) } : {}),
-    ...(extra.reranker ? { reranker: extra.reranker } : {}),
+    ...(extra.reranker !== undefined ? { reranker: extra.reranker } : {}),
     ...(logger ? { onGeneratorError: (error: unknown) => logger.warn({ err: (error as Error).message }, 'LLM answer failed; answering extractively') } : {}),
   });
 }
