@@ -110,7 +110,7 @@ export function artifactLocations(config: MonetaConfig): Array<{ spec: ArtifactS
   };
   if (config.nlu.classifier === 'transformer') add('intent', config.nlu.modelDir);
   if (config.knowledge.embedder !== 'hashed') add('retrieval', config.knowledge.retrievalModelDir);
-  if (config.knowledge.reranker !== 'off') add('reranker', config.knowledge.rerankerModelDir);
+  if (config.knowledge.rerankerModelDir !== 'off') add('reranker', config.knowledge.rerankerModelDir);
   for (const name of ['german', 'taiwan']) add(`credit-${name}`, path.join(config.credit.modelsDir, name));
   add('portfolio-cma', config.portfolio.cmaPath);
   return out;
