@@ -222,12 +222,12 @@ export function rerankerModelPresent(dir: string): boolean {
 
 /**
  * The reranker `config.knowledge.rerankerModelDir` names: loaded when its files are present (the default folder
- * may be absent in a checkout without models: then none), none when `MONETA_RERANKER=off` or the folder is `off`. A folder set explicitly but missing is a
+ * may be absent in a checkout without models: then none), none for `off`. A folder set explicitly but missing is a
  * configuration error rather than a silent downgrade.
  */
 export async function loadConfiguredReranker(config: MonetaConfig): Promise<Reranker | undefined> {
   const dir = config.knowledge.rerankerModelDir;
-  if (config.knowledge.reranker === 'off' || dir === 'off') return undefined;
+  if (dir === 'off') return undefined;
   if (!rerankerModelPresent(dir)) {
     const defaultDir = configSchema.parse({}).knowledge.rerankerModelDir;
     if (path.resolve(dir) === path.resolve(defaultDir)) return undefined;

@@ -161,7 +161,6 @@ describe('loadConfiguredReranker', () => {
     expect((loaded as TransformerCrossEncoderReranker).dtype).toBe(SERVED_RERANKER_DTYPE);
     await loaded!.dispose();
     expect(await loadConfiguredReranker(loadConfig({ MONETA_RERANKER_MODEL_DIR: 'off' }))).toBeUndefined();
-    expect(await loadConfiguredReranker(loadConfig({ MONETA_RERANKER: 'off' }))).toBeUndefined();
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'moneta-reranker-'));
     try {
       await expect(loadConfiguredReranker(loadConfig({ MONETA_RERANKER_MODEL_DIR: empty }))).rejects.toThrow(ConfigError);
