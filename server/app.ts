@@ -137,6 +137,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
     nlu: options.nlu,
     policy,
     handoffNotifier: options.handoffNotifier,
+    liveDesk: options.staffConsole?.desk,
     handoffContact: handoffContact(config.handoff),
     clock,
     instrumentation,
@@ -210,6 +211,8 @@ export function createApp(options: CreateAppOptions): MonetaApp {
     logger,
     ...(config.server.trustProxy !== false ? { clientIp: (s) => clientAddress(s.request, app.get('trust proxy fn') as TrustFn) ?? s.handshake.address } : {}),
   });
+  // The console's live desk: the /staff namespace for agents (rooms span processes through the adapter).
+  options.staffConsole?.attach(io, core);
 
   let retention: RetentionJob | undefined;
   let closing: Promise<void> | undefined;

@@ -176,7 +176,7 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   skills.push(new CallbackRequestSkill({ notifier: handoffNotifier, contact: handoffContact(config.handoff) }));
   // Staff console (/console): sign-in, review, analytics; its archive groups questions with the NLU's sentence encoder.
   const staffConsole = config.console.enabled
-    ? createStaffConsole({ config, logger, intents: () => classifier.labels, retriever: knowledge.retriever, embedder: sharedEmbedder })
+    ? createStaffConsole({ config, logger, intents: () => classifier.labels, retriever: knowledge.retriever, embedder: sharedEmbedder, redis: engines.redis?.commands })
     : undefined;
   logger.info({ classifier: classifier.name, skills: skills.map((s) => s.name), sessionStore: sessionStoreKind(config), redis: Boolean(engines.redis) }, 'dependencies built');
 

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'not_found'
   | 'unauthorized'
   | 'forbidden'
+  | 'conflict'
   | 'payload_too_large'
   | 'rate_limited'
   | 'model_not_ready'
@@ -27,6 +28,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   unauthorized: 401,
   forbidden: 403,
+  conflict: 409,
   payload_too_large: 413,
   rate_limited: 429,
   model_not_ready: 503,
@@ -105,6 +107,13 @@ export class UnauthorizedError extends MonetaError {
 export class ForbiddenError extends MonetaError {
   constructor(message: string, options: MonetaErrorOptions = {}) {
     super('forbidden', message, options);
+  }
+}
+
+/** The request lost a race with another (e.g. two agents accepting the same hand-off: the second is told who won). */
+export class ConflictError extends MonetaError {
+  constructor(message: string, options: MonetaErrorOptions = {}) {
+    super('conflict', message, options);
   }
 }
 

@@ -23,6 +23,13 @@ import { StaffUserStore } from './auth/staff-users.ts';
 import { openConsoleDb } from './console-db.ts';
 import { createConsoleRouter } from './http/console-router.ts';
 import { ReviewService } from './review/review-service.ts';
+import express from 'express';
+import type { Redis } from 'ioredis';
+import type { ChatCore } from '../channels/handle-message.ts';
+import type { MonetaIoServer } from '../channels/socketio.ts';
+import { parseAgentHours } from './live/agent-hours.ts';
+import { HandoffDesk } from './live/handoff-desk.ts';
+import { MemoryHandoffQueue, RedisHandoffQueue } from './live/handoff-queue.ts';
 
 /** What the composition root needs from the console. */
 export interface StaffConsole {
@@ -30,6 +37,10 @@ export interface StaffConsole {
   wrapStore(store: SessionStore): SessionStore;
   /** Mounted before CORS and the JSON body parser. */
   router: Router;
+  /** The live hand-off desk (the processor queues hand-offs there). */
+  desk: HandoffDesk;
+  /** Connects the desk to Socket.IO (the `/staff` namespace) and the chat core. Called once by createApp. */
+  attach(io: MonetaIoServer, core: ChatCore): void;
   users: StaffUserStore;
   accessLog: AccessLog;
   db: Database.Database;
@@ -49,6 +60,8 @@ export interface StaffConsoleOptions {
   rateLimiters?: RateLimiterFactory;
   /** The built console (default web/dist/console under the checkout). */
   distDir?: string;
+  /** Redis commands connection: the hand-off queue is shared by every process (else in process memory). */
+  redis?: Redis | undefined;
 }
 
 /** The knowledge passages' ids and titles (front matter; read once). */
@@ -107,7 +120,23 @@ export function createStaffConsole(options: StaffConsoleOptions): StaffConsole {
         secure,
       })
     : undefined;
+  const desk = new HandoffDesk({
+    queue: options.redis ? new RedisHandoffQueue(options.redis) : new MemoryHandoffQueue(),
+    hours: parseAgentHours(config.console.agentHours),
+    accessLog,
+    key: sessions.key,
+    publicUrl,
+    retriever: options.retriever,
+    logger,
+  });
+  // Agent HTTP routes (the same actions as the socket; e.g. for a bank's own tooling): 403 unless accepted by the caller.
+  const agentRouter = express.Router();
+  agentRouter.post('/:id/messages', async (req, res) => {
+    await desk.agentMessage(req.staff!, String(req.params.id), (req.body as { text?: unknown } | undefined)?.text);
+    res.status(204).end();
+  });
   const router = createConsoleRouter({
+    agentRouter,
     sessions,
     users,
     oidc,
@@ -126,6 +155,11 @@ export function createStaffConsole(options: StaffConsoleOptions): StaffConsole {
       return store;
     },
     router,
+    desk,
+    attach(io, core) {
+      if (!store) throw new Error('wrapStore must run before attach');
+      desk.attach(io, core, store);
+    },
     users,
     accessLog,
     db,

@@ -66,12 +66,14 @@ export interface HandoffPayload {
   type: 'handoff';
   reason: string;
   /** `sent`: the live-agent system took it; `failed`/`unavailable`: nobody can join; `callback_requested`: a call back was booked. */
-  status?: 'sent' | 'failed' | 'unavailable' | 'callback_requested';
+  status?: 'sent' | 'failed' | 'unavailable' | 'callback_requested' | 'queued';
   contact?: HandoffContact;
   /** Reference of the ticket created in the bank's system (with a hand-off webhook, or for a call back). */
   ticket?: string;
   /** True when the customer may request a call back (nobody can join the chat now). */
   callback?: boolean;
+  /** With status `queued` (the staff console's live desk): the customer's place in the queue and the estimated wait. */
+  queue?: { position: number; waitSeconds: number };
 }
 
 /** A reason code: which input moved the estimate, which way, and a sentence a customer understands. */

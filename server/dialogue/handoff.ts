@@ -119,3 +119,32 @@ export class WebhookHandoffNotifier implements HandoffNotifier {
     }
   }
 }
+
+/** The member of staff currently in a conversation (last `agent_joined` not followed by `agent_left`), if any. */
+export function activeAgent(events: readonly SessionEvent[]): { id: string; name: string } | undefined {
+  let agent: { id: string; name: string } | undefined;
+  for (const e of events) {
+    if (e.type === 'agent_joined') agent = { id: e.agentId, name: e.agentName };
+    else if (e.type === 'agent_left') agent = undefined;
+  }
+  return agent;
+}
+
+/** Where a queued customer stands (told to the customer with the hand-off reply). */
+export interface QueuePlace {
+  position: number;
+  waitSeconds: number;
+}
+
+/**
+ * Moneta's own live hand-off desk (the staff console's agents, server/console/live/): the processor queues a hand-off
+ * there when an agent can take it, and forwards the customer's messages while an agent is in.
+ */
+export interface LiveHandoffDesk {
+  /** True when the desk is staffed now (configured hours and at least one agent online). */
+  available(now: number): Promise<boolean>;
+  /** Puts the conversation in the queue; `events` is its log including this turn's events so far. */
+  enqueue(request: { sessionId: string; reason: string; at: number; events: readonly SessionEvent[] }): Promise<QueuePlace>;
+  /** A customer message arrived while an agent is in (already appended to the log). */
+  customerMessage(sessionId: string, text: string, at: number): void;
+}

@@ -12,7 +12,7 @@ import { deriveState, findKnowledgeAnswer } from '../session/tracker.ts';
 import type { SessionEvent, SessionOwner, SessionRecord, SessionStore } from '../session/types.ts';
 import type { SkillContext, SkillResult } from '../skills/skill.ts';
 import type { HandoffContact } from '../contracts/chat-protocol.ts';
-import { buildTranscript, contactSentence, newTicketReference, type HandoffNotifier } from './handoff.ts';
+import { activeAgent, buildTranscript, contactSentence, newTicketReference, type HandoffNotifier, type LiveHandoffDesk } from './handoff.ts';
 import type { KnowledgeProbe, KnowledgeSignal, PlanStep, Policy, TurnInput } from './types.ts';
 
 /** Wall-clock source (injected so tests can move time). */
@@ -33,6 +33,8 @@ export interface MessageProcessorOptions {
   handoffContact?: HandoffContact;
   /** Ticket references for hand-offs (default: newTicketReference). */
   newTicket?: () => string;
+  /** The staff console's live desk: hand-offs queue there when it is staffed (and no webhook is configured). */
+  liveDesk?: LiveHandoffDesk | undefined;
   clock?: Clock;
   instrumentation?: StageInstrumentation;
   /** Hashes session ids for logs. */
@@ -89,6 +91,12 @@ export class MessageProcessor {
     const parse = await timeStage('nlu', this.instrumentation, () => this.options.nlu.parse(request.text));
     const opening: SessionEvent[] = record.events.length === 0 ? [{ type: 'session_started', at: now }] : [];
     const userEvent: SessionEvent = { type: 'user_uttered', at: now, text: request.text, parse: this.compact(parse), channel: request.channel };
+    // While a person from the bank is in the conversation the bot stays silent: the message goes to them.
+    if (this.options.liveDesk && activeAgent(record.events)) {
+      await this.options.store.append(record.id, [...opening, userEvent], now);
+      this.options.liveDesk.customerMessage(record.id, request.text, now);
+      return [];
+    }
     return this.runTurn(record, [...opening, userEvent], request.text, parse, now);
   }
 
@@ -253,6 +261,22 @@ export class MessageProcessor {
     const contact = this.options.handoffContact ?? {};
     let status: 'sent' | 'failed' | 'unavailable' = 'unavailable';
     let ticket: string | undefined;
+    const desk = this.options.liveDesk;
+    // Banks with their own agent desk keep the webhook; otherwise the console's agents take it when they are there.
+    if (!notifier && desk && (await desk.available(now))) {
+      try {
+        const place = await desk.enqueue({ sessionId, reason, at: now, events: [...turn.events, ...turnEvents, { type: 'handoff', at: now, reason }] });
+        return {
+          events: [{ type: 'handoff', at: now, reason }],
+          replies: [textMessage(TEXTS.handoffQueued(place.position, place.waitSeconds)), // No contact details here: Moneta's widget would show the contact card in place of this text, and the text
+          // carries the customer's place in the queue.
+          customMessage({ type: 'handoff', reason, status: 'queued', queue: place })],
+        };
+      } catch (error) {
+        // Could not queue (e.g. Redis away): fall through to the contact/call-back path rather than fail the turn.
+        this.instrumentation.logger?.warn({ err: error, sessionHash: this.hash(sessionId) }, 'live hand-off queue failed');
+      }
+    }
     if (notifier) {
       try {
         const proposed = (this.options.newTicket ?? newTicketReference)();

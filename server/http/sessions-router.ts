@@ -71,6 +71,8 @@ export function createSessionsRouter(options: SessionsRouterOptions): Router {
     for (const e of record.events) {
       if (e.type === 'user_uttered') history.push({ from: 'user', text: e.text, at: e.at });
       if (e.type === 'bot_uttered') history.push({ from: 'bot', message: e.message, at: e.at });
+      // A live agent's messages reach the customer as bot_uttered text events; history shows them the same way.
+      if (e.type === 'agent_uttered') history.push({ from: 'bot', message: { text: e.text }, at: e.at });
     }
     res.setHeader('cache-control', 'no-store');
     res.json({ sessionId: id, messages: history });

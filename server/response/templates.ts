@@ -31,5 +31,12 @@ export const TEXTS = {
   handoffFailed: "I'm sorry, I couldn't reach our team just now. Please try again in a few minutes.",
   handoffUnavailable: "A colleague can't join this chat right now, but I'm still here if I can help.",
   skillFailed: "Sorry, something went wrong on my side while answering that. Please try again in a moment.",
+  /** Live hand-off (staff console): where the customer is in the queue and about how long the wait is. */
+  handoffQueued: (position: number, waitSeconds: number): string =>
+    `I've asked a colleague from Moneta Bank to join. You're number ${position} in the queue; the wait is about ${Math.max(1, Math.round(waitSeconds / 60))} minute${Math.round(waitSeconds / 60) > 1 ? 's' : ''}. You can keep writing here.`,
+  /** A member of staff joined the conversation. */
+  agentJoined: (name: string): string => `${name} from Moneta Bank joined the conversation.`,
+  agentHandedBack: "You're back with Moneta's assistant. How else can I help?",
+  agentClosed: 'The conversation with our team has ended. Thank you for contacting Moneta Bank.',
   internalError: 'Sorry, something went wrong on my side. Please try again in a moment.',
 } as const;

@@ -21,7 +21,13 @@ export type SessionEvent =
    */
   | { type: 'knowledge'; at: number; outcome: 'answered' | 'clarified' | 'refused'; passages: string[]; score: number; answerId?: string }
   /** "Did this help?" on a knowledge answer (`answerId` of a `knowledge` event in this session). */
-  | { type: 'feedback'; at: number; answerId: string; passageId: string; helpful: boolean };
+  | { type: 'feedback'; at: number; answerId: string; passageId: string; helpful: boolean }
+  /** A member of staff took the conversation over from the bot (live hand-off, server/console/live/). */
+  | { type: 'agent_joined'; at: number; agentId: string; agentName: string }
+  /** What the agent wrote to the customer (the bot stays silent while an agent is in). */
+  | { type: 'agent_uttered'; at: number; agentId: string; text: string }
+  /** The agent handed the conversation back to the bot, or closed it. */
+  | { type: 'agent_left'; at: number; agentId: string; reason: 'hand_back' | 'closed' };
 
 /**
  * Who may reach a conversation, as an opaque string the ownership stage (server/session/ownership.ts) computes and
