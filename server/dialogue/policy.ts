@@ -126,6 +126,26 @@ export class RulePolicy implements Policy {
     return this.route(input);
   }
 
+  /**
+   * Whether a knowledge search can change this turn's plan (see Policy.wantsKnowledge): not for payloads, input
+   * Moneta cannot read, short replies, a valid answer to the active form's question, or a dedicated intent the NLU is
+   * sure of. Everything else (knowledge intents, rejected or unsure messages) is searched.
+   */
+  wantsKnowledge(input: TurnInput): boolean {
+    const kb = this.options.knowledgeRouting;
+    if (!kb || input.parse.trigger || detectInputProblem(input.text)) return false;
+    const active = input.state.activeForm;
+    const form = active ? this.forms.get(active.name) : undefined;
+    if (active && form && this.runner.continue(form, active.filled, input).handled) return false;
+    const short = shortReplyIntent(input.text);
+    if (short && this.intentSkills.has(short)) return false;
+    const { name, confidence } = input.parse.intent;
+    const rejected = confidence < this.options.fallbackThreshold || name === OUT_OF_SCOPE_INTENT;
+    if (rejected) return true;
+    if (name === HANDOFF_INTENT) return false;
+    return this.intentSkills.get(name) === kb.skill || confidence < kb.overrideMaxConfidence;
+  }
+
   private route(input: TurnInput): PlanStep[] {
     const problem = input.parse.trigger ? undefined : detectInputProblem(input.text);
     if (problem) return [this.cannotRead(problem)];

@@ -118,8 +118,10 @@ export class MessageProcessor {
   }
 
   private async runTurn(record: SessionRecord, turnEvents: SessionEvent[], text: string, parse: ParseResult, now: number): Promise<BotMessage[]> {
-    const knowledge = await this.probe(text, parse, record.id);
-    const input: TurnInput = { sessionId: record.id, text, parse, state: deriveState(record.events), events: record.events, now, ...(knowledge ? { knowledge } : {}) };
+    const base: TurnInput = { sessionId: record.id, text, parse, state: deriveState(record.events), events: record.events, now };
+    // Retrieval-first routing searches the message once, unless the policy says the search cannot change its plan.
+    const knowledge = this.options.policy.wantsKnowledge?.(base) === false ? undefined : await this.probe(text, parse, record.id);
+    const input: TurnInput = knowledge ? { ...base, knowledge } : base;
     const steps = await timeStage('policy', this.instrumentation, () => this.options.policy.plan(input));
     const events = [...turnEvents];
     const replies: BotMessage[] = [];

@@ -58,4 +58,10 @@ export type PlanStep =
 /** Turns a parsed message and the conversation state into steps. Pure: no I/O, so it is easy to table-test. */
 export interface Policy {
   plan(input: TurnInput): PlanStep[];
+  /**
+   * Whether this turn's decision can use a knowledge search (retrieval-first routing). The processor skips the search
+   * when the answer is no (a form answer, a confident greeting, a button payload), so those turns cost nothing extra.
+   * Absent = always search.
+   */
+  wantsKnowledge?(input: TurnInput): boolean;
 }

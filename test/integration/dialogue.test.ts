@@ -209,3 +209,27 @@ describe('a failing skill', () => {
     await t.close();
   });
 });
+
+describe('never the same reply twice in a row', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('words a repeated out-of-scope reply differently the second time, and goes back to the first wording after', async () => {
+    const socket = await connectSocket(t.url);
+    const id = await requestSession(socket);
+    const first = await say(socket, id, 'what is the weather in Paris', 1);
+    expect(first[0]).toMatchObject({ text: TEXTS.outOfScope });
+    const second = await say(socket, id, 'what is the weather in Rome', 1);
+    expect((second[0] as { text: string }).text).not.toBe(TEXTS.outOfScope);
+    expect((second[0] as { text: string }).text).toMatch(/outside what I can help with/);
+    const third = await say(socket, id, 'what is the weather in Oslo', 1);
+    expect(third[0]).toMatchObject({ text: TEXTS.outOfScope });
+    socket.close();
+  });
+});
+

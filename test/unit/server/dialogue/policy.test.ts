@@ -319,4 +319,22 @@ describe('RulePolicy retrieval-first routing (one decision from the NLU and the 
     expect(texts(steps)).toEqual([expected]);
     expect(steps.some((s) => s.kind === 'skill')).toBe(false);
   });
+
+  it('searches only when the search can change the plan', async () => {
+    const wants = async (text: string, intent?: { name: string; confidence: number }, log: SessionEvent[] = []) => {
+      const parsed = await nlu.parse(text);
+      const parse = intent ? { ...parsed, intent, intent_ranking: [intent] } : parsed;
+      return rf.wantsKnowledge({ sessionId: 's', text, parse, state: deriveState(log), events: log, now: 1 });
+    };
+    expect(await wants('what is an ETF', { name: 'financial_education', confidence: 0.9 })).toBe(true);
+    expect(await wants('my transfr didnt go thru', { name: 'out_of_scope', confidence: 0.9 })).toBe(true);
+    expect(await wants('hmm loans', { name: 'credit_risk_assessment', confidence: 0.5 })).toBe(true);
+    expect(await wants('hello', { name: 'greet', confidence: 0.97 })).toBe(false);
+    expect(await wants('10-4', { name: 'out_of_scope', confidence: 0.9 })).toBe(false);
+    expect(await wants('I want a human', { name: 'human_handoff', confidence: 0.9 })).toBe(false);
+    expect(await wants('/card_arrival')).toBe(false);
+    const log: SessionEvent[] = [];
+    await turn(log, 'can I get a loan?');
+    expect(await wants('5000', { name: 'out_of_scope', confidence: 0.9 }, log)).toBe(false);
+  });
 });
