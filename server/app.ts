@@ -20,6 +20,7 @@ import { errorHandler, notFound, requestId } from './http/middleware.ts';
 import { createSessionsRouter } from './http/sessions-router.ts';
 import { createCustomerTokenVerifier, type CustomerTokenVerifier } from './auth/customer-token.ts';
 import { SessionOwnership } from './session/ownership.ts';
+import { MaskingSessionStore } from './session/masking-session-store.ts';
 import { createStaticRouter } from './http/static-router.ts';
 import { originGuard, socketOriginCheck } from './http/origin-guard.ts';
 import { securityHeaders } from './http/security-headers.ts';
@@ -123,7 +124,8 @@ export function createApp(options: CreateAppOptions): MonetaApp {
   ready?.catch(() => undefined);
 
   // The console's archive sees what the store accepts (inside any masking step wrapped around the store).
-  const sessionStore = options.staffConsole ? options.staffConsole.wrapStore(options.sessionStore) : options.sessionStore;
+  // Outermost: personal data is masked before events reach any store, the console's archive included.
+  const sessionStore = new MaskingSessionStore(options.staffConsole ? options.staffConsole.wrapStore(options.sessionStore) : options.sessionStore);
   const policy = options.policy ?? new RulePolicy({
     skills: options.skills,
     ...(options.rescueSkill ? { rescueSkill: options.rescueSkill } : {}),
