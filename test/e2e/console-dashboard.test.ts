@@ -149,6 +149,21 @@ describe('console analytics dashboard', () => {
     expect(page.errors).toEqual([]);
   }, 60_000);
 
+  it('shows a transcript with the parse and the correction form, with no serious accessibility violation', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${t.url}/console/#/conversations?from=${FROM}&to=${END}&fallback=true`);
+    const first = page.locator('table.list tbody tr a').first();
+    await first.click();
+    await page.locator('.transcript .from-user').first().waitFor();
+    await page.locator('.parse').first().waitFor();
+    await page.locator('.correction select').first().waitFor();
+    expect(await page.locator('.flag-fallback').count()).toBeGreaterThan(0);
+    const axe = await new AxeBuilder({ page }).analyze();
+    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.length}`)).toEqual([]);
+    if (process.env.MONETA_CONSOLE_SHOTS) await page.screenshot({ path: path.join(process.env.MONETA_CONSOLE_SHOTS, 'console-transcript.png') });
+    expect(page.errors).toEqual([]);
+  }, 60_000);
+
   it('answers a corrupt period with 400', async () => {
     const cookie = await signIn(t.url, 'alex', PASSWORD);
     for (const q of ['from=2026-11-01', 'from=2026-11-31&to=2026-12-01', 'from=2026-12-01&to=2026-11-01', 'from=2020-01-01&to=2026-01-01', 'from=2026-11-01&to=2026-11-02&x=1']) {

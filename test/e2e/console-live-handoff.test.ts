@@ -81,6 +81,7 @@ describe('live hand-off between the widget and the console', () => {
     const seenMs = Date.now() - sent;
     await w.waitForBot(/You're number 1 in the queue/);
 
+    if (process.env.MONETA_CONSOLE_SHOTS) await agent.screenshot({ path: path.join(process.env.MONETA_CONSOLE_SHOTS, 'console-queue.png') });
     const axe = await new AxeBuilder({ page: agent }).analyze();
     expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
 
@@ -89,7 +90,7 @@ describe('live hand-off between the widget and the console', () => {
     await entry.getByRole('button', { name: 'Accept' }).click();
     await w.waitForBot('Anna from Moneta Bank joined the conversation.');
     await agent.getByLabel('Message to the customer').fill('Hello, I am Anna. How can I help?');
-    await agent.getByRole('button', { name: 'Send' }).click();
+    await agent.getByRole('button', { name: 'Send', exact: true }).click();
     const wrote = Date.now();
     await w.botBubbles.filter({ hasText: 'Hello, I am Anna' }).waitFor({ timeout: 1000 });
     const deliveredMs = Date.now() - wrote;
@@ -100,8 +101,12 @@ describe('live hand-off between the widget and the console', () => {
     await w.send('what is an ETF?');
     await agent.locator('.live .transcript li').filter({ hasText: 'what is an ETF?' }).waitFor({ timeout: 1000 });
     await agent.getByLabel('Message to the customer').fill('An ETF is a fund traded on an exchange.');
-    await agent.getByRole('button', { name: 'Send' }).click();
+    await agent.getByRole('button', { name: 'Send', exact: true }).click();
     await w.botBubbles.filter({ hasText: 'An ETF is a fund traded on an exchange.' }).waitFor();
+    if (process.env.MONETA_CONSOLE_SHOTS) {
+      await agent.screenshot({ path: path.join(process.env.MONETA_CONSOLE_SHOTS, 'console-live.png') });
+      await customer.screenshot({ path: path.join(process.env.MONETA_CONSOLE_SHOTS, 'console-live-customer.png') });
+    }
     expect(await w.botBubbles.count()).toBe(botCount + 1);
 
     await agent.getByRole('button', { name: 'Hand back to the assistant' }).click();

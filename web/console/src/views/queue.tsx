@@ -40,7 +40,14 @@ export function QueueView(props: { me: StaffMe }) {
     s.on('disconnect', () => setConnected(false));
     s.on('queue', (entries) => setQueue(entries));
     s.on('customer_message', (m) => {
-      if (m.sessionId === activeRef.current) setLines((l) => [...l, { from: 'user', text: m.text, at: m.at }]);
+      if (m.sessionId !== activeRef.current) return;
+      setLines((l) => [...l, { from: 'user', text: m.text, at: m.at }]);
+      // New question, new suggestions (retrieval over the customer's last question).
+      (s as unknown as { emit: (e: string, p: object, ack: (r: StaffAck<{ passages: Array<{ id: string; title: string; text: string }> }>) => void) => void }).emit(
+        'suggest',
+        { sessionId: m.sessionId },
+        (r) => setSuggestions(r.ok ? r.passages : []),
+      );
     });
     s.on('customer_gone', (m) => {
       if (m.sessionId === activeRef.current) setNotice('The customer has left the conversation.');
