@@ -131,7 +131,8 @@ function main(): void {
   // The critical-line algorithm at 50, 200 and 500 assets (same universe and caps as above).
   for (const n of CLA_SIZES) {
     const { mu, cov } = universe(n, 1000 + n);
-    for (const objective of ['cla-min-volatility', 'cla-max-sharpe']) {
+    // With --cla-only, the QP min-volatility on the same problem is the same-run baseline (and the reference weights).
+    for (const objective of [...(CLA_ONLY ? ['min-volatility'] : []), 'cla-min-volatility', 'cla-max-sharpe']) {
       if (problems.some((p) => p.id === `${objective}@${n}`)) continue;
       const reps = n <= 50 ? 20 : n <= 200 ? 6 : 3;
       problems.push({ id: `${objective}@${n}`, n, objective, mu, cov, lo: 0, hi: 0.1, rf: 0.02, delta: 2, reps, baselineReps: n >= 500 ? 1 : 2 });
@@ -226,6 +227,12 @@ function main(): void {
         agreesWithCvxopt1e6: maxDiff <= 1e-6,
         speedupVsCvxopt: +(pct(cs, 50) / pct(s, 50)).toFixed(2),
       });
+    }
+    const qp = p.objective === 'cla-min-volatility' ? ours.get(`min-volatility@${p.n}`) : undefined;
+    if (qp) {
+      const diff = Math.max(...Array.from(qp.w, (v, i) => Math.abs(v - o.w[i]!)));
+      const qs = [...qp.times].sort((a, b) => a - b);
+      Object.assign(row, { qpMinVolatilityP50Ms: +pct(qs, 50).toFixed(4), maxWeightDiffVsQpMinVolatility: diff });
     }
     const q = rq.get(p.id);
     if (q) {

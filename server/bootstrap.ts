@@ -82,15 +82,25 @@ export async function checkDataDirWritable(dir: string): Promise<void> {
 
 /** Builds everything `createApp` needs. Slow loads go into `loading`; /healthz turns OK once they all resolve. */
 export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: MonetaLogger): Promise<AppDeps> {
-  const { logger } = monetaLogger;
-  const loading: Array<Promise<unknown>> = [];
-  const disposers: Array<() => Promise<void>> = [];
   // Fail loudly before anything loads: an unwritable data dir names MONETA_DATA_DIR (not a raw EACCES from SQLite),
   // and a model file that does not match models/manifest.json names the file and its rebuild command.
   await checkDataDirWritable(config.dataDir);
   await verifyArtifacts(config);
   // Production-mode engines first: an unreachable database stops start-up before minutes of model loading.
-  const engines = await openEngines(config, logger);
+  const engines = await openEngines(config, monetaLogger.logger);
+  try {
+    return await buildDepsWith(config, monetaLogger, engines);
+  } catch (error) {
+    // A failed start must not leave pools open (they would keep the process alive).
+    await engines.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function buildDepsWith(config: MonetaConfig, monetaLogger: MonetaLogger, engines: Engines): Promise<AppDeps> {
+  const { logger } = monetaLogger;
+  const loading: Array<Promise<unknown>> = [];
+  const disposers: Array<() => Promise<void>> = [];
   // The one pool for CPU-heavy work (optimiser; later batch scoring, inference): closed by MonetaApp.close().
   const workers = createWorkerPool({ ...config.workers });
   loading.push(workers.warmUp());

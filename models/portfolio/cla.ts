@@ -379,6 +379,7 @@ export class CriticalLineAlgorithm {
     this.ls.push(null);
     this.g.push(null);
     this.f.push([...f]);
+    let justBounded = -1;
     for (let guard = 0; guard < 10 * this.n + 100; guard++) {
       // 1) case a): bound one free weight. cla.py recomputes Σ_F⁻¹1, Σ_F⁻¹μ_F and Σ_F⁻¹Σ_FB·w_B for every free asset;
       // they do not depend on which one, so they are computed once here (same arithmetic, same values).
@@ -405,7 +406,12 @@ export class CriticalLineAlgorithm {
         const last = this.w[this.w.length - 1]!;
         const prev = this.ls[this.ls.length - 1];
         for (const { i, lam } of this.freeLambdas(f, current.inv, last)) {
-          if ((prev === null || prev === undefined || (lam !== null && lam < prev)) && CriticalLineAlgorithm.infnone(lam) > CriticalLineAlgorithm.infnone(lOut)) {
+          // cla.py's `lam < prev`. The asset bounded at the previous turning point comes back with lam == prev in exact
+          // arithmetic; a 1-ulp rounding difference (the bordered inverse rounds differently from a fresh inversion)
+          // must not free it again, which would cycle between two turning points. Other assets may tie (simultaneous
+          // events), as in cla.py.
+          const below = lam !== null && (i === justBounded ? lam < prev! - 1e-12 * Math.max(1, Math.abs(prev!)) : lam < prev!);
+          if ((prev === null || prev === undefined || below) && CriticalLineAlgorithm.infnone(lam) > CriticalLineAlgorithm.infnone(lOut)) {
             lOut = lam;
             iOut = i;
           }
@@ -423,9 +429,11 @@ export class CriticalLineAlgorithm {
           this.ls.push(lIn);
           f.splice(f.indexOf(iIn), 1);
           w[iIn] = biIn;
+          justBounded = iIn;
         } else {
           this.ls.push(lOut);
           f.push(iOut);
+          justBounded = -1;
         }
         mats = this.getMatrices(f);
       }

@@ -57,8 +57,8 @@ export function routeBodyCaps(): Array<{ paths: string[]; jsonBytes: number }> {
   return [
     // Small, fixed-shape requests: a questionnaire, a query, a risk score.
     { paths: ['/api/v1/credit', '/api/v1/knowledge', '/api/v1/portfolio/suggest'], jsonBytes: 64 * 1024 },
-    // History and erase take no body.
-    { paths: ['/api/v1/sessions'], jsonBytes: 1024 },
+    // History and erase take no body; feedback is a few fields.
+    { paths: ['/api/v1/sessions'], jsonBytes: 8 * 1024 },
   ];
 }
 

@@ -69,7 +69,7 @@ beforeAll(async () => {
   for (const s of started) if (s.status === 'rejected') throw s.reason;
   haproxy = await startHaproxy([`127.0.0.1:${a!.port}`, `127.0.0.1:${b!.port}`]);
   db = new pg.Pool({ connectionString: postgres!.url, max: 2 });
-}, 115_000);
+}, 150_000);
 
 afterAll(async () => {
   for (const s of sockets) s.disconnect();
