@@ -160,7 +160,7 @@ async function buildDepsWith(config: MonetaConfig, monetaLogger: MonetaLogger, e
   // Retrieval-first routing: thresholds are the loaded embedder's (turns wait for `ready`, so they are set in time).
   const knowledgeRouting =
     config.knowledge.routing === 'retrieval-first'
-      ? { skill: knowledgeSkill, probe: knowledgeSkill.search, rejectedMinScore: Infinity, overrideMinScore: Infinity, overrideMaxConfidence: 0, nearMinScore: Infinity }
+      ? { skill: knowledgeSkill, probe: knowledgeSkill.search, rejectedMinScore: Infinity, overrideMinScore: Infinity, overrideMaxConfidence: 0, nearMinScore: Infinity, suggestMinScore: Infinity }
       : undefined;
   if (knowledgeRouting) loading.push(knowledge.ready.then((kb) => Object.assign(knowledgeRouting, kb.routing)));
 

@@ -60,6 +60,11 @@ export interface KnowledgeRouting {
   overrideMaxConfidence: number;
   /** Closest topics offered with the fallback reply score at least this (0..1). */
   nearMinScore: number;
+  /**
+   * An out-of-scope message whose best passage scores at least this (the "I don't know" threshold) is not called out
+   * of scope: it gets the fallback reply with the closest topics and a person ("my transfr didnt go thru").
+   */
+  suggestMinScore?: number;
 }
 
 /** Intents some skill or the policy itself answers. */
@@ -156,7 +161,11 @@ export class RulePolicy implements Policy {
       // One decision from both signals (retrieval-first routing).
       const toKnowledge: PlanStep = { kind: 'skill', skill: kb.skill, intent: this.intentSkills.get(name) === kb.skill ? name : 'financial_education' };
       const rejected = confidence < this.options.fallbackThreshold || name === OUT_OF_SCOPE_INTENT;
-      if (rejected) return signal.score >= kb.rejectedMinScore ? [toKnowledge] : name === OUT_OF_SCOPE_INTENT ? [this.outOfScope()] : this.fallback(input);
+      if (rejected) {
+        if (signal.score >= kb.rejectedMinScore) return [toKnowledge];
+        const nearKnowledge = signal.score >= (kb.suggestMinScore ?? Infinity);
+        return name === OUT_OF_SCOPE_INTENT && !nearKnowledge ? [this.outOfScope()] : this.fallback(input);
+      }
       if (name !== HANDOFF_INTENT && this.intentSkills.get(name) !== kb.skill && confidence < kb.overrideMaxConfidence && signal.score >= kb.overrideMinScore) {
         return [toKnowledge];
       }

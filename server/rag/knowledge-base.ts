@@ -49,6 +49,8 @@ export interface RoutingThresholds {
   overrideMaxConfidence: number;
   /** Closest topics offered with the fallback reply from this score up. */
   nearMinScore: number;
+  /** An out-of-scope message this close to a passage gets the closest topics and a person instead (the "I don't know" threshold). */
+  suggestMinScore: number;
 }
 
 /**
@@ -111,6 +113,7 @@ export function routingFor(tuning: EmbedderTuning, minScore: number, configuredR
     overrideMinScore: tuning.routing?.overrideMinScore ?? Math.max(rejected, 0.7),
     overrideMaxConfidence: tuning.routing?.overrideMaxConfidence ?? 0.6,
     nearMinScore: tuning.routing?.nearMinScore ?? minScore * 0.6,
+    suggestMinScore: tuning.routing?.suggestMinScore ?? minScore,
   };
 }
 

@@ -252,9 +252,14 @@ describe('RulePolicy rescue (a second opinion before the out-of-scope reply or t
 
 describe('RulePolicy retrieval-first routing (one decision from the NLU and the knowledge score)', () => {
   const kbSkill = { name: 'knowledge', intents: ['financial_education', 'card_arrival'] as string[], run: async () => ({ events: [], replies: [] }) };
-  const routing = { skill: kbSkill, rejectedMinScore: 0.6, overrideMinScore: 0.75, overrideMaxConfidence: 0.6, nearMinScore: 0.2 };
+  const routing = { skill: kbSkill, rejectedMinScore: 0.6, overrideMinScore: 0.75, overrideMaxConfidence: 0.6, nearMinScore: 0.2, suggestMinScore: 0.35 };
   const rf = new RulePolicy({ skills: [conversation, loan, kbSkill], fallbackThreshold: 0.4, fallbackMissesBeforeHandoff: 2, knowledgeRouting: routing });
   const hit = (id: string, score: number) => ({ id, title: `Title ${id}`, text: 'x', score });
+  const base = async (text: string, score: number) => {
+    const parse = { ...(await nlu.parse(text)), intent: { name: 'out_of_scope', confidence: 0.9 } };
+    const knowledge = { question: text, hits: [hit('p1', score), hit('p2', score / 2)], score, margin: 0.5, reranked: false };
+    return { sessionId: 's', text, parse, state: deriveState([]), events: [], now: 1, knowledge };
+  };
   const plan = async (text: string, score: number, intent?: { name: string; confidence: number }, log: SessionEvent[] = []) => {
     const parsed = await nlu.parse(text);
     const parse = intent ? { ...parsed, intent, intent_ranking: [intent] } : parsed;
@@ -273,6 +278,10 @@ describe('RulePolicy retrieval-first routing (one decision from the NLU and the 
 
   it('keeps the out-of-scope reply and the fallback when retrieval is weak, offering the closest topics and a person', async () => {
     expect(texts(await plan('what is the weather in Paris', 0.3, { name: 'out_of_scope', confidence: 0.9 }))).toEqual([TEXTS.outOfScope]);
+    // Close to a passage, though not close enough to answer: not "out of scope", but the closest topics and a person.
+    const near = replies(await rf.plan({ ...(await base('my transfr didnt go thru', 0.5)) })) as Array<{ text: string; quick_replies?: Array<{ payload: string }> }>;
+    expect(near[0]!.text).toBe(TEXTS.rephraseWithTopics);
+    expect(near[0]!.quick_replies!.map((q) => q.payload)).toEqual(['/kb_passage{"id":"p1"}', '/kb_passage{"id":"p2"}', '/human_handoff']);
     const steps = await plan('qwzx plorb', 0.3, { name: 'greet', confidence: 0.1 });
     const [reply] = replies(steps) as Array<{ text: string; quick_replies?: Array<{ payload: string }> }>;
     expect(reply!.text).toBe(TEXTS.rephraseWithTopics);
