@@ -1,6 +1,7 @@
 /** Hand-off to a person: the transcript sent to the bank's live-agent system (a webhook) when a customer asks for one. */
 import { randomBytes } from 'node:crypto';
 import type { BotMessage, HandoffContact } from '../contracts/chat-protocol.ts';
+import type { ParseResult } from '../nlu/types.ts';
 import type { SessionEvent } from '../session/types.ts';
 
 /** One line of the transcript. */
@@ -40,6 +41,28 @@ export function newTicketReference(): string {
   let out = '';
   for (const b of bytes) out += alphabet[b % alphabet.length];
   return `MON-${out.slice(0, 4)}-${out.slice(4)}`;
+}
+
+/** The intent of the call-back form's payload (`/callback_request{"phone":…,"time":…,"consent":true}`). */
+export const CALLBACK_INTENT = 'callback_request';
+
+/** A phone number as kept at rest and shown back: only its last four digits, e.g. `••••4567`. */
+export function maskPhone(phone: string): string {
+  return `••••${phone.replace(/\D/g, '').slice(-4)}`;
+}
+
+/**
+ * The call-back form's message as it may be stored: the phone number masked in the text and in the parsed entities.
+ * The skill that handles the turn still sees the original (the number goes to the bank's system with the transcript);
+ * the conversation log never holds it (docs/security.md "Personal data at rest"). Other messages pass unchanged.
+ */
+export function redactCallbackUtterance(text: string, parse: ParseResult): { text: string; parse: ParseResult } {
+  if (!parse.trigger || parse.intent.name !== CALLBACK_INTENT) return { text, parse };
+  const entities = parse.entities.map((e) => (e.entity === 'phone' ? { ...e, value: maskPhone(String(e.value)) } : e));
+  // Rebuilt from the entities rather than edited in place, so no spelling of the number (spaces, brackets) survives.
+  const fields = Object.fromEntries(entities.filter((e) => e.extractor === 'trigger').map((e) => [e.entity, e.value]));
+  const stored = `/${CALLBACK_INTENT}${JSON.stringify(fields)}`;
+  return { text: stored, parse: { ...parse, text: stored, entities } };
 }
 
 /** The contact details from `config.handoff`, without empty fields. */

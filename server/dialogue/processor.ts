@@ -12,7 +12,7 @@ import { deriveState, findKnowledgeAnswer } from '../session/tracker.ts';
 import type { SessionEvent, SessionOwner, SessionRecord, SessionStore } from '../session/types.ts';
 import type { SkillContext, SkillResult } from '../skills/skill.ts';
 import type { HandoffContact } from '../contracts/chat-protocol.ts';
-import { activeAgent, buildTranscript, contactSentence, newTicketReference, type HandoffNotifier, type LiveHandoffDesk } from './handoff.ts';
+import { activeAgent, buildTranscript, contactSentence, newTicketReference, redactCallbackUtterance, type HandoffNotifier, type LiveHandoffDesk } from './handoff.ts';
 import type { KnowledgeProbe, KnowledgeSignal, PlanStep, Policy, TurnInput } from './types.ts';
 
 /** Wall-clock source (injected so tests can move time). */
@@ -90,7 +90,9 @@ export class MessageProcessor {
     const record = await this.load(request.sessionId, request.owner, now);
     const parse = await timeStage('nlu', this.instrumentation, () => this.options.nlu.parse(request.text));
     const opening: SessionEvent[] = record.events.length === 0 ? [{ type: 'session_started', at: now }] : [];
-    const userEvent: SessionEvent = { type: 'user_uttered', at: now, text: request.text, parse: this.compact(parse), channel: request.channel };
+    // The call-back form's phone number is masked before it is stored; the skill below still gets it from `parse`.
+    const stored = redactCallbackUtterance(request.text, this.compact(parse));
+    const userEvent: SessionEvent = { type: 'user_uttered', at: now, text: stored.text, parse: stored.parse, channel: request.channel };
     // While a person from the bank is in the conversation the bot stays silent: the message goes to them.
     if (this.options.liveDesk && activeAgent(record.events)) {
       await this.options.store.append(record.id, [...opening, userEvent], now);
@@ -297,7 +299,7 @@ export class MessageProcessor {
     const text =
       status === 'sent'
         ? `${TEXTS.handoffSent} Your reference is ${ticket}.`
-        : `${status === 'failed' ? TEXTS.handoffFailed : TEXTS.handoffUnavailable}${reach ? ` ${reach}` : ''} You can also ask us to call you back.`;
+        : `${status === 'failed' ? TEXTS.handoffFailed : TEXTS.handoffUnavailable}${reach ? ` ${reach}` : ''}${notifier ? ' You can also ask us to call you back.' : ''}`;
     const hasContact = Object.keys(contact).length > 0;
     return {
       events: [{ type: 'handoff', at: now, reason }],
@@ -309,7 +311,8 @@ export class MessageProcessor {
           status,
           ...(ticket ? { ticket } : {}),
           ...(hasContact ? { contact } : {}),
-          ...(status === 'sent' ? {} : { callback: true }),
+          // A call back only where the number can go: the bank's system behind the webhook (docs/security.md).
+          ...(status !== 'sent' && notifier ? { callback: true } : {}),
         }),
       ],
     };

@@ -13,6 +13,7 @@ export type SessionEvent =
   | { type: 'fallback'; at: number; reason: string }
   | { type: 'handoff'; at: number; reason: string }
   /** The customer asked to be called back (issue 12): stored with the conversation, sent with its transcript. */
+  /** `phone` is masked (`••••4567`): the full number went to the bank's system only (`sent`), never to a store. */
   | { type: 'callback_requested'; at: number; ticket: string; time: string; phone: string; sent: boolean }
   | { type: 'skill_ran'; at: number; skill: string; intent: string; ok: boolean }
   /**

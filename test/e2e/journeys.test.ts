@@ -5,10 +5,14 @@
  * customer sees by role and text, runs axe-core on each state (0 serious or critical violations) and saves screenshots
  * under test-output/e2e-journeys/<viewport>/. One server and one browser serve the whole file.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../server/config/index.ts';
+import type { HandoffRequest } from '../../server/dialogue/handoff.ts';
 import { launchBrowser, type TestBrowser } from './support/browser.ts';
 import { answerQuestionnaire, recorder } from './support/journey.ts';
 import { startMoneta, type TestServer } from './support/moneta-server.ts';
@@ -16,18 +20,37 @@ import { clearOriginStorage, widgetPage, type WidgetPage } from './support/widge
 
 let server: TestServer;
 let browser: TestBrowser;
+/**
+ * The bank's system behind MONETA_HANDOFF_WEBHOOK_URL (a true external boundary): its live-agent desk is closed
+ * (503 for a hand-off), its call-back queue takes requests (202 with its own reference).
+ */
+let bank: http.Server;
+const bankReceived: HandoffRequest[] = [];
 
 beforeAll(async () => {
   if (!existsSync(`${PROJECT_ROOT}/web/dist/widget.js`)) {
     throw new Error('web/dist/widget.js is missing: run `npm run build:web` first (`npm test` does).');
   }
-  server = await startMoneta({ config: { handoff: { secureMessageUrl: 'https://bank.example/secure-message' } } });
+  bank = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      const request = JSON.parse(body) as HandoffRequest;
+      if (!request.callback) return void res.writeHead(503).end('desk closed');
+      bankReceived.push(request);
+      res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ ticket: `CB-${1000 + bankReceived.length}` }));
+    });
+  });
+  await new Promise<void>((resolve) => bank.listen(0, '127.0.0.1', resolve));
+  const webhookUrl = `http://127.0.0.1:${(bank.address() as AddressInfo).port}/handoff`;
+  server = await startMoneta({ config: { handoff: { secureMessageUrl: 'https://bank.example/secure-message', webhookUrl } } });
   browser = await launchBrowser();
-});
+}, 180_000); // the models load before /healthz is ready: slow on a loaded machine
 
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  await new Promise((resolve) => bank?.close(resolve));
 });
 
 const VIEWPORTS = [
@@ -241,17 +264,32 @@ describe.each(VIEWPORTS)('journeys at $name ($width×$height)', (viewport) => {
     await rec.check('2-form');
     await form.getByRole('button', { name: 'Request call back' }).click();
     await w.waitForUser('Please call me back: afternoon (12:00–17:00)');
-    const confirm = await w.waitForBot(/We'll call you back in the afternoon \(12:00–17:00\) on the number ending 567\. Your reference is (MON-[A-Z2-9]{4}-[A-Z2-9]{4})\./);
+    const confirm = await w.waitForBot(/We'll call you back in the afternoon \(12:00–17:00\) on the number ending 4567\. Your reference is (CB-\d+)\./);
     const ref = /Your reference is (\S+)\./.exec((await confirm.textContent()) ?? '')![1]!;
     await page.locator('moneta-widget .notice.handoff').filter({ hasText: 'Call back requested' }).waitFor();
     await page.getByRole('region', { name: 'Contact our team' }).last().getByText(ref).waitFor();
     await rec.check('3-requested');
-    // Stored with the conversation, where the bank's team can pick it up.
+    // The full number reached the bank's system, with the transcript.
     const sessionId = (await w.storedSessionId())!;
-    const record = await server.store.get(sessionId.split('.')[0]!); // the public id of the session reference
+    const publicId = sessionId.split('.')[0]!; // the public id of the session reference
+    const delivered = bankReceived.find((r) => r.ticket !== undefined && r.sessionId === publicId);
+    expect(delivered).toMatchObject({ reason: 'callback_request', callback: { phone: '+491701234567', time: 'afternoon' } });
+    // The conversation log keeps only the last four digits: in the event, in the stored message, and in the SQLite
+    // file's bytes (main file and write-ahead log).
+    const record = await server.store.get(publicId);
     expect(record?.events.filter((e) => e.type === 'callback_requested')).toEqual([
-      { type: 'callback_requested', at: expect.any(Number), ticket: ref, time: 'afternoon', phone: '+491701234567', sent: false },
+      { type: 'callback_requested', at: expect.any(Number), ticket: ref, time: 'afternoon', phone: '••••4567', sent: true },
     ]);
+    expect(JSON.stringify(record?.events)).not.toMatch(/170\s*123/);
+    const files = readdirSync(server.dataDir).filter((f) => /^sessions\.sqlite(-wal)?$/.test(f));
+    expect(files).toContain('sessions.sqlite');
+    let sawMasked = false;
+    for (const f of files) {
+      const bytes = readFileSync(path.join(server.dataDir, f));
+      expect(bytes.includes('1701234567') || bytes.includes('170 1234567'), `phone number in ${f}`).toBe(false);
+      sawMasked ||= bytes.includes('••••4567');
+    }
+    expect(sawMasked, 'the masked number is in the SQLite files (the right files were read)').toBe(true);
     await done();
   });
 

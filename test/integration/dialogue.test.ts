@@ -144,14 +144,24 @@ describe('hand-off to a person', () => {
     await t.close();
   });
 
-  it('without a webhook, says that nobody can join the chat', async () => {
-    const t = await startTestApp();
+  it('without a webhook, says that nobody can join the chat and offers no call back (the number could reach nobody)', async () => {
+    const store = new MemorySessionStore();
+    const contact = { phone: '+49 30 1234 5678' };
+    const t = await startTestApp({ store, skills: [...defaultTestSkills(), new CallbackRequestSkill({ contact })] });
     const socket = await connectSocket(t.url);
     const id = await requestSession(socket);
     expect(await say(socket, id, '/human_handoff', 2)).toEqual([
-      { text: `${TEXTS.handoffUnavailable} You can call us on +49 30 1234 5678 (Monday to Friday, 8:00–20:00). You can also ask us to call you back.` },
-      { custom: { type: 'handoff', reason: 'user_request', status: 'unavailable', contact: { phone: '+49 30 1234 5678', hours: 'Monday to Friday, 8:00–20:00' }, callback: true } },
+      { text: `${TEXTS.handoffUnavailable} You can call us on +49 30 1234 5678 (Monday to Friday, 8:00–20:00).` },
+      { custom: { type: 'handoff', reason: 'user_request', status: 'unavailable', contact: { phone: '+49 30 1234 5678', hours: 'Monday to Friday, 8:00–20:00' } } },
     ]);
+    // A client that sends the form anyway gets the contact details; the number is not kept.
+    expect(await say(socket, id, '/callback_request{"phone":"+49 170 1234567","time":"morning","consent":true}', 2)).toEqual([
+      { text: "Sorry, we can't arrange a call back from this chat. You can call us on +49 30 1234 5678." },
+      { custom: { type: 'handoff', reason: 'callback_request', status: 'unavailable', contact } },
+    ]);
+    const events = (await store.get(publicId(id)))!.events;
+    expect(events.some((e) => e.type === 'callback_requested')).toBe(false);
+    expect(JSON.stringify(events)).not.toMatch(/170\s*123/);
     socket.disconnect();
     await t.close();
   });
@@ -171,12 +181,23 @@ describe('hand-off to a person', () => {
     expect(refused[1]).toMatchObject({ custom: { type: 'handoff', callback: true, contact: { secureMessageUrl: 'https://bank.example/secure-message' } } });
     expect(received).toHaveLength(before);
     const done = await say(socket, id, '/callback_request{"phone":"+49 170 1234567","time":"morning","consent":true}', 2);
-    expect(done[0]).toEqual({ text: "Thank you. We'll call you back in the morning (8:00–12:00) on the number ending 567. Your reference is CRM-4711." });
+    expect(done[0]).toEqual({ text: "Thank you. We'll call you back in the morning (8:00–12:00) on the number ending 4567. Your reference is CRM-4711." });
     expect(done[1]).toMatchObject({ custom: { type: 'handoff', reason: 'callback_request', status: 'callback_requested', ticket: 'CRM-4711' } });
     expect(received.at(-1)).toMatchObject({ sessionId: publicId(id), reason: 'callback_request', callback: { phone: '+491701234567', time: 'morning' } });
     expect(received.at(-1)!.transcript.map((l) => l.text)).toContain('hello');
     const stored = (await store.get(publicId(id)))!.events.filter((e) => e.type === 'callback_requested');
-    expect(stored).toEqual([{ type: 'callback_requested', at: expect.any(Number), ticket: 'CRM-4711', time: 'morning', phone: '+491701234567', sent: true }]);
+    // At rest, the last four digits only: in the event and in the stored message (text and parsed entities).
+    expect(stored).toEqual([{ type: 'callback_requested', at: expect.any(Number), ticket: 'CRM-4711', time: 'morning', phone: '••••4567', sent: true }]);
+    const events = (await store.get(publicId(id)))!.events;
+    expect(JSON.stringify(events)).not.toMatch(/170\s*123/);
+    expect(events.filter((e) => e.type === 'user_uttered').map((e) => e.text)).toContain('/callback_request{"phone":"••••4567","time":"morning","consent":true}');
+    // The bank's system is down: the customer is told it did not arrive (nobody could call back from a masked log).
+    failNext = true;
+    const failed = await say(socket, id, '/callback_request{"phone":"+49 170 1234567","time":"evening","consent":true}', 2);
+    expect(failed[0]).toEqual({ text: "Sorry, I couldn't pass your call-back request to our team just now. Please try again in a moment. You can call us on +49 30 1234 5678 or send a secure message (https://bank.example/secure-message)." });
+    expect(failed[1]).toMatchObject({ custom: { type: 'handoff', reason: 'callback_request', status: 'failed', callback: true } });
+    const last = (await store.get(publicId(id)))!.events.filter((e) => e.type === 'callback_requested').at(-1);
+    expect(last).toMatchObject({ phone: '••••4567', sent: false, time: 'evening' });
     socket.disconnect();
     await t.close();
   });

@@ -1,16 +1,17 @@
 /**
- * Call-back requests (issue 12): when no colleague can join the chat, the hand-off card offers a form (phone number,
- * preferred time, consent) that sends `/callback_request{"phone":…,"time":…,"consent":true}`. The request is stored
- * with the conversation (a `callback_requested` event) and, when a hand-off webhook is configured, sent to the bank's
- * team with the transcript. The customer gets a reference either way.
+ * Call-back requests (issue 12): when no colleague can join the chat and the bank's system is reachable through the
+ * hand-off webhook, the hand-off card offers a form (phone number, preferred time, consent) that sends
+ * `/callback_request{"phone":…,"time":…,"consent":true}`. The full number goes to the bank's system only, with the
+ * transcript; the conversation log keeps its last four digits (a `callback_requested` event, and the stored message
+ * is redacted by the processor: `redactCallbackUtterance`). Without a webhook there is nobody the number could reach
+ * (a masked log cannot be called back), so no call back is offered or accepted: the customer gets the contact details.
  */
 import type { HandoffContact } from '../../contracts/chat-protocol.ts';
-import { buildTranscript, newTicketReference, type HandoffNotifier } from '../../dialogue/handoff.ts';
+import { buildTranscript, CALLBACK_INTENT, contactSentence, maskPhone, newTicketReference, type HandoffNotifier } from '../../dialogue/handoff.ts';
 import { customMessage, textMessage } from '../../response/render.ts';
 import type { Skill, SkillContext, SkillResult } from '../skill.ts';
 
-/** The intent the form's payload names. */
-export const CALLBACK_INTENT = 'callback_request';
+export { CALLBACK_INTENT };
 
 /** Preferred times the form offers, in words for the confirmation. */
 export const CALLBACK_TIMES: Readonly<Record<string, string>> = {
@@ -22,7 +23,7 @@ export const CALLBACK_TIMES: Readonly<Record<string, string>> = {
 
 /** Options of the skill. */
 export interface CallbackSkillOptions {
-  /** The hand-off webhook, when configured (the request is sent with the transcript). */
+  /** The hand-off webhook: the only destination of the number. Without it no call back is taken. */
   notifier?: HandoffNotifier | undefined;
   contact: HandoffContact;
   newTicket?: () => string;
@@ -37,9 +38,6 @@ export function normalizePhone(value: unknown): string | undefined {
   return `${raw.startsWith('+') ? '+' : ''}${digits}`;
 }
 
-/** Shows only the last three digits back to the customer (the number is in the transcript already). */
-const masked = (phone: string): string => `${'•'.repeat(Math.max(0, phone.replace(/\D/g, '').length - 3))}${phone.slice(-3)}`;
-
 /** Answers `callback_request`: validates, stores, sends, confirms with a reference. */
 export class CallbackRequestSkill implements Skill {
   readonly name = 'callback-request';
@@ -53,6 +51,18 @@ export class CallbackRequestSkill implements Skill {
     const time = typeof fields.time === 'string' && fields.time in CALLBACK_TIMES ? fields.time : undefined;
     const contact = this.options.contact;
     const hasContact = Object.keys(contact).length > 0;
+    const notifier = this.options.notifier;
+    if (!notifier) {
+      // A client sent the form although no call back was offered (no destination configured).
+      const reach = contactSentence(contact);
+      return {
+        events: [],
+        replies: [
+          textMessage(`Sorry, we can't arrange a call back from this chat.${reach ? ` ${reach}` : ''}`),
+          customMessage({ type: 'handoff', reason: CALLBACK_INTENT, status: 'unavailable', ...(hasContact ? { contact } : {}) }),
+        ],
+      };
+    }
     if (!phone || !time || fields.consent !== true) {
       return {
         events: [],
@@ -63,27 +73,31 @@ export class CallbackRequestSkill implements Skill {
       };
     }
     let ticket = (this.options.newTicket ?? newTicketReference)();
-    let sent = false;
-    if (this.options.notifier) {
-      try {
-        const receipt = await this.options.notifier.notify({
-          sessionId: ctx.sessionId,
-          reason: CALLBACK_INTENT,
-          at: ctx.now,
-          ticket,
-          callback: { phone, time },
-          transcript: buildTranscript(ctx.events),
-        });
-        ticket = receipt?.ticket ?? ticket;
-        sent = true;
-      } catch {
-        // Stored below all the same: the bank's team can pick it up from the conversation.
-      }
+    try {
+      const receipt = await notifier.notify({
+        sessionId: ctx.sessionId,
+        reason: CALLBACK_INTENT,
+        at: ctx.now,
+        ticket,
+        callback: { phone, time },
+        transcript: buildTranscript(ctx.events),
+      });
+      ticket = receipt?.ticket ?? ticket;
+    } catch {
+      // The number is not kept anywhere the team could read it, so the customer must know it did not arrive.
+      const reach = contactSentence(contact);
+      return {
+        events: [{ type: 'callback_requested', at: ctx.now, ticket, time, phone: maskPhone(phone), sent: false }],
+        replies: [
+          textMessage(`Sorry, I couldn't pass your call-back request to our team just now. Please try again in a moment.${reach ? ` ${reach}` : ''}`),
+          customMessage({ type: 'handoff', reason: CALLBACK_INTENT, status: 'failed', callback: true, ...(hasContact ? { contact } : {}) }),
+        ],
+      };
     }
     return {
-      events: [{ type: 'callback_requested', at: ctx.now, ticket, time, phone, sent }],
+      events: [{ type: 'callback_requested', at: ctx.now, ticket, time, phone: maskPhone(phone), sent: true }],
       replies: [
-        textMessage(`Thank you. We'll call you back ${CALLBACK_TIMES[time]} on the number ending ${masked(phone).slice(-3)}. Your reference is ${ticket}.`),
+        textMessage(`Thank you. We'll call you back ${CALLBACK_TIMES[time]} on the number ending ${maskPhone(phone).slice(-4)}. Your reference is ${ticket}.`),
         customMessage({ type: 'handoff', reason: CALLBACK_INTENT, status: 'callback_requested', ticket, ...(hasContact ? { contact } : {}) }),
       ],
     };

@@ -1,7 +1,8 @@
 /**
  * The hand-off card (issue 12): what happened (passed to the team, with the ticket reference; or nobody available),
  * the bank's contact details (phone, hours, secure message), and — when nobody can join — a call-back request form
- * (phone number, preferred time, consent) that is stored with the conversation and sent with the transcript.
+ * (phone number, preferred time, consent), offered only when the server sets `callback` (a hand-off webhook is
+ * configured): the number is sent with the transcript to the bank's system and kept at rest as its last four digits.
  */
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { HandoffPayload } from '../../../server/contracts/chat-protocol.ts';
