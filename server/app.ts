@@ -214,7 +214,7 @@ export function createApp(options: CreateAppOptions): MonetaApp {
     ...(config.server.trustProxy !== false ? { clientIp: (s) => clientAddress(s.request, app.get('trust proxy fn') as TrustFn) ?? s.handshake.address } : {}),
   });
   // The console's live desk: the /staff namespace for agents (rooms span processes through the adapter).
-  options.staffConsole?.attach(io, core);
+  options.staffConsole?.attach(io, core, sessionStore);
 
   let retention: RetentionJob | undefined;
   let closing: Promise<void> | undefined;

@@ -39,8 +39,11 @@ export interface StaffConsole {
   router: Router;
   /** The live hand-off desk (the processor queues hand-offs there). */
   desk: HandoffDesk;
-  /** Connects the desk to Socket.IO (the `/staff` namespace) and the chat core. Called once by createApp. */
-  attach(io: MonetaIoServer, core: ChatCore): void;
+  /**
+   * Connects the desk to Socket.IO (the `/staff` namespace), the chat core and the app's outermost session store (so
+   * agent messages pass the same masking step as every other event). Called once by createApp.
+   */
+  attach(io: MonetaIoServer, core: ChatCore, store: SessionStore): void;
   users: StaffUserStore;
   accessLog: AccessLog;
   db: Database.Database;
@@ -156,9 +159,8 @@ export function createStaffConsole(options: StaffConsoleOptions): StaffConsole {
     },
     router,
     desk,
-    attach(io, core) {
-      if (!store) throw new Error('wrapStore must run before attach');
-      desk.attach(io, core, store);
+    attach(io, core, appStore) {
+      desk.attach(io, core, appStore);
     },
     users,
     accessLog,

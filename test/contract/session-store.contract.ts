@@ -112,6 +112,18 @@ export function describeSessionStore(name: string, makeStore: () => SessionStore
       expect(await store.deleteOlderThan(500)).toBe(0);
     });
 
+    it('lists every conversation id, least recently updated first (when it can list)', async () => {
+      if (!store.listIds) return;
+      expect(await store.listIds()).toEqual([]);
+      await store.create('b', 200, OWNER);
+      await store.create('a', 100, OWNER);
+      await store.create('c', 300, OWNER);
+      await store.append('a', [user('later', 400)], 400);
+      expect(await store.listIds()).toEqual(['b', 'c', 'a']);
+      await store.delete('c');
+      expect(await store.listIds()).toEqual(['b', 'a']);
+    });
+
     it('handles many sessions and long logs', async () => {
       for (let s = 0; s < 50; s += 1) {
         await store.create(`s${s}`, s, OWNER);
