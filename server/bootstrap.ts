@@ -145,7 +145,7 @@ async function buildDepsWith(config: MonetaConfig, monetaLogger: MonetaLogger, e
   // Portfolio advice: the CMA loads now (a bad file fails start-up); the ten score portfolios are precomputed in `ready`.
   const portfolioAdvice = createPortfolioAdvisorService(config);
   loading.push(portfolioAdvice.ready);
-  skills.push(new PortfolioAdviceSkill({ advisor: portfolioAdvice.advisor, currency: config.display.currency }));
+  skills.push(new PortfolioAdviceSkill({ advisor: portfolioAdvice.advisor, currency: config.display.currency, fundRegion: config.portfolio.fundRegion }));
   // Knowledge: intents come from the passages' front matter at once; the index loads in the background (/healthz).
   // The cross-encoder reranker (models/reranker, when present) loads alongside, once; the knowledge base hands it on
   // to its users as `reranker`, and it is released on shutdown.
@@ -169,7 +169,7 @@ async function buildDepsWith(config: MonetaConfig, monetaLogger: MonetaLogger, e
   routers.push(createCreditRouter({ service: creditService }));
   routers.push(createNluRouter({ nlu }));
   routers.push(createKnowledgeRouter({ retriever: knowledge.retriever, maxQueryLength: config.chat.maxMessageLength }));
-  routers.push(createPortfolioAdviceRouter({ advisor: portfolioAdvice.advisor }));
+  routers.push(createPortfolioAdviceRouter({ advisor: portfolioAdvice.advisor, fundRegion: config.portfolio.fundRegion }));
   routers.push(createPortfolioRouter({
     pool: workers,
     caps: { maxAssets: config.limits.optimizeMaxAssets, maxRows: config.limits.optimizeMaxRows },
