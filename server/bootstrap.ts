@@ -46,14 +46,18 @@ import { createStaffConsole } from './console/staff-console.ts';
  * The session store chosen by `sessionStoreKind(config)` (SQLite file under `config.dataDir` by default; PostgreSQL
  * needs the engines opened by `openEngines`).
  */
-export function buildSessionStore(config: MonetaConfig, engines?: Pick<Engines, 'postgres'>): SessionStore {
+export function buildSessionStore(config: MonetaConfig, engines?: Pick<Engines, 'postgres'>, logger?: MonetaLogger['logger']): SessionStore {
   const kind = sessionStoreKind(config);
   if (kind === 'memory') return new MemorySessionStore();
   if (kind === 'postgres') {
     if (!engines?.postgres) throw new ConfigError('MONETA_DATABASE_URL: the PostgreSQL session store needs the database opened first.');
     return new PostgresSessionStore({ pool: engines.postgres.pool });
   }
-  return new SqliteSessionStore({ file: path.resolve(config.dataDir, 'sessions.sqlite') });
+  return new SqliteSessionStore({
+    file: path.resolve(config.dataDir, 'sessions.sqlite'),
+    // An upgraded file is reported: older socket conversations cannot be resumed any more (docs/security.md).
+    onMigrate: (migration) => logger?.warn({ migration }, 'session database upgraded: conversations now have owners'),
+  });
 }
 
 /**
@@ -141,7 +145,7 @@ async function buildDepsWith(config: MonetaConfig, monetaLogger: MonetaLogger, e
   // Portfolio advice: the CMA loads now (a bad file fails start-up); the ten score portfolios are precomputed in `ready`.
   const portfolioAdvice = createPortfolioAdvisorService(config);
   loading.push(portfolioAdvice.ready);
-  skills.push(new PortfolioAdviceSkill({ advisor: portfolioAdvice.advisor, currency: config.display.currency }));
+  skills.push(new PortfolioAdviceSkill({ advisor: portfolioAdvice.advisor, currency: config.display.currency, fundRegion: config.portfolio.fundRegion }));
   // Knowledge: intents come from the passages' front matter at once; the index loads in the background (/healthz).
   // The cross-encoder reranker (models/reranker, when present) loads alongside, once; the knowledge base hands it on
   // to its users as `reranker`, and it is released on shutdown.
@@ -165,7 +169,7 @@ async function buildDepsWith(config: MonetaConfig, monetaLogger: MonetaLogger, e
   routers.push(createCreditRouter({ service: creditService }));
   routers.push(createNluRouter({ nlu }));
   routers.push(createKnowledgeRouter({ retriever: knowledge.retriever, maxQueryLength: config.chat.maxMessageLength }));
-  routers.push(createPortfolioAdviceRouter({ advisor: portfolioAdvice.advisor }));
+  routers.push(createPortfolioAdviceRouter({ advisor: portfolioAdvice.advisor, fundRegion: config.portfolio.fundRegion }));
   routers.push(createPortfolioRouter({
     pool: workers,
     caps: { maxAssets: config.limits.optimizeMaxAssets, maxRows: config.limits.optimizeMaxRows },
@@ -180,7 +184,7 @@ async function buildDepsWith(config: MonetaConfig, monetaLogger: MonetaLogger, e
     throw new ConfigError(`The intent classifier can produce intents no skill handles: ${unrouted.join(', ')}. Add a skill for them or remove the labels.`);
   }
 
-  const sessionStore = buildSessionStore(config, engines);
+  const sessionStore = buildSessionStore(config, engines, logger);
   const handoffNotifier = config.handoff.webhookUrl ? new WebhookHandoffNotifier({ url: config.handoff.webhookUrl }) : undefined;
   // Call-back requests from the hand-off card: stored with the conversation, sent with the transcript (issue 12).
   skills.push(new CallbackRequestSkill({ notifier: handoffNotifier, contact: handoffContact(config.handoff) }));

@@ -129,6 +129,7 @@ export const ENV_VARS = {
   MONETA_CREDIT_DEFAULT_MODEL: 'credit.defaultModel',
   MONETA_TF_BACKEND: 'credit.tfBackend',
   MONETA_PORTFOLIO_CMA: 'portfolio.cmaPath',
+  MONETA_FUND_REGION: 'portfolio.fundRegion',
   MONETA_HANDOFF_WEBHOOK_URL: 'handoff.webhookUrl',
   MONETA_HANDOFF_PHONE: 'handoff.phone',
   MONETA_HANDOFF_HOURS: 'handoff.hours',
@@ -327,6 +328,8 @@ export const configSchema = z.object({
   portfolio: z
     .object({
       cmaPath: z.string().default(path.join(PROJECT_ROOT, 'models', 'portfolio', 'cma.json')),
+      /** Where the suggestion's example funds are listed (`us`, `eu`: Xetra UCITS, `uk`: LSE); estimates are per asset class. */
+      fundRegion: z.enum(['us', 'eu', 'uk']).default('us'),
     })
     .prefault({}),
   /**

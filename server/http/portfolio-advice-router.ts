@@ -8,11 +8,14 @@ import { isPortfolioError } from '../../models/portfolio/errors.ts';
 import { scoreRiskProfile, validateRiskAnswers, type RiskProfile } from '../../models/portfolio/advisor/risk-profile.ts';
 import type { PortfolioAdvisor, PortfolioSuggestion } from '../../models/portfolio/advisor/suggest.ts';
 import { ValidationError, type FieldIssue } from '../errors.ts';
+import { withRegionalFunds, type FundRegion } from '../skills/portfolio/fund-region.ts';
 
 /** Dependencies of the portfolio-advice router. */
 export interface PortfolioAdviceRouterDeps {
   /** The advisor (its CMA loaded); a function lets bootstrap build it lazily. */
   advisor: PortfolioAdvisor | (() => PortfolioAdvisor);
+  /** Where the example funds are listed (`config.portfolio.fundRegion`); default `us`. */
+  fundRegion?: FundRegion;
 }
 
 const MAX_HOLDINGS = 200;
@@ -115,7 +118,7 @@ export function createPortfolioAdviceRouter(deps: PortfolioAdviceRouterDeps): Ro
   const router = express.Router();
   router.post('/api/v1/portfolio/suggest', express.json({ limit: '64kb' }), (req, res) => {
     const request = parseSuggestBody(req.body);
-    res.json(suggestPortfolio(getAdvisor(), request));
+    res.json(withRegionalFunds(suggestPortfolio(getAdvisor(), request), deps.fundRegion ?? 'us'));
   });
   return router;
 }

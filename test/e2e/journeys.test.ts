@@ -13,6 +13,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../server/config/index.ts';
 import type { HandoffRequest } from '../../server/dialogue/handoff.ts';
+import { EXAMPLE_FUNDS } from '../../server/skills/portfolio/fund-region.ts';
 import { launchBrowser, type TestBrowser } from './support/browser.ts';
 import { answerQuestionnaire, recorder } from './support/journey.ts';
 import { startMoneta, type TestServer } from './support/moneta-server.ts';
@@ -43,7 +44,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => bank.listen(0, '127.0.0.1', resolve));
   const webhookUrl = `http://127.0.0.1:${(bank.address() as AddressInfo).port}/handoff`;
-  server = await startMoneta({ config: { handoff: { secureMessageUrl: 'https://bank.example/secure-message', webhookUrl } } });
+  // A euro-area bank: example funds listed in the EU (the US default is covered by the unit and integration tests).
+  server = await startMoneta({ config: { handoff: { secureMessageUrl: 'https://bank.example/secure-message', webhookUrl }, portfolio: { fundRegion: 'eu' } } });
   browser = await launchBrowser();
 }, 180_000); // the models load before /healthz is ready: slow on a loaded machine
 
@@ -227,12 +229,16 @@ describe.each(VIEWPORTS)('journeys at $name ($width×$height)', (viewport) => {
       const size = await card.locator('.frontier .ct-label').first().evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
       expect(size).toBeGreaterThanOrEqual(12);
     }
-    // Drill-down: the funds in each group, labelled as US-listed examples.
+    // Drill-down: the funds in each group, labelled as examples of the configured region's listed funds (EU here).
     await card.getByText('See the funds in each group').click();
     const table = card.getByRole('table', { name: /Funds in each asset group/ });
     await table.waitFor();
     expect(await table.getByRole('rowheader').count()).toBe(await legend.count());
-    await card.getByText(/US-listed ETFs/).waitFor();
+    await card.getByText(/^Funds are examples of EU-listed funds for each asset class, not a recommendation/).waitFor();
+    const cells = await table.getByRole('cell').allInnerTexts();
+    const euTickers = Object.values(EXAMPLE_FUNDS.eu).map((f) => f.ticker);
+    expect(cells.filter((c) => euTickers.includes(c.trim())).length).toBeGreaterThan(0);
+    expect(cells.map((c) => c.trim())).not.toEqual(expect.arrayContaining(['VTI']));
     await rec.check('2-funds');
     await done();
   });

@@ -23,11 +23,13 @@ type RestReply = { recipient_id: string; text?: string; buttons?: Array<{ title:
 
 let app: MonetaApp;
 let url: string;
+let advisorService: ReturnType<typeof createPortfolioAdvisorService>;
 
 beforeAll(async () => {
   const config = loadConfig({}, { session: { store: 'memory', retentionDays: 0 }, chat: { rateLimitPerSessionPerMinute: 10_000, rateLimitPerIpPerMinute: 100_000 } });
   const service = createPortfolioAdvisorService(config);
   await service.ready;
+  advisorService = service;
   const sink = new Writable({ write: (_c, _e, done) => done() });
   app = createApp({
     config,
@@ -135,7 +137,7 @@ describe('risk_profile form over the REST webhook', () => {
     // The chat states amounts in the configured currency (EUR by default) and adds the customer view (issue 12).
     const api = await suggest({ answers, amount: 20_000, currency: 'EUR' });
     expect(api.status).toBe(200);
-    const { type: _type, headline, displayGroups, outcomePath, nextSteps, details, shortDisclaimer, universeNote, ...fromChat } = p;
+    const { type: _type, headline, displayGroups, outcomePath, nextSteps, details, shortDisclaimer, ...fromChat } = p;
     expect(api.json).toEqual(fromChat);
     expect(headline).toMatch(/risk score \d+ of 10/);
     expect((displayGroups as unknown[]).length).toBeLessThanOrEqual(5);
@@ -143,7 +145,8 @@ describe('risk_profile form over the REST webhook', () => {
     expect((nextSteps as unknown[]).length).toBe(4);
     expect(details).toEqual(expect.arrayContaining([expect.stringMatching(/version/)]));
     expect(shortDisclaimer).toMatch(/not financial advice/);
-    expect(universeNote).toMatch(/US-listed/);
+    expect(p.universeNote).toMatch(/examples of US-listed funds/);
+    expect(p.fundRegion).toBe('us');
 
     // The form is over: the next message is a normal turn.
     r = await webhook(sender, 'thanks');
@@ -222,5 +225,37 @@ describe('POST /api/v1/portfolio/suggest', () => {
     expect(r.status).toBe(400);
     // The server is still fine.
     expect((await suggest({ riskScore: 1 })).status).toBe(200);
+  });
+});
+
+describe('example funds by region (MONETA_FUND_REGION)', () => {
+  it('the API names the region’s listed funds, with the same weights as the US default', async () => {
+    const config = loadConfig({ MONETA_FUND_REGION: 'eu' }, { session: { store: 'memory' } });
+    expect(config.portfolio.fundRegion).toBe('eu');
+    const eu = createApp({
+      config,
+      logger: createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }), hashSalt: 'test' }),
+      sessionStore: new MemorySessionStore(),
+      nlu: new StagedNluPipeline({ classifier: new KeywordIntentClassifier(), entityExtractors: [new RuleEntityExtractor()] }),
+      skills: [new ConversationSkill()],
+      routers: [createPortfolioAdviceRouter({ advisor: advisorService.advisor, fundRegion: config.portfolio.fundRegion })],
+      ready: advisorService.ready,
+    });
+    const { url: euUrl } = await eu.start(0, '127.0.0.1');
+    try {
+      const body = JSON.stringify({ riskScore: 8, amount: 10_000, horizonYears: 20 });
+      const res = await fetch(`${euUrl}/api/v1/portfolio/suggest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(res.status).toBe(200);
+      const json = (await res.json()) as { allocation: Array<{ ticker: string; assetClassId: string; weight: number; estimatedWith?: string }>; fundRegion: string; universeNote: string };
+      const us = await suggest(JSON.parse(body));
+      expect(json.fundRegion).toBe('eu');
+      expect(json.universeNote).toMatch(/^Funds are examples of EU-listed funds for each asset class, not a recommendation/);
+      expect(json.allocation.map((a) => a.weight)).toEqual(us.json.allocation.map((a: { weight: number }) => a.weight));
+      expect(json.allocation.find((a) => a.assetClassId === 'us_total_market')).toMatchObject({ ticker: 'SXR8', estimatedWith: 'VTI' });
+      expect(json.allocation.find((a) => a.assetClassId === 'emerging_markets')).toMatchObject({ ticker: 'IS3N', estimatedWith: 'EEM' });
+      expect(json.allocation.map((a) => a.ticker)).not.toContain('VTI');
+    } finally {
+      await eu.close();
+    }
   });
 });

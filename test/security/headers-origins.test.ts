@@ -167,7 +167,9 @@ describe('the CSP holds in a real browser', () => {
         (window as unknown as { __reportViolation(v: string): void }).__reportViolation(`${e.violatedDirective} ${e.blockedURI}`);
       });
     });
-    await page.goto(`${t.url}${route}`);
+    const response = await page.goto(`${t.url}${route}`);
+    // The page really is under the policy (a page without one would have nothing to violate).
+    expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
     return { page, violations };
   }
 

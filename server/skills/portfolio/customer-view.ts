@@ -5,9 +5,10 @@
  * and used for the concise chat text.
  */
 import { outcomeRange } from '../../../models/portfolio/advisor/outcomes.ts';
-import { formatMoney, type PortfolioSuggestion } from '../../../models/portfolio/advisor/suggest.ts';
+import { formatMoney, inSentence, type PortfolioSuggestion } from '../../../models/portfolio/advisor/suggest.ts';
 import type { QuickReply } from '../../contracts/chat-protocol.ts';
 import { quickReply } from '../../response/render.ts';
+import { REGION_LABELS, universeNote, type RegionalFields } from './fund-region.ts';
 
 /** One asset group of the allocation, with its funds (the drill-down). */
 export interface DisplayGroup {
@@ -46,10 +47,6 @@ const DISPLAY_GROUPS: ReadonlyArray<{ id: string; name: string; members: readonl
   { id: 'real_estate', name: 'Real estate', members: ['us_reits'] },
   { id: 'commodities', name: 'Gold and commodities', members: ['gold', 'commodities'] },
 ];
-
-/** Says what the tickers are: examples from one market, not a recommendation. */
-export const US_UNIVERSE_NOTE =
-  'Funds are examples of each asset class: US-listed ETFs whose price history the estimates come from, not a recommendation. Your bank can offer equivalents listed in your region.';
 
 /** Short disclaimer always shown with the result (the full one is in `disclaimer`). */
 export const SHORT_PORTFOLIO_DISCLAIMER = 'Educational information, not financial advice. You could get back less than you invest.';
@@ -116,18 +113,26 @@ export function customerPortfolioView(s: PortfolioSuggestion, answers: Readonly<
       `Model: ${s.model}, version ${s.modelVersion}.`,
     ],
     shortDisclaimer: SHORT_PORTFOLIO_DISCLAIMER,
-    universeNote: US_UNIVERSE_NOTE,
+    universeNote: (s as Partial<RegionalFields>).universeNote ?? universeNote('us'),
     currency,
   };
 }
 
-/** The concise chat text: headline, the range in money, next step, model version and short disclaimer. */
+/** The three largest lines' funds, labelled as examples of the region's listed funds. */
+function fundsLine(s: PortfolioSuggestion): string {
+  const region = (s as Partial<RegionalFields>).fundRegion ?? 'us';
+  const top = [...s.allocation].filter((a) => a.weight > 0).sort((a, b) => b.weight - a.weight).slice(0, 3);
+  return `Examples of ${REGION_LABELS[region].label}-listed funds (not a recommendation): ${top.map((a) => `${a.ticker} for ${inSentence(a.assetClass)}`).join(', ')}.`;
+}
+
+/** The concise chat text: headline, the range in money, the largest lines' example funds (labelled by region), next step, model version and short disclaimer. */
 export function customerPortfolioText(view: CustomerPortfolioView, s: PortfolioSuggestion): string {
   const money = (v: number) => formatMoney(v, view.currency);
   const amount = s.amountAssumed ? `an example ${money(s.amount)}` : money(s.amount);
   return [
     `${view.headline}.`,
     `Over ${s.horizonYears} year${s.horizonYears === 1 ? '' : 's'}, ${amount} might grow to about ${money(s.outcomes.p50)} in a middle case (poor case ${money(s.outcomes.p5)}, good case ${money(s.outcomes.p95)}).`,
+    fundsLine(s),
     'Next: change the amount or horizon, see how it is calculated, or talk to a person.',
     `Model ${s.model} ${s.modelVersion}. ${view.shortDisclaimer}`,
   ].join('\n');

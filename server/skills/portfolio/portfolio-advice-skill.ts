@@ -10,6 +10,7 @@ import { ValidationError } from '../../errors.ts';
 import { customMessage, quickReply, textMessage } from '../../response/render.ts';
 import type { Skill, SkillContext, SkillResult } from '../skill.ts';
 import { customerPortfolioText, customerPortfolioView } from './customer-view.ts';
+import { withRegionalFunds, type FundRegion } from './fund-region.ts';
 import { RISK_PROFILE_FORM, RISK_PROFILE_FORM_NAME, type AmountAnswer } from './risk-profile-form.ts';
 
 /** Options of the skill. */
@@ -18,6 +19,8 @@ export interface PortfolioAdviceSkillOptions {
   advisor: PortfolioAdvisor | (() => PortfolioAdvisor);
   /** Currency of amounts given without one (`config.display.currency`); without it amounts carry no currency. */
   currency?: string;
+  /** Where the example funds are listed (`config.portfolio.fundRegion`); default `us`. */
+  fundRegion?: FundRegion;
 }
 
 /** Runs the advisor on a completed risk-profile form. Throws ValidationError if the slots do not form valid answers. */
@@ -42,9 +45,11 @@ export class PortfolioAdviceSkill implements Skill {
   readonly forms = [RISK_PROFILE_FORM];
   private readonly getAdvisor: () => PortfolioAdvisor;
   private readonly currency: string | undefined;
+  private readonly fundRegion: FundRegion;
 
   constructor(options: PortfolioAdviceSkillOptions) {
     this.currency = options.currency;
+    this.fundRegion = options.fundRegion ?? 'us';
     const { advisor } = options;
     this.getAdvisor = typeof advisor === 'function' ? advisor : () => advisor;
   }
@@ -57,7 +62,7 @@ export class PortfolioAdviceSkill implements Skill {
         replies: [textMessage('I can suggest a diversified portfolio after a few questions about your goal and attitude to risk.', [quickReply('Start', '/portfolio_advice')])],
       };
     }
-    const suggestion = suggestFromForm(this.getAdvisor(), ctx.completedForm.slots, this.currency);
+    const suggestion = withRegionalFunds(suggestFromForm(this.getAdvisor(), ctx.completedForm.slots, this.currency), this.fundRegion);
     // A concise text for every client and the customer view as extra card fields; Moneta's widget shows the card
     // instead of the text (issue 12: one result, once).
     const view = customerPortfolioView(suggestion, ctx.completedForm.slots);

@@ -2,7 +2,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCmaFile, PortfolioAdvisor, type PortfolioSuggestion } from '../../../../../models/portfolio/advisor/suggest.ts';
 import { loadConfig } from '../../../../../server/config/index.ts';
+import { ADVISOR_UNIVERSE } from '../../../../../models/portfolio/advisor/universe.ts';
 import { customerPortfolioText, customerPortfolioView, displayGroups, outcomePath } from '../../../../../server/skills/portfolio/customer-view.ts';
+import { EXAMPLE_FUNDS, withRegionalFunds } from '../../../../../server/skills/portfolio/fund-region.ts';
 
 let advisor: PortfolioAdvisor;
 beforeAll(() => {
@@ -38,7 +40,8 @@ describe('customerPortfolioView', () => {
     const view = customerPortfolioView(s, answers);
     expect(view.headline).toMatch(/^Cautious mix, risk score 4 of 10: about \d+% \w+/);
     const text = customerPortfolioText(view, s);
-    expect(text.split('\n')).toHaveLength(4);
+    expect(text.split('\n')).toHaveLength(5);
+    expect(text).toMatch(/^Examples of US-listed funds \(not a recommendation\): [A-Z]+ for /m);
     const amounts = text.match(/\d{1,3}(?:,\d{3})+/g) ?? [];
     expect(amounts.length).toBe(4);
     for (const n of amounts) expect(text).toContain(`EUR ${n}`);
@@ -47,7 +50,36 @@ describe('customerPortfolioView', () => {
     // "Change amount or horizon" restarts the questionnaire with the other answers kept.
     expect(view.nextSteps.map((b) => b.title)).toEqual(['Change amount or horizon', "See how it's calculated", 'Talk to a person', 'Start again']);
     expect(JSON.parse(view.nextSteps[0]!.payload.slice('/portfolio_advice'.length))).toEqual({ goal: 'retirement', loss_tolerance: '20' });
-    expect(view.universeNote).toMatch(/US-listed ETFs/);
+    expect(view.universeNote).toMatch(/examples of US-listed funds for each asset class, not a recommendation/);
     expect(view.details.join(' ')).toMatch(/version/);
+  });
+});
+
+describe('example funds by region (MONETA_FUND_REGION)', () => {
+  it('names an example fund for every asset class of the universe, in every region, each ticker once', () => {
+    for (const [region, funds] of Object.entries(EXAMPLE_FUNDS)) {
+      expect(Object.keys(funds).sort(), region).toEqual(ADVISOR_UNIVERSE.map((a) => a.id).sort());
+      const tickers = Object.values(funds).map((f) => f.ticker);
+      expect(new Set(tickers).size, region).toBe(tickers.length);
+    }
+  });
+
+  it('swaps the tickers for the region’s funds and keeps weights and figures; the card and the text say whose funds they are', () => {
+    const us = advisor.suggest({ riskScore: 7, amount: 20_000, currency: 'EUR', horizonYears: 15, holdings: [{ ticker: 'VTI', value: 5_000 }] });
+    const uk = withRegionalFunds(us, 'uk');
+    expect(uk.fundRegion).toBe('uk');
+    expect(uk.allocation.map((a) => a.weight)).toEqual(us.allocation.map((a) => a.weight));
+    expect(uk.allocation.find((a) => a.assetClassId === 'us_total_market')).toMatchObject({ ticker: 'VUSA', estimatedWith: 'VTI' });
+    for (const a of uk.allocation) expect(a.ticker).toBe(EXAMPLE_FUNDS.uk[a.assetClassId]!.ticker);
+    expect(uk.rebalancing!.trades.map((t) => t.ticker)).toContain('VUSA');
+    expect(uk.rebalancing!.trades.map((t) => t.ticker)).not.toContain('VTI');
+    expect({ ...uk, allocation: undefined, guardrails: undefined, rebalancing: undefined, fundRegion: undefined, universeNote: undefined })
+      .toEqual({ ...us, allocation: undefined, guardrails: undefined, rebalancing: undefined });
+    const view = customerPortfolioView(uk);
+    expect(view.universeNote).toMatch(/^Funds are examples of UK-listed funds for each asset class, not a recommendation: the estimates are for the asset class/);
+    expect(view.displayGroups.flatMap((g) => g.holdings.map((h) => h.ticker))).toContain('VUSA');
+    expect(customerPortfolioText(view, uk)).toMatch(/^Examples of UK-listed funds \(not a recommendation\): VUSA for US stocks/m);
+    // The default region says the same of the US funds the estimates come from.
+    expect(withRegionalFunds(us, 'us')).toMatchObject({ fundRegion: 'us', allocation: us.allocation, universeNote: expect.stringMatching(/examples of US-listed funds/) });
   });
 });
