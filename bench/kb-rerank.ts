@@ -3,7 +3,8 @@
  * NLU's intent boost as the knowledge skill applies it) without and with the cross-encoder over its top k, in the same
  * run, on the dev half (where the fusion weight and k are chosen), the test half and the blind set (reported only);
  * plus the reranker's latency for one batch of k candidates (p50/p99) next to the retrieval call it follows.
- * Writes bench/results/kb-rerank.json (not with `--dev-only`, which prints dev figures only).
+ * Writes bench/results/kb-rerank.json (not with `--dev-only`, which prints dev figures only; `--latency` times the
+ * reranker alone, CPU time and wall clock per call, and writes nothing).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import { loadConfig, PROJECT_ROOT } from '../server/config/index.ts';
 import { loadTransformerNlu } from '../server/nlu/transformer-nlu.ts';
 import { createKnowledgeBase } from '../server/rag/knowledge-base.ts';
 import type { HybridHit } from '../server/rag/hybrid-retriever.ts';
+import { parsePassages, readKnowledgeFiles } from '../server/rag/ingest.ts';
 import { DEFAULT_RERANK_FUSION, TransformerCrossEncoderReranker } from '../server/rag/reranker.ts';
 import { loadQuestions, type Question } from './kb-questions.ts';
 
@@ -25,6 +27,41 @@ const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
+
+/**
+ * `--latency`: the reranker alone, 360 calls per (dtype, k) on dev-half questions against real passages, timing
+ * wall clock and the process's CPU time per call. On a shared machine the CPU time is the better estimate of the
+ * idle latency (ONNX Runtime runs one intra-op thread), the wall clock includes waiting for a core.
+ */
+if (process.argv.includes('--latency')) {
+  const passages = parsePassages(readKnowledgeFiles(config.knowledge.dir));
+  const dev = loadQuestions(config.knowledge.dir).filter((q) => q.split === 'dev').map((q) => q.question);
+  for (const dtype of ['fp32', 'q8'] as const) {
+    const r = await TransformerCrossEncoderReranker.load(config.knowledge.rerankerModelDir, { dtype });
+    for (const k of [3, 5, 8]) {
+      const wall: number[] = [];
+      const cpu: number[] = [];
+      for (let i = 0; i < 400; i++) {
+        const start = (i * 7) % (passages.length - k);
+        // Every question text new to the call (a suffix after the first pass), so no cache is timed.
+        const q = `${dev[i % dev.length]}${i >= dev.length ? ` ${i}` : ''}`;
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        await r.rerank(q, passages.slice(start, start + k));
+        const ms = performance.now() - t0;
+        const c = process.cpuUsage(c0);
+        if (i >= 40) {
+          wall.push(ms);
+          cpu.push((c.user + c.system) / 1000);
+        }
+      }
+      process.stdout.write(`${dtype} k=${k}: CPU per call p50 ${r3(pct(cpu, 50))} / p99 ${r3(pct(cpu, 99))} ms; wall p50 ${r3(pct(wall, 50))} / p99 ${r3(pct(wall, 99))} ms\n`);
+    }
+    await r.dispose();
+  }
+  process.stdout.write(`load average ${os.loadavg().map(r3).join(' ')} on ${os.cpus().length} cores\n`);
+  process.exit(0);
+}
 
 interface Row {
   q: Question;
