@@ -4,7 +4,7 @@
  * Moneta cannot read never gets an answer (or a citation) it did not earn. Rule-based on purpose: no language
  * identification package is installed, and the decision only has to separate English from the commonest other
  * languages a European bank's customers write in, with no false alarms on English (checked on every question set and
- * BANKING77 in test/unit/server/nlu/input-guard.test.ts).
+ * BANKING77 test split in test/unit/server/nlu/input-guard.test.ts).
  */
 
 /** Why a message cannot be answered, or undefined when it reads as English text. */
