@@ -170,6 +170,52 @@ describe('signed-in customers: conversations bound to the token\'s subject', () 
   });
 });
 
+describe('customer token configuration', () => {
+  it('verifies against a configured public key (JWK) as well as a JWKS URL', async () => {
+    const idp = await startIdentityProvider();
+    const t = await startTestApp({ config: { auth: { publicKey: JSON.stringify(idp.publicJwk), issuer: idp.issuer, audience: idp.audience } } });
+    try {
+      expect((await rest(t.url, { sender: 'pk-1', message: 'hi' }, bearer(await idp.token('customer-K')))).status).toBe(200);
+      expect((await rest(t.url, { sender: 'pk-1', message: 'hi' }, bearer(await idp.token('customer-K', { audience: 'x' })))).status).toBe(401);
+      expect(idp.jwksRequests).toBe(0);
+    } finally {
+      await t.close();
+      await idp.close();
+    }
+  });
+
+  it('refuses a half configuration, naming the variable', async () => {
+    const { loadConfig } = await import('../../server/config/index.ts');
+    expect(() => loadConfig({ MONETA_AUTH_JWKS_URL: 'https://idp.example/jwks' })).toThrow(/MONETA_AUTH_ISSUER[\s\S]*MONETA_AUTH_AUDIENCE/);
+    expect(() => loadConfig({ MONETA_AUTH_JWKS_URL: 'https://idp.example/jwks', MONETA_AUTH_ISSUER: 'i', MONETA_AUTH_AUDIENCE: 'a', MONETA_AUTH_ALGORITHMS: 'HS256' })).toThrow(/MONETA_AUTH_ALGORITHMS/);
+    expect(() => loadConfig({ MONETA_REST_API_KEY: 'short' })).toThrow(/MONETA_REST_API_KEY/);
+  });
+});
+
+describe('an expiring customer token', () => {
+  it('stops a connected socket from writing once the token has expired, until it reconnects with a fresh one', async () => {
+    const idp = await startIdentityProvider();
+    let now = Date.now();
+    const t = await startTestApp({ clock: { now: () => now }, config: { auth: { jwksUrl: idp.jwksUrl, issuer: idp.issuer, audience: idp.audience } } });
+    try {
+      const socket = await connectSocket(t.url, ['websocket'], { token: await idp.token('customer-E', { expiresInSeconds: 60 }) });
+      const id = await requestSession(socket);
+      expect(await say(socket, id, 'hello', 1)).toHaveLength(1);
+      now += 120_000; // the server's clock passes the token's expiry
+      expect(await say(socket, id, 'thanks', 2)).toMatchObject([{ text: expect.stringContaining('sign-in has expired') }, { custom: { type: 'error', code: 'unauthorized' } }]);
+      socket.disconnect();
+      now = Date.now();
+      const fresh = await connectSocket(t.url, ['websocket'], { token: await idp.token('customer-E') });
+      expect(await requestSession(fresh, id)).toBe(id);
+      expect(await say(fresh, id, 'thanks', 1)).toHaveLength(1);
+      fresh.disconnect();
+    } finally {
+      await t.close();
+      await idp.close();
+    }
+  });
+});
+
 describe('REST webhook with MONETA_REST_API_KEY', () => {
   const key = 'k'.repeat(12) + randomBytes(16).toString('hex');
   let t: TestApp;
