@@ -2,7 +2,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebhookHandoffNotifier, buildTranscript } from '../../../../server/dialogue/handoff.ts';
+import { WebhookHandoffNotifier, buildTranscript, maskPhone, redactCallbackUtterance } from '../../../../server/dialogue/handoff.ts';
+import { parseTrigger } from '../../../../server/nlu/trigger-parser.ts';
 import type { SessionEvent } from '../../../../server/session/types.ts';
 
 const servers: http.Server[] = [];
@@ -19,6 +20,28 @@ async function serve(handler: http.RequestListener): Promise<string> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 }
+
+describe('call-back phone numbers at rest', () => {
+  it('masks the number to its last four digits in the stored text and entities, however it was spelt', () => {
+    expect(maskPhone('+49 (170) 123-4567')).toBe('••••4567');
+    const text = '/callback_request{"phone":"+49 (170) 123-4567","time":"morning","consent":true}';
+    const parse = parseTrigger(text)!;
+    const stored = redactCallbackUtterance(text, parse);
+    expect(stored.text).toBe('/callback_request{"phone":"••••4567","time":"morning","consent":true}');
+    expect(stored.parse.text).toBe(stored.text);
+    expect(stored.parse.entities.find((e) => e.entity === 'phone')!.value).toBe('••••4567');
+    expect(JSON.stringify(stored)).not.toMatch(/170|123/);
+    // The parse the skill works on is not changed.
+    expect(parse.entities.find((e) => e.entity === 'phone')!.value).toBe('+49 (170) 123-4567');
+  });
+
+  it('leaves other messages alone, and drops a malformed call-back payload whole', () => {
+    const other = parseTrigger('/portfolio_advice{"amount":"20000"}')!;
+    expect(redactCallbackUtterance('/portfolio_advice{"amount":"20000"}', other)).toEqual({ text: '/portfolio_advice{"amount":"20000"}', parse: other });
+    const broken = '/callback_request{"phone": +49 170 1234567';
+    expect(redactCallbackUtterance(broken, parseTrigger(broken)!).text).toBe('/callback_request{}');
+  });
+});
 
 describe('buildTranscript', () => {
   it('keeps user and bot lines in order, notes rich content, leaves out form widgets and error payloads', () => {
