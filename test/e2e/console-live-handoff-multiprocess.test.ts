@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StaffUserStore } from '../../server/console/auth/staff-users.ts';
-import { openConsoleDb } from '../../server/console/console-db.ts';
+import { PostgresStaffUserStore } from '../../server/console/auth/staff-users.ts';
+import { openPostgres } from '../../server/db/postgres.ts';
 import { TEXTS } from '../../server/response/templates.ts';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../support/engines.ts';
 import { buildServerOnce, prepareKnowledgeIndex, removeServerBuild, startMonetaProcess, type MonetaProcess } from '../support/moneta-process.ts';
@@ -34,7 +34,7 @@ beforeAll(async () => {
   redis = engines[1].status === 'fulfilled' ? engines[1].value : undefined;
   for (const s of engines) if (s.status === 'rejected') throw s.reason;
   index = prepareKnowledgeIndex(entry);
-  // Each process keeps its console file (staff accounts, archive) in its own data dir; the agent signs in on B.
+  // Each process keeps its console file (archive) in its own data dir; staff accounts are in the shared PostgreSQL.
   const dataDir = (name: string): string => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `moneta-console-${name}-`));
     dirs.push(dir);
@@ -42,9 +42,13 @@ beforeAll(async () => {
   };
   const dirA = dataDir('a');
   const dirB = dataDir('b');
-  const db = openConsoleDb(path.join(dirB, 'console.sqlite'));
-  await new StaffUserStore(db).upsert({ username: 'anna', displayName: 'Anna', role: 'agent', password: PASSWORD });
-  db.close();
+  // As `moneta console add-user` does in production mode: the account is made once, in PostgreSQL (migrated here first).
+  const shared = await openPostgres({ url: postgres!.url, poolSize: 1 });
+  try {
+    await new PostgresStaffUserStore(shared.pool).upsert({ username: 'anna', displayName: 'Anna', role: 'agent', password: PASSWORD });
+  } finally {
+    await shared.close();
+  }
   const env = {
     MONETA_DATABASE_URL: postgres!.url,
     MONETA_REDIS_URL: redis!.url,
