@@ -190,7 +190,7 @@ async function buildDepsWith(config: MonetaConfig, monetaLogger: MonetaLogger, e
   skills.push(new CallbackRequestSkill({ notifier: handoffNotifier, contact: handoffContact(config.handoff) }));
   // Staff console (/console): sign-in, review, analytics; its archive groups questions with the NLU's sentence encoder.
   const staffConsole = config.console.enabled
-    ? createStaffConsole({ config, logger, intents: () => classifier.labels, retriever: knowledge.retriever, embedder: sharedEmbedder, redis: engines.redis?.commands })
+    ? createStaffConsole({ config, logger, intents: () => classifier.labels, retriever: knowledge.retriever, embedder: sharedEmbedder, redis: engines.redis?.commands, postgres: engines.postgres?.pool })
     : undefined;
   logger.info({ classifier: classifier.name, skills: skills.map((s) => s.name), sessionStore: sessionStoreKind(config), redis: Boolean(engines.redis) }, 'dependencies built');
 

@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { PROJECT_ROOT } from '../config/index.ts';
 import { ReviewService } from '../console/review/review-service.ts';
-import { StaffUserStore, STAFF_ROLES, type StaffRole } from '../console/auth/staff-users.ts';
+import { PostgresStaffUserStore, StaffUserStore, STAFF_ROLES, type StaffRole } from '../console/auth/staff-users.ts';
+import { openPostgres } from '../db/postgres.ts';
 import { openConsoleDb } from '../console/console-db.ts';
 import { consoleDbFile } from '../console/staff-console.ts';
 import { ValidationError } from '../errors.ts';
@@ -35,9 +36,21 @@ export function registerConsoleCommand(program: Command, ctx: CliContext): void 
       const config = ctx.loadConfig();
       const password = process.env.MONETA_CONSOLE_PASSWORD ?? (process.stdin.isTTY ? '' : await readStdin());
       if (!password) throw new ValidationError('Give the password on stdin, e.g. `printf %s "$PASSWORD" | npx moneta console add-user …`.');
+      const account = { username: opts.username, displayName: opts.name ?? opts.username, role: opts.role as StaffRole, password };
+      if (config.database.url) {
+        // Production mode: the account goes to the shared PostgreSQL, where every process signs staff in.
+        const database = await openPostgres({ url: config.database.url, poolSize: 1 });
+        try {
+          await new PostgresStaffUserStore(database.pool).upsert(account);
+        } finally {
+          await database.close();
+        }
+        ctx.printJson({ username: opts.username, role: opts.role, database: database.target });
+        return;
+      }
       const db = openConsoleDb(consoleDbFile(config));
       try {
-        await new StaffUserStore(db).upsert({ username: opts.username, displayName: opts.name ?? opts.username, role: opts.role as StaffRole, password });
+        await new StaffUserStore(db).upsert(account);
       } finally {
         db.close();
       }

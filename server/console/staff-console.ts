@@ -13,13 +13,14 @@ import type { Logger } from '../observability/logger.ts';
 import { readKnowledgeFiles, parsePassage } from '../rag/ingest.ts';
 import type { Retriever } from '../rag/types.ts';
 import type { SessionStore } from '../session/types.ts';
-import { AccessLog } from './access-log.ts';
+import type pg from 'pg';
+import { PostgresAccessLog, SqliteAccessLog, type AccessLog } from './access-log.ts';
 import { SqliteConsoleAnalytics } from './analytics/analytics.ts';
 import { ArchivingSessionStore } from './archive/archiving-session-store.ts';
 import { SqliteConversationArchive } from './archive/conversation-archive.ts';
 import { OidcSignIn } from './auth/oidc.ts';
 import { StaffSessions } from './auth/staff-session.ts';
-import { StaffUserStore } from './auth/staff-users.ts';
+import { PostgresStaffUserStore, StaffUserStore, type StaffAccounts } from './auth/staff-users.ts';
 import { openConsoleDb } from './console-db.ts';
 import { createConsoleRouter } from './http/console-router.ts';
 import { ReviewService } from './review/review-service.ts';
@@ -44,7 +45,7 @@ export interface StaffConsole {
    * agent messages pass the same masking step as every other event). Called once by createApp.
    */
   attach(io: MonetaIoServer, core: ChatCore, store: SessionStore): void;
-  users: StaffUserStore;
+  users: StaffAccounts;
   accessLog: AccessLog;
   db: Database.Database;
   close(): Promise<void>;
@@ -65,6 +66,11 @@ export interface StaffConsoleOptions {
   distDir?: string;
   /** Redis commands connection: the hand-off queue is shared by every process (else in process memory). */
   redis?: Redis | undefined;
+  /**
+   * The shared PostgreSQL pool (production mode): staff accounts and the access log live there, seen by every process
+   * (else in the console's SQLite file).
+   */
+  postgres?: pg.Pool | undefined;
 }
 
 /** The knowledge passages' ids and titles (front matter; read once). */
@@ -90,8 +96,8 @@ export function createStaffConsole(options: StaffConsoleOptions): StaffConsole {
   const secure = publicUrl?.startsWith('https:') ?? false;
   if (!config.console.sessionSecret) logger.warn('MONETA_CONSOLE_SESSION_SECRET is not set: staff sign-ins last until this process stops and are not shared between processes');
   const sessions = new StaffSessions({ secret: config.console.sessionSecret, hours: config.console.sessionHours, secure });
-  const users = new StaffUserStore(db);
-  const accessLog = new AccessLog(db);
+  const users: StaffAccounts = options.postgres ? new PostgresStaffUserStore(options.postgres) : new StaffUserStore(db);
+  const accessLog: AccessLog = options.postgres ? new PostgresAccessLog(options.postgres) : new SqliteAccessLog(db);
   const archive = new SqliteConversationArchive(db);
   let titles: Map<string, string> | undefined;
   const passages = (id: string): { id: string; title: string } | undefined => {

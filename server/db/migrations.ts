@@ -61,4 +61,29 @@ CREATE TABLE credit_audit_key (
 ALTER TABLE sessions ADD COLUMN fence BIGINT;
 `,
   },
+  {
+    version: 3,
+    name: 'staff console: local staff accounts and the access log',
+    sql: `
+-- Shared by every process, so an account made by moneta console add-user signs in on any of them, and the access log
+-- (server/console/access-log.ts) is one log. Same columns as the embedded SQLite file (server/console/console-db.ts).
+CREATE TABLE console_staff_users (
+  username TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('agent', 'analyst')),
+  password_hash TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE console_access_log (
+  id BIGSERIAL PRIMARY KEY,
+  at BIGINT NOT NULL,
+  staff TEXT NOT NULL,
+  role TEXT NOT NULL,
+  action TEXT NOT NULL,
+  session_id TEXT,
+  detail TEXT
+);
+CREATE INDEX console_access_log_at ON console_access_log (at);
+`,
+  },
 ];

@@ -16,13 +16,13 @@ import { parsePeriod, type ConsoleAnalytics } from '../analytics/analytics.ts';
 import { ownOrigin, requireStaff, sameOriginOnly } from '../auth/guards.ts';
 import type { OidcSignIn } from '../auth/oidc.ts';
 import type { StaffSessions } from '../auth/staff-session.ts';
-import type { StaffUserStore } from '../auth/staff-users.ts';
+import type { StaffAccounts } from '../auth/staff-users.ts';
 import { parseConversationFilter, type ReviewService } from '../review/review-service.ts';
 
 /** Dependencies of the console router. */
 export interface ConsoleRouterDeps {
   sessions: StaffSessions;
-  users: StaffUserStore;
+  users: StaffAccounts;
   oidc?: OidcSignIn | undefined;
   review: ReviewService;
   analytics: ConsoleAnalytics;
@@ -71,8 +71,8 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
   router.use('/assets', express.static(path.join(deps.distDir, 'assets'), { fallthrough: false, maxAge: '1y', immutable: true }));
 
   // ---- sign-in -----------------------------------------------------------------------------------------------------
-  router.get('/api/auth-options', (_req, res) => {
-    res.json({ local: deps.users.count() > 0, oidc: deps.oidc !== undefined } satisfies AuthOptions);
+  router.get('/api/auth-options', async (_req, res) => {
+    res.json({ local: (await deps.users.count()) > 0, oidc: deps.oidc !== undefined } satisfies AuthOptions);
   });
   router.post('/api/login', async (req, res) => {
     const body = (req.body ?? {}) as { username?: unknown; password?: unknown };
@@ -82,7 +82,7 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
     assertAllowed(await loginLimiter.consume(`${req.ip ?? ''}|${body.username}`), 'Too many sign-in attempts: wait a minute and try again.');
     const staff = await deps.users.verify(body.username, body.password);
     if (!staff) throw new UnauthorizedError('Wrong username or password.');
-    deps.accessLog.write(staff, 'sign_in', undefined, 'local');
+    await deps.accessLog.write(staff, 'sign_in', undefined, 'local');
     res.setHeader('set-cookie', await deps.sessions.issue(staff));
     res.json({ id: staff.id, name: staff.name, roles: staff.roles, via: staff.via } satisfies StaffMe);
   });
@@ -103,7 +103,7 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
   router.get('/auth/oidc/callback', async (req, res) => {
     if (!deps.oidc) throw new ValidationError('Single sign-on is not configured.', [{ field: 'oidc', message: 'set MONETA_CONSOLE_OIDC_ISSUER' }]);
     const staff = await deps.oidc.finish(new URL(req.originalUrl, ownOrigin(req, deps.publicUrl)), req.headers.cookie);
-    deps.accessLog.write(staff, 'sign_in', undefined, 'oidc');
+    await deps.accessLog.write(staff, 'sign_in', undefined, 'oidc');
     res.setHeader('set-cookie', [await deps.sessions.issue(staff), deps.oidc.clearFlow()]);
     // A SameSite=Strict cookie set during a cross-site redirect chain is not sent until a same-site navigation: continue
     // with one (no script: the page's CSP forbids inline code).
@@ -141,13 +141,13 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
   router.get('/api/conversations/:id', analyst, async (req, res) => {
     const id = String(req.params.id);
     const view = await deps.review.transcript(id);
-    deps.accessLog.write(req.staff!, 'read_transcript', id);
+    await deps.accessLog.write(req.staff!, 'read_transcript', id);
     res.json(view);
   });
   router.post('/api/conversations/:id/corrections', analyst, async (req, res) => {
     const id = String(req.params.id);
     const result = await deps.review.correct(id, req.body, req.staff!.id);
-    deps.accessLog.write(req.staff!, 'correct', id, JSON.stringify({ seq: result.seq, ...result.correction }));
+    await deps.accessLog.write(req.staff!, 'correct', id, JSON.stringify({ seq: result.seq, ...result.correction }));
     res.status(201).json(result);
   });
   router.get('/api/intents', analyst, (_req, res) => {
@@ -159,23 +159,23 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
     const hits = deps.retriever ? await deps.retriever.invoke(query, { k: 5 }) : [];
     res.json(hits.map((h) => ({ id: h.id, title: h.title })));
   });
-  router.get('/api/export/intents.jsonl', analyst, (req, res) => {
-    deps.accessLog.write(req.staff!, 'export', undefined, 'intents.jsonl');
+  router.get('/api/export/intents.jsonl', analyst, async (req, res) => {
+    await deps.accessLog.write(req.staff!, 'export', undefined, 'intents.jsonl');
     res.type('application/x-ndjson; charset=utf-8').setHeader('content-disposition', 'attachment; filename="console-corrections.jsonl"');
     res.send(deps.review.exportIntentJsonl());
   });
-  router.get('/api/export/passage-questions.yaml', analyst, (req, res) => {
-    deps.accessLog.write(req.staff!, 'export', undefined, 'passage-questions.yaml');
+  router.get('/api/export/passage-questions.yaml', analyst, async (req, res) => {
+    await deps.accessLog.write(req.staff!, 'export', undefined, 'passage-questions.yaml');
     res.type('text/yaml; charset=utf-8').setHeader('content-disposition', 'attachment; filename="passage-questions.yaml"');
     res.send(deps.review.exportPassageQuestionsYaml());
   });
   router.get('/api/analytics', analyst, async (req, res) => {
     const period = parsePeriod(req.query);
-    deps.accessLog.write(req.staff!, 'read_analytics', undefined, `${period.from}..${period.to}`);
+    await deps.accessLog.write(req.staff!, 'read_analytics', undefined, `${period.from}..${period.to}`);
     res.json(await deps.analytics.report(period));
   });
-  router.get('/api/access-log', analyst, (_req, res) => {
-    res.json(deps.accessLog.recent());
+  router.get('/api/access-log', analyst, async (_req, res) => {
+    res.json(await deps.accessLog.recent());
   });
   return outer;
 }

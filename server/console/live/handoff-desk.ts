@@ -216,7 +216,7 @@ export class HandoffDesk implements LiveHandoffDesk {
     this.waits.push((now - entry.since) / 1000);
     if (this.waits.length > 50) this.waits.shift();
     await this.options.queue.put({ ...entry, agent: { id: me.id, name: me.name } });
-    this.options.accessLog.write(me, 'accept_handoff', sessionId);
+    await this.options.accessLog.write(me, 'accept_handoff', sessionId);
     await this.broadcast();
     return lastMessages(events, 200);
   }
