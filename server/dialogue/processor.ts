@@ -96,7 +96,7 @@ export class MessageProcessor {
     // While a person from the bank is in the conversation the bot stays silent: the message goes to them.
     if (this.options.liveDesk && activeAgent(record.events)) {
       await this.options.store.append(record.id, [...opening, userEvent], now);
-      this.options.liveDesk.customerMessage(record.id, request.text, now);
+      this.options.liveDesk.customerMessage(record.id, stored.text, now); // as stored: a call-back number masked
       return [];
     }
     return this.runTurn(record, [...opening, userEvent], request.text, parse, now);
