@@ -205,7 +205,8 @@ function runGenerator(url: string, sessions: number, seed: number, cpus: string)
     });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load generator exited ${code}`))));
+    // 'close', not 'exit': 'exit' can fire before the last of a large stdout has been read (it cut an 800-session result).
+    child.once('close', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load generator exited ${code}`))));
   });
 }
 
@@ -341,8 +342,8 @@ async function orchestrate(): Promise<void> {
 if (process.argv[2] === '--load') {
   const [url, sessions, seed] = process.argv.slice(3);
   const result = await runLoad(url!, Number(sessions), Number(seed));
-  process.stdout.write(JSON.stringify(result));
-  process.exit(0);
+  // Exit only once the write has drained: a 200 KB result to a pipe is written asynchronously, and exiting at once cut it.
+  process.stdout.write(JSON.stringify(result), () => process.exit(0));
 } else {
   if (!fs.existsSync('/usr/bin/taskset')) execFileSync('which', ['taskset']);
   await orchestrate();
