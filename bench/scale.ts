@@ -206,7 +206,15 @@ function runGenerator(url: string, sessions: number, seed: number, cpus: string)
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     // 'close', not 'exit': 'exit' can fire before the last of a large stdout has been read (it cut an 800-session result).
-    child.once('close', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load generator exited ${code}`))));
+    child.once('close', (code) => {
+      if (code !== 0) return reject(new Error(`load generator exited ${code}`));
+      // A throw here would escape the promise and skip orchestrate()'s clean-up (servers left running): reject instead.
+      try {
+        resolve(JSON.parse(out) as LoadResult);
+      } catch (error) {
+        reject(new Error('load generator printed an unreadable result', { cause: error }));
+      }
+    });
   });
 }
 
