@@ -6,8 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { PROJECT_ROOT } from '../config/index.ts';
+import { PROJECT_ROOT, sessionStoreKind } from '../config/index.ts';
 import { ReviewService } from '../console/review/review-service.ts';
+import { PostgresReviewStore } from '../console/review/postgres-review-store.ts';
+import { SqliteReviewStore } from '../console/review/review-store.ts';
 import { PostgresStaffUserStore, StaffUserStore, STAFF_ROLES, type StaffRole } from '../console/auth/staff-users.ts';
 import { openPostgres } from '../db/postgres.ts';
 import { openConsoleDb } from '../console/console-db.ts';
@@ -61,21 +63,31 @@ export function registerConsoleCommand(program: Command, ctx: CliContext): void 
     .description('write the console corrections as training data (intent JSONL for npm run train:intent; passage questions YAML)')
     .option('--intents <file>', 'intent corrections, training-only JSONL', path.join(PROJECT_ROOT, 'models', 'intent', 'data', 'console-corrections.jsonl'))
     .option('--questions <file>', 'passage corrections as `questions:` per passage (YAML)', path.join(PROJECT_ROOT, 'data', 'console-passage-questions.yaml'))
-    .action((opts: { intents: string; questions: string }) => {
+    .action(async (opts: { intents: string; questions: string }) => {
       const config = ctx.loadConfig();
-      const db = openConsoleDb(consoleDbFile(config));
+      // Where the running console keeps them: the shared PostgreSQL with the PostgreSQL session store, else the file.
+      const database = config.database.url && sessionStoreKind(config) === 'postgres' ? await openPostgres({ url: config.database.url, poolSize: 1 }) : undefined;
+      const db = database ? undefined : openConsoleDb(consoleDbFile(config));
       try {
-        // Export only reads the corrections table: no session store, intents or passages are needed.
-        const review = new ReviewService({ db, store: () => { throw new Error('not needed'); }, intents: () => [], passages: () => undefined });
-        const jsonl = review.exportIntentJsonl();
-        const yaml = review.exportPassageQuestionsYaml();
+        // Export only reads the corrections: no session store, intents or passages are needed.
+        const review = new ReviewService({
+          store: database ? new PostgresReviewStore(database.pool) : new SqliteReviewStore(db!),
+          sessions: () => {
+            throw new Error('not needed');
+          },
+          intents: () => [],
+          passages: () => undefined,
+        });
+        const jsonl = await review.exportIntentJsonl();
+        const yaml = await review.exportPassageQuestionsYaml();
         for (const [file, text] of [[opts.intents, jsonl], [opts.questions, yaml]] as const) {
           fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
           fs.writeFileSync(file, text);
         }
-        ctx.printJson({ intents: { file: opts.intents, lines: jsonl.split('\n').filter(Boolean).length }, questions: { file: opts.questions } });
+        ctx.printJson({ intents: { file: opts.intents, lines: jsonl.split('\n').filter(Boolean).length }, questions: { file: opts.questions }, from: database ? database.target : consoleDbFile(config) });
       } finally {
-        db.close();
+        db?.close();
+        await database?.close();
       }
     });
 }

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Router } from 'express';
 import type Database from 'better-sqlite3';
-import { PROJECT_ROOT, type MonetaConfig } from '../config/index.ts';
+import { PROJECT_ROOT, sessionStoreKind, type MonetaConfig } from '../config/index.ts';
 import { createRateLimiterFactory, type RateLimiterFactory } from '../limits/rate-limit.ts';
 import type { Embedder } from '../nlu/types.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -15,15 +15,19 @@ import type { Retriever } from '../rag/types.ts';
 import type { SessionStore } from '../session/types.ts';
 import type pg from 'pg';
 import { PostgresAccessLog, SqliteAccessLog, type AccessLog } from './access-log.ts';
-import { SqliteConsoleAnalytics } from './analytics/analytics.ts';
+import { SqliteConsoleAnalytics, type ConsoleAnalytics } from './analytics/analytics.ts';
+import { PostgresConsoleAnalytics } from './analytics/postgres-analytics.ts';
 import { ArchivingSessionStore } from './archive/archiving-session-store.ts';
-import { SqliteConversationArchive } from './archive/conversation-archive.ts';
+import { SqliteConversationArchive, type ConversationArchive } from './archive/conversation-archive.ts';
+import { PostgresConversationArchive } from './archive/postgres-conversation-archive.ts';
 import { OidcSignIn } from './auth/oidc.ts';
 import { StaffSessions } from './auth/staff-session.ts';
 import { PostgresStaffUserStore, StaffUserStore, type StaffAccounts } from './auth/staff-users.ts';
 import { openConsoleDb } from './console-db.ts';
 import { createConsoleRouter } from './http/console-router.ts';
 import { ReviewService } from './review/review-service.ts';
+import { PostgresReviewStore } from './review/postgres-review-store.ts';
+import { SqliteReviewStore } from './review/review-store.ts';
 import express from 'express';
 import type { Redis } from 'ioredis';
 import type { ChatCore } from '../channels/handle-message.ts';
@@ -68,9 +72,19 @@ export interface StaffConsoleOptions {
   redis?: Redis | undefined;
   /**
    * The shared PostgreSQL pool (production mode): staff accounts and the access log live there, seen by every process
-   * (else in the console's SQLite file).
+   * (else in the console's SQLite file); with the PostgreSQL session store also the conversation archive, the
+   * corrections and the analytics (`consoleArchivePool`).
    */
   postgres?: pg.Pool | undefined;
+}
+
+/**
+ * The pool the conversation archive, corrections and analytics use: the shared one when the session store is
+ * PostgreSQL (`sessionStoreKind`), else none (the console's SQLite file). An archive shared by processes whose
+ * session stores are not would find conversations whose transcripts only one process can open.
+ */
+export function consoleArchivePool(config: MonetaConfig, postgres: pg.Pool | undefined): pg.Pool | undefined {
+  return postgres && sessionStoreKind(config) === 'postgres' ? postgres : undefined;
 }
 
 /** The knowledge passages' ids and titles (front matter; read once). */
@@ -98,7 +112,10 @@ export function createStaffConsole(options: StaffConsoleOptions): StaffConsole {
   const sessions = new StaffSessions({ secret: config.console.sessionSecret, hours: config.console.sessionHours, secure });
   const users: StaffAccounts = options.postgres ? new PostgresStaffUserStore(options.postgres) : new StaffUserStore(db);
   const accessLog: AccessLog = options.postgres ? new PostgresAccessLog(options.postgres) : new SqliteAccessLog(db);
-  const archive = new SqliteConversationArchive(db);
+  // The archive, corrections and analytics follow the session store: shared when sessions are (every process can then
+  // open any transcript the search finds), else in this process's file.
+  const shared = consoleArchivePool(config, options.postgres);
+  const archive: ConversationArchive = shared ? new PostgresConversationArchive(shared) : new SqliteConversationArchive(db);
   let titles: Map<string, string> | undefined;
   const passages = (id: string): { id: string; title: string } | undefined => {
     titles ??= passageTitles(config.knowledge.dir);
@@ -107,15 +124,15 @@ export function createStaffConsole(options: StaffConsoleOptions): StaffConsole {
   };
   let store: SessionStore | undefined;
   const review = new ReviewService({
-    db,
-    store: () => {
+    store: shared ? new PostgresReviewStore(shared) : new SqliteReviewStore(db),
+    sessions: () => {
       if (!store) throw new Error('the console is not attached to a session store (createApp calls wrapStore)');
       return store;
     },
     intents: options.intents,
     passages,
   });
-  const analytics = new SqliteConsoleAnalytics({ db, embedder: options.embedder });
+  const analytics: ConsoleAnalytics = shared ? new PostgresConsoleAnalytics({ pool: shared, embedder: options.embedder }) : new SqliteConsoleAnalytics({ db, embedder: options.embedder });
   const { oidc: o } = config.console;
   const oidc = o.issuer
     ? new OidcSignIn({

@@ -86,4 +86,75 @@ CREATE TABLE console_access_log (
 CREATE INDEX console_access_log_at ON console_access_log (at);
 `,
   },
+  {
+    version: 4,
+    name: 'staff console: conversation archive and review corrections',
+    sql: `
+-- The console's archive (server/console/archive/postgres-conversation-archive.ts) and corrections
+-- (server/console/review/postgres-review-store.ts), shared by every process when sessions live here: an analyst on any
+-- process searches every conversation, and analytics count them all. Same rows as the embedded SQLite file
+-- (server/console/console-db.ts); flags are booleans. Derived data: erasing a conversation erases its rows.
+CREATE TABLE console_conversations (
+  id TEXT PRIMARY KEY,
+  started_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  user_messages INTEGER NOT NULL DEFAULT 0,
+  bot_messages INTEGER NOT NULL DEFAULT 0,
+  agent_messages INTEGER NOT NULL DEFAULT 0,
+  fallbacks INTEGER NOT NULL DEFAULT 0,
+  out_of_scope INTEGER NOT NULL DEFAULT 0,
+  thumbs_down INTEGER NOT NULL DEFAULT 0,
+  handoff_at BIGINT,
+  handoff_reason TEXT,
+  agent_joined_at BIGINT,
+  agent TEXT,
+  first_intent TEXT,
+  last_user_text TEXT
+);
+CREATE INDEX console_conversations_started ON console_conversations (started_at);
+CREATE INDEX console_conversations_updated ON console_conversations (updated_at);
+CREATE TABLE console_messages (
+  session_id TEXT NOT NULL REFERENCES console_conversations (id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  at BIGINT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('user', 'bot', 'agent')),
+  text TEXT NOT NULL,
+  intent TEXT,
+  confidence DOUBLE PRECISION,
+  fallback BOOLEAN NOT NULL DEFAULT false,
+  out_of_scope BOOLEAN NOT NULL DEFAULT false,
+  refused BOOLEAN NOT NULL DEFAULT false,
+  PRIMARY KEY (session_id, seq)
+);
+CREATE INDEX console_messages_intent ON console_messages (intent);
+CREATE TABLE console_forms (
+  session_id TEXT NOT NULL REFERENCES console_conversations (id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  form TEXT NOT NULL,
+  started_at BIGINT NOT NULL,
+  outcome TEXT NOT NULL DEFAULT 'open' CHECK (outcome IN ('open', 'completed', 'cancelled', 'failed')),
+  last_slot TEXT,
+  PRIMARY KEY (session_id, seq)
+);
+CREATE TABLE console_feedback (
+  session_id TEXT NOT NULL REFERENCES console_conversations (id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  at BIGINT NOT NULL,
+  passage_id TEXT,
+  helpful BOOLEAN NOT NULL,
+  PRIMARY KEY (session_id, seq)
+);
+CREATE TABLE console_corrections (
+  id BIGSERIAL PRIMARY KEY,
+  session_id TEXT NOT NULL,
+  message_seq INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  intent TEXT,
+  passage_id TEXT,
+  staff TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  UNIQUE (session_id, message_seq)
+);
+`,
+  },
 ];

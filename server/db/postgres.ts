@@ -3,7 +3,7 @@
  * shared by the session store and the credit audit log, migrated at start-up, closed last on shutdown.
  */
 import pg from 'pg';
-import { ConfigError, ServiceUnavailableError } from '../errors.ts';
+import { ConfigError, MonetaError, ServiceUnavailableError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { MIGRATIONS, type Migration } from './migrations.ts';
 
@@ -120,6 +120,33 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[], l
     client.release();
   }
   return applied;
+}
+
+/**
+ * Runs `fn` in one transaction on one pooled connection: committed when it resolves, rolled back when it throws. A
+ * failure (the statement's or the connection's) is rethrown as the "try again" error; MonetaErrors pass through.
+ */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw unavailable(error);
+  }
+  let broken: unknown;
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch((e: unknown) => (broken = e));
+    if (error instanceof MonetaError) throw error;
+    throw unavailable(error);
+  } finally {
+    // A connection whose rollback failed is not handed to the next caller.
+    client.release(broken instanceof Error ? broken : undefined);
+  }
 }
 
 /**

@@ -2,7 +2,11 @@
 import type { SessionEvent, SessionOwner, SessionRecord, SessionStore } from '../../session/types.ts';
 import type { ConversationArchive } from './conversation-archive.ts';
 
-/** Wraps `inner`; the archive sees exactly what the store accepted (after the store succeeded). */
+/**
+ * Wraps `inner`; the archive sees exactly what the store accepted (after the store succeeded). The archive write is
+ * awaited: a turn's events reach the archive before the next turn of that conversation (which the session lock orders)
+ * and an erase is complete when `delete` resolves.
+ */
 export class ArchivingSessionStore implements SessionStore {
   constructor(
     private readonly inner: SessionStore,
@@ -25,18 +29,18 @@ export class ArchivingSessionStore implements SessionStore {
 
   async append(id: string, events: SessionEvent[], now: number): Promise<void> {
     await this.inner.append(id, events, now);
-    this.guard(() => this.archive.record(id, events));
+    await this.guard(() => this.archive.record(id, events));
   }
 
   async delete(id: string): Promise<boolean> {
     const existed = await this.inner.delete(id);
-    this.guard(() => this.archive.forget(id));
+    await this.guard(() => this.archive.forget(id));
     return existed;
   }
 
   async deleteOlderThan(olderThan: number): Promise<number> {
     const n = await this.inner.deleteOlderThan(olderThan);
-    this.guard(() => this.archive.forgetOlderThan(olderThan));
+    await this.guard(() => this.archive.forgetOlderThan(olderThan));
     return n;
   }
 
@@ -44,9 +48,9 @@ export class ArchivingSessionStore implements SessionStore {
     return this.inner.close();
   }
 
-  private guard(fn: () => void): void {
+  private async guard(fn: () => Promise<void>): Promise<void> {
     try {
-      fn();
+      await fn();
     } catch (error) {
       this.onError(error);
     }

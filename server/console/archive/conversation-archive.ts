@@ -11,19 +11,25 @@ import type { SessionEvent } from '../../session/types.ts';
 /** Events this archive reads beyond the core ones (knowledge outcome and feedback, agent hand-off): read defensively. */
 type LooseEvent = { type: string; at: number; [key: string]: unknown };
 
-/** Receives conversation events (the session store decorator feeds it). */
+/**
+ * Receives conversation events (the session store decorator feeds it). Two implementations behind one contract
+ * (test/contract/console-archive.contract.ts): `SqliteConversationArchive` in the console's own file (embedded) and
+ * `PostgresConversationArchive` in the shared database (production mode: every process records into, and searches,
+ * one archive).
+ */
 export interface ConversationArchive {
-  /** Records events appended to a conversation, in order. */
-  record(sessionId: string, events: readonly SessionEvent[]): void;
-  /** Forgets a conversation (customer erase, retention). */
-  forget(sessionId: string): void;
-  /** Forgets conversations not updated since `olderThan` (retention). */
-  forgetOlderThan(olderThan: number): void;
+  /** Records events appended to a conversation, in order (all of them or none). */
+  record(sessionId: string, events: readonly SessionEvent[]): Promise<void>;
+  /** Forgets a conversation and its corrections (customer erase, retention). */
+  forget(sessionId: string): Promise<void>;
+  /** Forgets conversations not updated since `olderThan`, and their corrections (retention). */
+  forgetOlderThan(olderThan: number): Promise<void>;
 }
 
-const OUT_OF_SCOPE = 'out_of_scope';
+/** The intent name of the out-of-scope stage (never a conversation's first intent). */
+export const OUT_OF_SCOPE = 'out_of_scope';
 
-/** The archive in the console database. */
+/** The archive in the console's SQLite file (embedded default). */
 export class SqliteConversationArchive implements ConversationArchive {
   private readonly recordTx: (sessionId: string, events: readonly SessionEvent[]) => void;
 
@@ -125,21 +131,22 @@ export class SqliteConversationArchive implements ConversationArchive {
     });
   }
 
-  record(sessionId: string, events: readonly SessionEvent[]): void {
+  async record(sessionId: string, events: readonly SessionEvent[]): Promise<void> {
     this.recordTx(sessionId, events);
   }
 
-  forget(sessionId: string): void {
+  async forget(sessionId: string): Promise<void> {
     this.db.prepare('DELETE FROM conversations WHERE id = ?').run(sessionId);
     this.db.prepare('DELETE FROM corrections WHERE session_id = ?').run(sessionId);
   }
 
-  forgetOlderThan(olderThan: number): void {
+  async forgetOlderThan(olderThan: number): Promise<void> {
     this.db.prepare('DELETE FROM corrections WHERE session_id IN (SELECT id FROM conversations WHERE updated_at < ?)').run(olderThan);
     this.db.prepare('DELETE FROM conversations WHERE updated_at < ?').run(olderThan);
   }
 }
 
-function isFormQuestion(message: BotMessage): message is { custom: { type: 'form_question'; form: string; slot: string } } {
+/** A `form_question` card (the archive keeps the question a questionnaire last asked). */
+export function isFormQuestion(message: BotMessage): message is { custom: { type: 'form_question'; form: string; slot: string } } {
   return 'custom' in message && message.custom.type === 'form_question';
 }

@@ -135,8 +135,8 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
   });
 
   // ---- analyst -----------------------------------------------------------------------------------------------------
-  router.get('/api/conversations', analyst, (req, res) => {
-    res.json(deps.review.search(parseConversationFilter(req.query)));
+  router.get('/api/conversations', analyst, async (req, res) => {
+    res.json(await deps.review.search(parseConversationFilter(req.query)));
   });
   router.get('/api/conversations/:id', analyst, async (req, res) => {
     const id = String(req.params.id);
@@ -162,12 +162,12 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
   router.get('/api/export/intents.jsonl', analyst, async (req, res) => {
     await deps.accessLog.write(req.staff!, 'export', undefined, 'intents.jsonl');
     res.type('application/x-ndjson; charset=utf-8').setHeader('content-disposition', 'attachment; filename="console-corrections.jsonl"');
-    res.send(deps.review.exportIntentJsonl());
+    res.send(await deps.review.exportIntentJsonl());
   });
   router.get('/api/export/passage-questions.yaml', analyst, async (req, res) => {
     await deps.accessLog.write(req.staff!, 'export', undefined, 'passage-questions.yaml');
     res.type('text/yaml; charset=utf-8').setHeader('content-disposition', 'attachment; filename="passage-questions.yaml"');
-    res.send(deps.review.exportPassageQuestionsYaml());
+    res.send(await deps.review.exportPassageQuestionsYaml());
   });
   router.get('/api/analytics', analyst, async (req, res) => {
     const period = parsePeriod(req.query);

@@ -2,14 +2,14 @@
  * The analyst's review: search the archive with validated filters, show a transcript (NLU parse, passages, answer;
  * personal data masked), record corrections, and export them as training data for the next retrain.
  */
-import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { BotMessage } from '../../contracts/chat-protocol.ts';
-import type { ConversationList, ConversationSummary, CorrectionRequest, PassageRef, TranscriptMessage, TranscriptView } from '../../contracts/console-api.ts';
+import type { ConversationList, CorrectionRequest, PassageRef, TranscriptMessage, TranscriptView } from '../../contracts/console-api.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import type { SessionEvent, SessionStore } from '../../session/types.ts';
 import { maskDeep, maskForDisplay, personalDataSpans } from './display-mask.ts';
 import { TEXTS } from '../../response/templates.ts';
+import type { ReviewStore } from './review-store.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** A real calendar day YYYY-MM-DD (2026-02-31 is refused, not rolled over). */
@@ -60,9 +60,10 @@ export type PassageLookup = (id: string) => { id: string; title: string } | unde
 
 /** Options for `ReviewService`. */
 export interface ReviewServiceOptions {
-  db: Database.Database;
+  /** The archive's search and the corrections (SQLite or PostgreSQL). */
+  store: ReviewStore;
   /** The app's session store (the record the transcript is read from). */
-  store: () => SessionStore;
+  sessions: () => SessionStore;
   /** Intent names the classifier knows (a correction must name one). */
   intents: () => readonly string[];
   passages: PassageLookup;
@@ -72,77 +73,20 @@ export interface ReviewServiceOptions {
 export class ReviewService {
   constructor(private readonly options: ReviewServiceOptions) {}
 
-  /** Conversations matching `filter`, newest first. */
-  search(filter: ConversationFilter): ConversationList {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.from) {
-      where.push('c.started_at >= ?');
-      args.push(dayStart(filter.from));
-    }
-    if (filter.to) {
-      where.push('c.started_at < ?');
-      args.push(dayStart(filter.to) + 86_400_000);
-    }
-    if (filter.intent) {
-      where.push("EXISTS (SELECT 1 FROM messages m WHERE m.session_id = c.id AND m.role = 'user' AND m.intent = ?)");
-      args.push(filter.intent);
-    }
-    const bool = (value: 'true' | 'false' | undefined, expr: string): void => {
-      if (value) where.push(value === 'true' ? expr : `NOT (${expr})`);
-    };
-    bool(filter.fallback, 'c.fallbacks > 0');
-    bool(filter.outOfScope, 'c.out_of_scope > 0');
-    bool(filter.thumbsDown, 'c.thumbs_down > 0');
-    bool(filter.handoff, 'c.handoff_at IS NOT NULL');
-    if (filter.form) {
-      where.push('EXISTS (SELECT 1 FROM forms f WHERE f.session_id = c.id AND f.outcome = ?)');
-      args.push(filter.form);
-    }
-    if (filter.q) {
-      where.push("EXISTS (SELECT 1 FROM messages m WHERE m.session_id = c.id AND m.text LIKE ? ESCAPE '\\')");
-      args.push(`%${filter.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
-    }
-    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const { db } = this.options;
-    const total = (db.prepare(`SELECT COUNT(*) AS n FROM conversations c ${clause}`).get(...args) as { n: number }).n;
-    const rows = db
-      .prepare(`SELECT * FROM conversations c ${clause} ORDER BY c.started_at DESC, c.id LIMIT ? OFFSET ?`)
-      .all(...args, filter.limit, filter.offset) as Array<Record<string, number | string | null>>;
-    const formsOf = db.prepare('SELECT form, outcome FROM forms WHERE session_id = ? ORDER BY seq');
-    const items = rows.map(
-      (r): ConversationSummary => ({
-        id: String(r.id),
-        startedAt: Number(r.started_at),
-        updatedAt: Number(r.updated_at),
-        userMessages: Number(r.user_messages),
-        firstIntent: (r.first_intent as string | null) ?? null,
-        lastUserText: r.last_user_text === null ? null : maskForDisplay(String(r.last_user_text)),
-        fallbacks: Number(r.fallbacks),
-        outOfScope: Number(r.out_of_scope),
-        thumbsDown: Number(r.thumbs_down),
-        handoff: r.handoff_at !== null,
-        forms: formsOf.all(r.id) as ConversationSummary['forms'],
-      }),
-    );
-    return { total, items };
+  /** Conversations matching `filter`, newest first (the last customer message masked for display). */
+  async search(filter: ConversationFilter): Promise<ConversationList> {
+    const { total, items } = await this.options.store.search(filter);
+    return { total, items: items.map((i) => ({ ...i, lastUserText: i.lastUserText === null ? null : maskForDisplay(i.lastUserText) })) };
   }
 
   /** The transcript of one conversation for review (masked); NotFoundError when it does not exist. */
   async transcript(sessionId: string): Promise<TranscriptView> {
-    const record = await this.options.store().get(sessionId);
+    const record = await this.options.sessions().get(sessionId);
     if (!record) throw new NotFoundError('No such conversation.');
     const messages = buildReviewTranscript(record.events, (id) => this.options.passages(id));
-    const corrections = this.options.db.prepare('SELECT message_seq, intent, passage_id, staff, at FROM corrections WHERE session_id = ?').all(sessionId) as Array<{
-      message_seq: number;
-      intent: string | null;
-      passage_id: string | null;
-      staff: string;
-      at: number;
-    }>;
-    for (const c of corrections) {
-      const m = messages.find((x) => x.seq === c.message_seq);
-      if (m) m.correction = { ...(c.intent ? { intent: c.intent } : {}), ...(c.passage_id ? { passageId: c.passage_id } : {}), by: c.staff, at: c.at };
+    for (const c of await this.options.store.corrections(sessionId)) {
+      const m = messages.find((x) => x.seq === c.seq);
+      if (m) m.correction = { ...(c.intent ? { intent: c.intent } : {}), ...(c.passageId ? { passageId: c.passageId } : {}), by: c.staff, at: c.at };
     }
     return { id: record.id, startedAt: record.createdAt, messages };
   }
@@ -161,12 +105,7 @@ export class ReviewService {
     const message = view.messages.find((m) => m.seq === request.seq);
     if (!message || message.from !== 'user') throw new ValidationError('Invalid correction', [{ field: 'seq', message: 'is not a customer message of this conversation' }]);
     // The stored text is the masked text the console shows: training data never carries personal data either.
-    this.options.db
-      .prepare(
-        `INSERT INTO corrections (session_id, message_seq, text, intent, passage_id, staff, at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (session_id, message_seq) DO UPDATE SET intent = excluded.intent, passage_id = excluded.passage_id, staff = excluded.staff, at = excluded.at`,
-      )
-      .run(sessionId, request.seq, message.text, request.intent ?? null, request.passageId ?? null, staff, now);
+    await this.options.store.saveCorrection({ sessionId, seq: request.seq, text: message.text, intent: request.intent ?? null, passageId: request.passageId ?? null, staff, at: now });
     return { ...message, correction: { ...(request.intent ? { intent: request.intent } : {}), ...(request.passageId ? { passageId: request.passageId } : {}), by: staff, at: now } };
   }
 
@@ -174,8 +113,8 @@ export class ReviewService {
    * The intent corrections in the intent model's training-only JSONL format (`{"text","intent"}` per line, as in
    * models/intent/data/training-only.jsonl), one line per distinct text, oldest first.
    */
-  exportIntentJsonl(): string {
-    const rows = this.options.db.prepare('SELECT text, intent FROM corrections WHERE intent IS NOT NULL ORDER BY at, id').all() as Array<{ text: string; intent: string }>;
+  async exportIntentJsonl(): Promise<string> {
+    const rows = await this.options.store.intentCorrections();
     const seen = new Map<string, string>();
     for (const r of rows) seen.set(r.text.trim(), r.intent);
     return [...seen].map(([text, intent]) => `${JSON.stringify({ text, intent })}\n`).join('');
@@ -185,13 +124,13 @@ export class ReviewService {
    * The passage corrections as `questions:` additions per passage, in the knowledge front matter's YAML form, ready to
    * merge into each passage file (`knowledge/<topic>/<id>.md`) before `npx moneta kb build`.
    */
-  exportPassageQuestionsYaml(): string {
-    const rows = this.options.db.prepare('SELECT text, passage_id FROM corrections WHERE passage_id IS NOT NULL ORDER BY passage_id, at, id').all() as Array<{ text: string; passage_id: string }>;
+  async exportPassageQuestionsYaml(): Promise<string> {
+    const rows = await this.options.store.passageCorrections();
     const byPassage = new Map<string, Set<string>>();
     for (const r of rows) {
-      const set = byPassage.get(r.passage_id) ?? new Set<string>();
+      const set = byPassage.get(r.passageId) ?? new Set<string>();
       set.add(r.text.trim());
-      byPassage.set(r.passage_id, set);
+      byPassage.set(r.passageId, set);
     }
     let out = '# Customer questions the console marked as answered by each passage: add them to its `questions:`.\n';
     for (const [id, questions] of byPassage) {

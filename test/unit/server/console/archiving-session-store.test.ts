@@ -41,11 +41,11 @@ describe('ArchivingSessionStore', () => {
 
   it('keeps the turn when the archive fails, and reports the failure', async () => {
     const failing: ConversationArchive = {
-      record: () => {
+      record: async () => {
         throw new Error('disk full');
       },
-      forget: () => undefined,
-      forgetOlderThan: () => undefined,
+      forget: async () => undefined,
+      forgetOlderThan: async () => undefined,
     };
     const errors: unknown[] = [];
     const inner = new MemorySessionStore();

@@ -1,0 +1,118 @@
+/**
+ * The console archive contract against SQLite and a real PostgreSQL 15 (started here, en-US collation), then both implementations fed
+ * the same 1,200 seeded conversations: the same reports over several periods (every figure, the grouped questions
+ * included) and the same search results for every filter.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteConsoleAnalytics, type ConsoleAnalytics } from '../../server/console/analytics/analytics.ts';
+import { PostgresConsoleAnalytics } from '../../server/console/analytics/postgres-analytics.ts';
+import { ArchivingSessionStore } from '../../server/console/archive/archiving-session-store.ts';
+import { SqliteConversationArchive } from '../../server/console/archive/conversation-archive.ts';
+import { PostgresConversationArchive } from '../../server/console/archive/postgres-conversation-archive.ts';
+import { openConsoleDb } from '../../server/console/console-db.ts';
+import { PostgresReviewStore } from '../../server/console/review/postgres-review-store.ts';
+import { parseConversationFilter } from '../../server/console/review/review-service.ts';
+import { SqliteReviewStore, type ReviewStore } from '../../server/console/review/review-store.ts';
+import { openPostgres, type PostgresDatabase } from '../../server/db/postgres.ts';
+import { HashedNgramEmbedder } from '../../server/rag/hashed-ngram-embedder.ts';
+import { MemorySessionStore } from '../../server/session/memory-session-store.ts';
+import { seedConversations } from '../fixtures/console/seed-conversations.ts';
+import { startPostgres, type PostgresServer } from '../support/engines.ts';
+import { describeConsoleArchive } from './console-archive.contract.ts';
+
+let server: PostgresServer;
+let db: PostgresDatabase;
+
+/** Empties the console archive tables of migration 4. */
+async function emptyPostgresArchive(): Promise<void> {
+  await db.pool.query('TRUNCATE console_conversations, console_messages, console_forms, console_feedback, console_corrections RESTART IDENTITY');
+}
+
+beforeAll(async () => {
+  server = await startPostgres();
+  // A database with a language collation (ICU en-US), as installations usually have: ties and ids must still sort in
+  // byte order, as in SQLite (under en-US, 'a' sorts before 'B'; in bytes, after).
+  const admin = new pg.Client({ connectionString: server.url });
+  await admin.connect();
+  try {
+    await admin.query("CREATE DATABASE moneta_en TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'");
+  } finally {
+    await admin.end();
+  }
+  db = await openPostgres({ url: server.url.replace(/\/moneta$/, '/moneta_en'), poolSize: 4 });
+  expect((await db.pool.query("SELECT x FROM (VALUES ('a'), ('B')) v (x) ORDER BY x")).rows.map((r) => r.x)).toEqual(['a', 'B']);
+}, 60_000);
+afterAll(async () => {
+  await db?.close();
+  await server?.stop();
+});
+
+describeConsoleArchive('SQLite', async () => {
+  const file = openConsoleDb(':memory:');
+  return { archive: new SqliteConversationArchive(file), review: new SqliteReviewStore(file), analytics: new SqliteConsoleAnalytics({ db: file }) };
+});
+
+describeConsoleArchive('PostgreSQL', async () => {
+  await emptyPostgresArchive();
+  return { archive: new PostgresConversationArchive(db.pool), review: new PostgresReviewStore(db.pool), analytics: new PostgresConsoleAnalytics({ pool: db.pool }) };
+});
+
+describe('SQLite and PostgreSQL on the same 1,200 conversations', () => {
+  const embedder = new HashedNgramEmbedder();
+  let sqlite: { review: ReviewStore; analytics: ConsoleAnalytics };
+  let postgres: { review: ReviewStore; analytics: ConsoleAnalytics };
+
+  beforeAll(async () => {
+    await emptyPostgresArchive();
+    const file = openConsoleDb(':memory:');
+    const options = { count: 1200, days: 40, endDay: '2026-11-30' };
+    // The same events reach both archives, through the decorator the app uses.
+    await seedConversations(new ArchivingSessionStore(new MemorySessionStore(), new SqliteConversationArchive(file), (e) => { throw e; }), options);
+    await seedConversations(new ArchivingSessionStore(new MemorySessionStore(), new PostgresConversationArchive(db.pool), (e) => { throw e; }), options);
+    sqlite = { review: new SqliteReviewStore(file), analytics: new SqliteConsoleAnalytics({ db: file, embedder }) };
+    postgres = { review: new PostgresReviewStore(db.pool), analytics: new PostgresConsoleAnalytics({ pool: db.pool, embedder }) };
+  }, 120_000);
+
+  it('gives the same analytics report, figure for figure', async () => {
+    for (const period of [
+      { from: '2026-11-01', to: '2026-11-30' },
+      { from: '2026-10-01', to: '2026-12-31' },
+      { from: '2026-11-15', to: '2026-11-15' },
+      { from: '2027-01-01', to: '2027-01-31' },
+    ]) {
+      const { computedMs: _a, ...fromSqlite } = await sqlite.analytics.report(period);
+      const { computedMs: _b, ...fromPostgres } = await postgres.analytics.report(period);
+      expect(fromPostgres, `${period.from}..${period.to}`).toEqual(fromSqlite);
+    }
+    const month = await postgres.analytics.report({ from: '2026-11-01', to: '2026-11-30' });
+    // A data set that exercises every figure.
+    expect(month.totals.conversations).toBeGreaterThan(800);
+    expect(month.totals.handoffs).toBeGreaterThan(0);
+    expect(month.unansweredTotal).toBeGreaterThan(0);
+    expect(month.thumbsDown.length).toBeGreaterThan(0);
+    expect(month.funnels.every((f) => f.dropOff.length > 0)).toBe(true);
+    expect(month.agentResponse.accepted).toBeGreaterThan(0);
+  });
+
+  it('finds the same conversations for every filter', async () => {
+    for (const q of [
+      {},
+      { from: '2026-11-10', to: '2026-11-12' },
+      { intent: 'card_arrival' },
+      { fallback: 'true' },
+      { fallback: 'false', handoff: 'false' },
+      { outOfScope: 'true' },
+      { thumbsDown: 'true' },
+      { handoff: 'true', limit: '200' },
+      { form: 'completed', offset: '20' },
+      { form: 'cancelled' },
+      { q: 'TABLE' },
+      { q: 'meaning of' },
+      { q: 'anna here', limit: '200' },
+    ]) {
+      const filter = parseConversationFilter(q);
+      expect(await postgres.review.search(filter), JSON.stringify(q)).toEqual(await sqlite.review.search(filter));
+    }
+  });
+});
