@@ -21,7 +21,7 @@ import { createSilentLogger } from '../server/observability/logger.ts';
 import { MemorySessionStore } from '../server/session/memory-session-store.ts';
 import type { KnowledgeBase, RoutingThresholds } from '../server/rag/knowledge-base.ts';
 import { DEFAULT_CLARIFY_MARGIN, DEFAULT_CLARIFY_MARGIN_RERANKED, KnowledgeSkill } from '../server/skills/knowledge/knowledge-skill.ts';
-import { loadQuestions, type Question } from './kb-questions.ts';
+import { loadQuestions, loadTuningBlind, outOfScopeMessages, type Question } from './kb-questions.ts';
 
 const TUNE = process.argv.includes('--tune');
 const BLIND_2 = 'questions-blind-2.jsonl';
@@ -175,27 +175,14 @@ const blind2: Question[] = fs.existsSync(blind2File)
       .map((l) => ({ ...(JSON.parse(l) as Question), set: 'blind-2', split: 'blind' as const }))
       .map((q) => ({ ...q, relevant: q.relevant ?? [] }))
   : [];
-/**
- * Tuning's negatives: messages that are not about Moneta at all, where any citation is a wrong answer: CLINC150's
- * `oos_val` and every 4th validation message of its domains that have nothing to do with money (not banking, credit cards or work: taxes, 401k and pay are money questions) (NLU validation data, never training data).
- */
-function outOfScopeMessages(): Question[] {
-  const dir = path.join(config.datasetsDir, 'clinc150');
-  if (!fs.existsSync(path.join(dir, 'train_oos_plus.json'))) return [];
-  const data = JSON.parse(fs.readFileSync(path.join(dir, 'train_oos_plus.json'), 'utf8')) as Record<string, Array<[string, string]>>;
-  const domains = JSON.parse(fs.readFileSync(path.join(dir, 'domains.json'), 'utf8')) as Record<string, string[]>;
-  const other = new Set(['kitchen_and_dining', 'home', 'auto_and_commute', 'travel', 'utility'].flatMap((d) => domains[d] ?? []));
-  const texts = [...data.oos_val!.map(([t]) => t), ...data.val!.filter(([, i], n) => other.has(i) && n % 4 === 0).map(([t]) => t)];
-  return texts.map((t, i) => ({ id: `oos-${i}`, question: t, relevant: [], set: 'oos', split: 'dev' as const }));
-}
-
 const sets: Record<string, Question[]> = TUNE
-  ? { dev: all.filter((q) => q.split === 'dev'), oos: outOfScopeMessages() }
+  ? { dev: all.filter((q) => q.split === 'dev'), 'tuning-blind': loadTuningBlind(config.knowledge.dir), oos: outOfScopeMessages(config.datasetsDir) }
   : {
       test: all.filter((q) => q.split === 'test'),
       blind: all.filter((q) => q.split === 'blind'),
       ...(blind2.length ? { 'blind-2': blind2 } : {}),
       dev: all.filter((q) => q.split === 'dev'),
+      'tuning-blind': loadTuningBlind(config.knowledge.dir),
     };
 
 const base: Variant = { name: 'retrieval-first', routing: 'retrieval-first', reranker: true };

@@ -92,3 +92,31 @@ export function loadQuestions(knowledgeDir: string): Question[] {
   const blind = readQuestionFile(knowledgeDir, BLIND_FILE).map((q) => ({ ...q, split: 'blind' as const }));
   return [...split, ...blind];
 }
+
+/**
+ * Tuning's negatives: messages that are not about Moneta at all, where any citation is a wrong answer: CLINC150's
+ * `oos_val` and every 4th validation message of its domains that have nothing to do with money (not banking, credit
+ * cards or work: taxes, 401k and pay are money questions). NLU validation data, never its training data; empty when
+ * the data set is absent.
+ */
+export function outOfScopeMessages(datasetsDir: string): Question[] {
+  const dir = path.join(datasetsDir, 'clinc150');
+  if (!fs.existsSync(path.join(dir, 'train_oos_plus.json'))) return [];
+  const data = JSON.parse(fs.readFileSync(path.join(dir, 'train_oos_plus.json'), 'utf8')) as Record<string, Array<[string, string]>>;
+  const domains = JSON.parse(fs.readFileSync(path.join(dir, 'domains.json'), 'utf8')) as Record<string, string[]>;
+  const other = new Set(['kitchen_and_dining', 'home', 'auto_and_commute', 'travel', 'utility'].flatMap((d) => domains[d] ?? []));
+  const texts = [...data.oos_val!.map(([t]) => t), ...data.val!.filter(([, i], n) => other.has(i) && n % 4 === 0).map(([t]) => t)];
+  return texts.map((t, i) => ({ id: `oos-${i}`, question: t, relevant: [], set: 'oos', split: 'dev' as const }));
+}
+
+/**
+ * Questions written blind (from a topic list, without the passages) and labelled by others, but set aside for
+ * TUNING: the answer model and the routing thresholds are fitted on them with the dev half, so they are never
+ * reported as a blind measurement. `questions-blind-2.jsonl` stays untouched for that.
+ */
+export const TUNING_BLIND_FILE = 'questions-tuning-blind.jsonl';
+
+/** The tuning-blind questions (empty when the file is absent). */
+export function loadTuningBlind(knowledgeDir: string): Question[] {
+  return readQuestionFile(knowledgeDir, TUNING_BLIND_FILE).map((q) => ({ ...q, relevant: q.relevant ?? [], split: 'dev' as const }));
+}

@@ -46,6 +46,13 @@ export const ARTIFACTS: ArtifactSpec[] = [
     rebuild: 'npm run train:reranker',
     variable: 'MONETA_RERANKER_MODEL_DIR',
   },
+  {
+    name: 'answer-model',
+    path: 'models/answer-model',
+    files: ['model.json'],
+    rebuild: 'npm run train:answer-model',
+    variable: 'MONETA_ANSWER_MODEL_DIR',
+  },
   ...['german', 'taiwan'].map((name) => ({
     name: `credit-${name}`,
     path: `models/credit/${name}`,
@@ -111,6 +118,7 @@ export function artifactLocations(config: MonetaConfig): Array<{ spec: ArtifactS
   if (config.nlu.classifier === 'transformer') add('intent', config.nlu.modelDir);
   if (config.knowledge.embedder !== 'hashed') add('retrieval', config.knowledge.retrievalModelDir);
   if (config.knowledge.rerankerModelDir !== 'off') add('reranker', config.knowledge.rerankerModelDir);
+  if (config.knowledge.answerModelDir !== 'off') add('answer-model', config.knowledge.answerModelDir);
   for (const name of ['german', 'taiwan']) add(`credit-${name}`, path.join(config.credit.modelsDir, name));
   add('portfolio-cma', config.portfolio.cmaPath);
   return out;

@@ -120,6 +120,7 @@ export const ENV_VARS = {
   MONETA_KNOWLEDGE_ROUTING: 'knowledge.routing',
   MONETA_RETRIEVAL_MODEL_DIR: 'knowledge.retrievalModelDir',
   MONETA_RERANKER_MODEL_DIR: 'knowledge.rerankerModelDir',
+  MONETA_ANSWER_MODEL_DIR: 'knowledge.answerModelDir',
   MONETA_KNOWLEDGE_ON_STALE: 'knowledge.onStale',
   MONETA_LLM_PROVIDER: 'llm.provider',
   MONETA_LLM_BASE_URL: 'llm.baseUrl',
@@ -301,6 +302,11 @@ export const configSchema = z.object({
        * folder; used when its files are present, `off` disables it. See server/rag/reranker.ts.
        */
       rerankerModelDir: z.string().trim().min(1).default(path.join(PROJECT_ROOT, 'models', 'reranker')),
+      /**
+       * The calibrated answer model (`npm run train:answer-model`, server/rag/answer-model.ts): decides from every
+       * retrieval and NLU signal whether a passage answers; used when `model.json` is present, `off` disables it.
+       */
+      answerModelDir: z.string().trim().min(1).default(path.join(PROJECT_ROOT, 'models', 'answer-model')),
       /** At start-up, when the index does not match knowledge/ or the embedder: rebuild it, warn and serve it, or fail. */
       onStale: z.enum(['rebuild', 'report', 'fail']).default('rebuild'),
       /**

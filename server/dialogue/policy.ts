@@ -3,6 +3,7 @@
  * (rephrase, then options and a hand-off), out-of-scope messages and hand-off requests.
  */
 import { ConfigError } from '../errors.ts';
+import { clarifiesCalibrated } from '../rag/answer-model.ts';
 import { detectInputProblem } from '../nlu/input-guard.ts';
 import { shortReplyIntent } from '../nlu/short-replies.ts';
 import type { ParseResult } from '../nlu/types.ts';
@@ -65,6 +66,10 @@ export interface KnowledgeRouting {
    * of scope: it gets the fallback reply with the closest topics and a person ("my transfr didnt go thru").
    */
   suggestMinScore?: number;
+  /** With the calibrated answer model: "Do you mean …?" when the first two passages' probabilities sum to this … */
+  clarifySum?: number;
+  /** … and the second's is at least this (server/rag/answer-model.ts, `clarifiesCalibrated`). */
+  clarifyMinSecond?: number;
 }
 
 /** Intents some skill or the policy itself answers. */
@@ -162,7 +167,9 @@ export class RulePolicy implements Policy {
       const toKnowledge: PlanStep = { kind: 'skill', skill: kb.skill, intent: this.intentSkills.get(name) === kb.skill ? name : 'financial_education' };
       const rejected = confidence < this.options.fallbackThreshold || name === OUT_OF_SCOPE_INTENT;
       if (rejected) {
-        if (signal.score >= kb.rejectedMinScore) return [toKnowledge];
+        // With the calibrated answer model, two likely passages are also worth a "Do you mean …?".
+        const clarifies = signal.calibrated && kb.clarifySum !== undefined && clarifiesCalibrated(signal.hits, { minScore: kb.rejectedMinScore, clarifySum: kb.clarifySum, clarifyMinSecond: kb.clarifyMinSecond ?? 0 });
+        if (signal.score >= kb.rejectedMinScore || clarifies) return [toKnowledge];
         const nearKnowledge = signal.score >= (kb.suggestMinScore ?? Infinity);
         return name === OUT_OF_SCOPE_INTENT && !nearKnowledge ? [this.outOfScope()] : this.fallback(input);
       }

@@ -32,6 +32,8 @@ export interface KnowledgeSignal {
   /** Lead of the first hit over the second: reranker probabilities when reranked, else the relative fusion-score lead (0..1). */
   margin: number;
   reranked: boolean;
+  /** True when `score` and the hits' scores are the answer model's probabilities (server/rag/answer-model.ts). */
+  calibrated?: boolean;
   /** The first passage's retrieval relevance without the NLU intent floor (0..1); absent when unknown. */
   relevance?: number;
 }

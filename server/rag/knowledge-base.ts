@@ -16,6 +16,7 @@ import {
   type IndexLogger,
   type KnowledgeIndex,
 } from './knowledge-index.ts';
+import { AnswerModel } from './answer-model.ts';
 import type { Reranker } from './reranker.ts';
 import type { KnowledgeHit, RetrieveOptions, Retriever } from './types.ts';
 
@@ -51,6 +52,9 @@ export interface RoutingThresholds {
   nearMinScore: number;
   /** An out-of-scope message this close to a passage gets the closest topics and a person instead (the "I don't know" threshold). */
   suggestMinScore: number;
+  /** Calibrated answer model only: the "Do you mean …?" thresholds (see `clarifiesCalibrated`). */
+  clarifySum?: number;
+  clarifyMinSecond?: number;
 }
 
 /**
@@ -143,6 +147,11 @@ export interface KnowledgeBase {
    * and present; owned by whoever loaded it (server/bootstrap.ts), not disposed with the knowledge base.
    */
   reranker?: Reranker;
+  /**
+   * The calibrated answer model (server/rag/answer-model.ts), when `config.knowledge.answerModelDir` holds one: the
+   * knowledge search then scores hits as probabilities, and `minScore` and `routing` are its thresholds.
+   */
+  answerModel?: AnswerModel;
   /** How the index was obtained at start-up, and why it was rebuilt if it was. */
   status: 'loaded' | 'rebuilt' | 'stale';
   reasons: string[];
@@ -252,6 +261,8 @@ export interface CreateKnowledgeBaseOptions {
   retriever?: HybridRetrieverOptions;
   /** The loaded reranker (or its loading), handed on as {@link KnowledgeBase.reranker}; never disposed here. */
   reranker?: Reranker | Promise<Reranker | undefined>;
+  /** Use this answer model (`null` = none) instead of the configured folder's (tests, benchmark). */
+  answerModel?: AnswerModel | null;
 }
 
 /**
@@ -282,12 +293,17 @@ export async function createKnowledgeBase(config: MonetaConfig, options: CreateK
   const tuning = tuningFor(embedder.modelId);
   const retriever = new HybridRetriever(opened.index, embedder, { ...retrieverOptionsFor(tuning), ...options.retriever });
   const reranker = await options.reranker;
-  const minScore = config.knowledge.minScore ?? tuning.minScore;
+  const answerModel = options.answerModel !== undefined ? (options.answerModel ?? undefined) : config.knowledge.answerModelDir === 'off' ? undefined : AnswerModel.load(config.knowledge.answerModelDir);
+  // The answer model's probabilities are only calibrated with the reranker it was fitted with.
+  const calibrated = answerModel && (answerModel.rerankerModelId ?? null) === (reranker?.modelId ?? null) ? answerModel : undefined;
+  if (answerModel && !calibrated) options.logger?.warn({ answerModel: answerModel.modelId, reranker: reranker?.modelId ?? null }, 'the answer model was fitted with another reranker; serving retrieval scores instead (refit with npm run train:answer-model)');
+  const minScore = config.knowledge.minScore ?? calibrated?.thresholds.minScore ?? tuning.minScore;
   return {
     embedder,
     ...(reranker ? { reranker } : {}),
+    ...(calibrated ? { answerModel: calibrated } : {}),
     minScore,
-    routing: routingFor(tuning, minScore, config.knowledge.rescueMinScore),
+    routing: calibrated ? { ...calibrated.thresholds, overrideMaxConfidence: tuning.routing?.overrideMaxConfidence ?? 0.6 } : routingFor(tuning, minScore, config.knowledge.rescueMinScore),
     ...rescueSetting(config.knowledge.rescueMinScore, tuning.rescueMinScore),
     index: opened.index,
     retriever,

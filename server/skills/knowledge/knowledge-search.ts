@@ -7,6 +7,7 @@ import type { KnowledgeSignal } from '../../dialogue/types.ts';
 import type { ParseResult } from '../../nlu/types.ts';
 import type { HybridHit } from '../../rag/hybrid-retriever.ts';
 import type { KnowledgeBase } from '../../rag/knowledge-base.ts';
+import { answerFeatures, type AnswerModel } from '../../rag/answer-model.ts';
 import { DEFAULT_RERANK_FUSION, rerankHits, type Reranker, type RerankFusion } from '../../rag/reranker.ts';
 import { terms } from '../../rag/text.ts';
 
@@ -29,6 +30,16 @@ export interface KnowledgeSearchOptions {
   k?: number;
   /** Intents the passages declare (the intent boost applies to these only); default: read from the loaded base. */
   intents?: readonly string[];
+  /**
+   * The calibrated answer model (server/rag/answer-model.ts): re-orders the hits by the probability that each answers
+   * the message and makes `score` that probability. Default: the knowledge base's; `null` = none.
+   */
+  answerModel?: AnswerModel | null | undefined;
+}
+
+/** The intents the knowledge skill answers: general money questions plus every intent a passage declares. */
+export function knowledgeIntentSet(declared: Iterable<string>): Set<string> {
+  return new Set(['financial_education', ...declared]);
 }
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -36,6 +47,7 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 /** Searches a message in the knowledge base (intent boost from the NLU when it predicts an intent some passage declares). */
 export class KnowledgeSearch {
   private declared: ReadonlySet<string> | undefined;
+  private knowledgeIntents: ReadonlySet<string> | undefined;
 
   constructor(private readonly options: KnowledgeSearchOptions) {
     if (options.intents) this.declared = new Set(options.intents);
@@ -47,11 +59,12 @@ export class KnowledgeSearch {
    * judge). `score` is the best retrieval relevance among the hits (0..1), the quantity the thresholds are tuned on;
    * `margin` is how far the first hit leads the second (reranker probabilities when a reranker is configured).
    */
-  async search(text: string, parse: { intent: ParseResult['intent']; trigger?: boolean | undefined }): Promise<KnowledgeSearchResult | undefined> {
+  async search(text: string, parse: { intent: ParseResult['intent']; intent_ranking?: ParseResult['intent_ranking']; trigger?: boolean | undefined }): Promise<KnowledgeSearchResult | undefined> {
     const question = text.trim();
     if (parse.trigger || question.startsWith('/') || terms(question).length === 0) return undefined;
     const kb = await this.options.knowledge;
     this.declared ??= new Set(kb.retriever.intents());
+    const declared = this.declared;
     const { name, confidence } = parse.intent;
     const boost = this.declared.has(name) ? { intent: name, intentConfidence: confidence } : {};
     let hits: Array<HybridHit & { rerank?: number }> = await kb.retriever.invoke(question, { k: this.options.k ?? 5, ...boost });
@@ -60,9 +73,29 @@ export class KnowledgeSearch {
     // scores themselves are capped to be non-increasing, so their gap is often 0 even when the order is clear).
     let margin = hits.length > 1 && hits[0]!.rrf > 0 ? (hits[0]!.rrf - hits[1]!.rrf) / hits[0]!.rrf : 1;
     let reranked = false;
+    const reranker = this.options.reranker === null ? undefined : (this.options.reranker ?? kb.reranker);
+    const answerModel = this.options.answerModel === null ? undefined : (this.options.answerModel ?? kb.answerModel);
+    if (answerModel) {
+      // The answer model decides from every signal at once (its probabilities are calibrated on dev data): the
+      // reranker's logits for the hits it was fitted with, then one probability per hit, best first.
+      if (reranker && answerModel.rerankK > 1 && hits.length > 1) hits = await rerankHits(reranker, question, hits, { k: answerModel.rerankK, weight: 0 });
+      const rows = answerFeatures(question, parse, hits, (id) => (kb.index.byId.get(id)?.metadata.intents as string[] | undefined) ?? [], (this.knowledgeIntents ??= knowledgeIntentSet(declared)));
+      const p = answerModel.probabilities(rows);
+      const ranked = hits.map((h, i) => ({ ...h, retrievalScore: h.score, score: Number(p[i]!.toFixed(4)) })).sort((a, b) => b.score - a.score);
+      const top = ranked[0];
+      const relevance = top ? kb.retriever.relevance(top.dense, top.coverage) : 0;
+      return {
+        question,
+        hits: ranked.slice(0, this.options.k ?? 5),
+        score: top?.score ?? 0,
+        margin: ranked.length > 1 ? top!.score - ranked[1]!.score : 1,
+        reranked: false,
+        calibrated: true,
+        relevance: Number(relevance.toFixed(4)),
+      };
+    }
     // The cross-encoder (server/rag/reranker.ts) re-orders the first few hits, fused with the retrieval score as its
     // author tuned it on the dev half; the lead is then the first hit's fused-score lead over the second.
-    const reranker = this.options.reranker === null ? undefined : (this.options.reranker ?? kb.reranker);
     if (reranker && hits.length > 1) {
       const fusion = this.options.fusion ?? DEFAULT_RERANK_FUSION;
       hits = await rerankHits(reranker, question, hits, fusion);

@@ -13,6 +13,7 @@ import type { Skill, SkillContext, SkillResult } from '../skill.ts';
 import { extractAnswer } from './extractive-answer.ts';
 import { createChatModel, GenerativeAnswerer } from './generative-answer.ts';
 import { KnowledgeSearch, type PassageReranker } from './knowledge-search.ts';
+import { clarifiesCalibrated, type AnswerModel } from '../../rag/answer-model.ts';
 
 /** The intent for general money questions (CONTRACTS §3). */
 export const FINANCIAL_EDUCATION = 'financial_education';
@@ -73,6 +74,8 @@ export interface KnowledgeSkillOptions {
   reranker?: PassageReranker | null | undefined;
   /** Clarify below this fused-score lead when the reranker ordered the hits (0 = never). Default {@link DEFAULT_CLARIFY_MARGIN_RERANKED}. */
   clarifyMarginReranked?: number;
+  /** Calibrated answer model; default the knowledge base's; `null` = none (see {@link KnowledgeSearch}). */
+  answerModel?: AnswerModel | null | undefined;
   /** Passages retrieved per question. Default 5. */
   k?: number;
   /** Called when the generator fails (the skill then answers extractively). */
@@ -109,6 +112,7 @@ export class KnowledgeSkill implements Skill {
       knowledge,
       intents: fromPassages,
       ...(options.reranker !== undefined ? { reranker: options.reranker } : {}),
+      ...(options.answerModel !== undefined ? { answerModel: options.answerModel } : {}),
       ...(options.k ? { k: options.k } : {}),
     });
     this.newAnswerId = options.newAnswerId ?? (() => randomUUID());
@@ -129,6 +133,13 @@ export class KnowledgeSkill implements Skill {
     }
     const signal = ctx.knowledge?.question === question ? ctx.knowledge : await this.search.search(question, ctx.parse);
     const minScore = this.options.minScore ?? kb.minScore;
+    if (signal?.calibrated && kb.answerModel) {
+      // The answer model's probabilities: answer, or ask which of two likely passages, or say it does not know.
+      if (signal.hits[0] && signal.score >= minScore) return this.answer(kb, ctx, question, signal.hits, signal.score);
+      const t = { ...kb.answerModel.thresholds, minScore };
+      if (clarifiesCalibrated(signal.hits, t) && !justClarified(ctx.events)) return this.clarify(signal, ctx.now);
+      return this.dontKnow(ctx, signal, t.nearMinScore / 0.6);
+    }
     if (!signal || !signal.hits[0] || signal.score < minScore) return this.dontKnow(ctx, signal, minScore);
     if (this.shouldClarify(kb, signal, minScore, ctx.events)) return this.clarify(signal, ctx.now);
     return this.answer(kb, ctx, question, signal.hits, signal.score);
@@ -155,8 +166,7 @@ export class KnowledgeSkill implements Skill {
     const margin = signal.reranked ? (this.options.clarifyMarginReranked ?? DEFAULT_CLARIFY_MARGIN_RERANKED) : (this.options.clarifyMargin ?? DEFAULT_CLARIFY_MARGIN);
     const [a, b] = signal.hits;
     if (!(margin > 0) || !a || !b || b.score < minScore || signal.margin > margin) return false;
-    // Never two clarifications in a row: after one, answer the best guess.
-    if (lastKnowledgeEvent(events)?.outcome === 'clarified' && lastUserTurnEvents(events).some((e) => e.type === 'knowledge')) return false;
+    if (justClarified(events)) return false;
     const ia = kb.index.byId.get(a.id)?.metadata.intents ?? [];
     const ib = new Set(kb.index.byId.get(b.id)?.metadata.intents ?? []);
     return !ia.some((i) => ib.has(i));
@@ -263,6 +273,11 @@ export function passageReply(p: { id: string; title: string }, prefix = ''): Qui
 }
 
 type KnowledgeEvent = Extract<SessionEvent, { type: 'knowledge' }>;
+
+/** Never two clarifications in a row: after one, the skill answers its best guess or says it does not know. */
+function justClarified(events: readonly SessionEvent[]): boolean {
+  return lastKnowledgeEvent(events)?.outcome === 'clarified' && lastUserTurnEvents(events).some((e) => e.type === 'knowledge');
+}
 
 function lastKnowledgeEvent(events: readonly SessionEvent[]): KnowledgeEvent | undefined {
   for (let i = events.length - 1; i >= 0; i -= 1) {

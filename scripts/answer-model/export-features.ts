@@ -1,0 +1,59 @@
+/**
+ * Exports the answer model's training rows: for every TUNING question (the dev half, the tuning-blind set, and
+ * CLINC150 messages that have nothing to do with money), the served retrieval path's top candidates (NLU parse →
+ * hybrid retrieval with the intent boost → cross-encoder over the top `RERANK_K`), their features
+ * (`answerFeatures`, the same function the server calls) and whether each is a right answer. Never reads the test
+ * half or the blind sets.
+ *
+ *   npx tsx scripts/answer-model/export-features.ts <out.jsonl>
+ */
+import fs from 'node:fs';
+import { buildDefaultDeps } from '../../server/bootstrap.ts';
+import { loadConfig } from '../../server/config/index.ts';
+import { createSilentLogger } from '../../server/observability/logger.ts';
+import { answerFeatures } from '../../server/rag/answer-model.ts';
+import type { KnowledgeBase } from '../../server/rag/knowledge-base.ts';
+import { KnowledgeSkill } from '../../server/skills/knowledge/knowledge-skill.ts';
+import { KnowledgeSearch, knowledgeIntentSet } from '../../server/skills/knowledge/knowledge-search.ts';
+import { loadQuestions, loadTuningBlind, outOfScopeMessages } from '../../bench/kb-questions.ts';
+
+/** Hits the reranker scores when the answer model is served (all of the retriever's top 5). */
+export const RERANK_K = 5;
+
+const out = process.argv[2];
+if (!out) throw new Error('usage: export-features.ts <out.jsonl>');
+// The answer model itself is not used here (its file may be mid-refit), so the manifest check is skipped.
+const config = loadConfig({}, { session: { store: 'memory' }, models: { verify: 'off' }, knowledge: { answerModelDir: 'off' } } as never);
+const deps = await buildDefaultDeps(config, createSilentLogger());
+await deps.ready;
+const skill = deps.skills.find((s): s is KnowledgeSkill => s instanceof KnowledgeSkill)!;
+const kb = (await (skill as unknown as { options: { knowledge: Promise<KnowledgeBase> } }).options.knowledge) as KnowledgeBase;
+const search = new KnowledgeSearch({ knowledge: kb, reranker: kb.reranker ?? null, fusion: { k: RERANK_K, weight: 0 }, k: 5, answerModel: null });
+const knowledgeIntents = knowledgeIntentSet(kb.retriever.intents());
+const intentsOf = (id: string): readonly string[] => (kb.index.byId.get(id)?.metadata.intents as string[] | undefined) ?? [];
+
+const questions = [
+  ...loadQuestions(config.knowledge.dir).filter((q) => q.split === 'dev'),
+  ...loadTuningBlind(config.knowledge.dir),
+  ...outOfScopeMessages(config.datasetsDir),
+];
+const lines: string[] = [];
+for (const q of questions) {
+  const parse = await deps.nlu.parse(q.question);
+  const signal = await search.search(q.question, parse);
+  const hits = signal?.hits ?? [];
+  const rows = answerFeatures(q.question, parse, hits, intentsOf, knowledgeIntents);
+  lines.push(
+    JSON.stringify({
+      id: q.id,
+      set: q.set,
+      relevant: q.relevant,
+      intent: parse.intent.name,
+      candidates: hits.map((h, i) => ({ id: h.id, label: q.relevant.includes(h.id) ? 1 : 0, features: rows[i] })),
+    }),
+  );
+}
+fs.writeFileSync(out, `${lines.join('\n')}\n`);
+fs.writeFileSync(`${out}.meta.json`, `${JSON.stringify({ reranker: kb.reranker?.modelId ?? null, rerankK: kb.reranker ? RERANK_K : 0, messages: lines.length })}\n`);
+process.stdout.write(`${lines.length} questions → ${out} (reranker ${kb.reranker?.modelId ?? 'none'}, k ${RERANK_K})\n`);
+await deps.dispose?.();
