@@ -221,7 +221,7 @@ describe('console analytics across processes', () => {
     return { conversations, messages, handoffs, fallbacks, oos, unanswered, topIntents, thumbsDown, funnels, dropOff, waits, median, perDay, msgPerDay };
   }
 
-  it('shows the same figures on A and B, each equal to the independent SQL on PostgreSQL, and on B'\''s dashboard in Chromium', async () => {
+  it("shows the same figures on A and B, each equal to the independent SQL on PostgreSQL, and on B's dashboard in Chromium", async () => {
     const period = `from=${FROM}&to=${TO}`;
     const fromA = await api<AnalyticsReport>(a!, 'a', `analytics?${period}`);
     const fromB = await api<AnalyticsReport>(b!, 'b', `analytics?${period}`);
