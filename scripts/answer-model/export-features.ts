@@ -17,8 +17,8 @@ import { KnowledgeSkill } from '../../server/skills/knowledge/knowledge-skill.ts
 import { KnowledgeSearch, knowledgeIntentSet } from '../../server/skills/knowledge/knowledge-search.ts';
 import { loadQuestions, loadTuningBlind, outOfScopeMessages } from '../../bench/kb-questions.ts';
 
-/** Hits the reranker scores when the answer model is served (all of the retriever's top 5). */
-export const RERANK_K = 5;
+/** Hits the reranker scores when the answer model is served (the retriever's top 3; ANSWER_RERANK_K to try others). */
+export const RERANK_K = Number(process.env.ANSWER_RERANK_K ?? 3);
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: export-features.ts <out.jsonl>');

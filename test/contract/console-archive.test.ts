@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteConsoleAnalytics, type ConsoleAnalytics } from '../../server/console/analytics/analytics.ts';
 import { PostgresConsoleAnalytics } from '../../server/console/analytics/postgres-analytics.ts';
 import { ArchivingSessionStore } from '../../server/console/archive/archiving-session-store.ts';
-import { SqliteConversationArchive } from '../../server/console/archive/conversation-archive.ts';
+import { SqliteConversationArchive, type ConversationArchive } from '../../server/console/archive/conversation-archive.ts';
 import { PostgresConversationArchive } from '../../server/console/archive/postgres-conversation-archive.ts';
 import { openConsoleDb } from '../../server/console/console-db.ts';
 import { PostgresReviewStore } from '../../server/console/review/postgres-review-store.ts';
@@ -67,9 +67,32 @@ describe('SQLite and PostgreSQL on the same 1,200 conversations', () => {
     await emptyPostgresArchive();
     const file = openConsoleDb(':memory:');
     const options = { count: 1200, days: 40, endDay: '2026-11-30' };
-    // The same events reach both archives, through the decorator the app uses.
-    await seedConversations(new ArchivingSessionStore(new MemorySessionStore(), new SqliteConversationArchive(file), (e) => { throw e; }), options);
-    await seedConversations(new ArchivingSessionStore(new MemorySessionStore(), new PostgresConversationArchive(db.pool), (e) => { throw e; }), options);
+    // The same events reach both archives, through the decorator the app uses; each batch's recording is timed.
+    const timed = (archive: ConversationArchive, name: string): ConversationArchive & { report(): void } => {
+      const ms: number[] = [];
+      return {
+        async record(id, events) {
+          const t0 = performance.now();
+          await archive.record(id, events);
+          ms.push(performance.now() - t0);
+        },
+        forget: (id) => archive.forget(id),
+        forgetOlderThan: (t) => archive.forgetOlderThan(t),
+        report() {
+          ms.sort((x, y) => x - y);
+          console.log(`${name}: ${ms.length} batches recorded, p50 ${ms[Math.floor(ms.length / 2)]!.toFixed(2)} ms, p99 ${ms[Math.floor(ms.length * 0.99)]!.toFixed(2)} ms`);
+        },
+      };
+    };
+    const toSqlite = timed(new SqliteConversationArchive(file), 'SQLite archive');
+    const toPostgres = timed(new PostgresConversationArchive(db.pool), 'PostgreSQL archive');
+    await seedConversations(new ArchivingSessionStore(new MemorySessionStore(), toSqlite, (e) => { throw e; }), options);
+    await seedConversations(new ArchivingSessionStore(new MemorySessionStore(), toPostgres, (e) => { throw e; }), options);
+    toSqlite.report();
+    toPostgres.report();
+    // Planner statistics, as autovacuum gathers them within a minute of a bulk load: without them PostgreSQL guesses
+    // a handful of rows and joins messages to conversations with a nested loop (hundreds of ms instead of a few).
+    await db.pool.query('ANALYZE');
     sqlite = { review: new SqliteReviewStore(file), analytics: new SqliteConsoleAnalytics({ db: file, embedder }) };
     postgres = { review: new PostgresReviewStore(db.pool), analytics: new PostgresConsoleAnalytics({ pool: db.pool, embedder }) };
   }, 120_000);
@@ -81,8 +104,9 @@ describe('SQLite and PostgreSQL on the same 1,200 conversations', () => {
       { from: '2026-11-15', to: '2026-11-15' },
       { from: '2027-01-01', to: '2027-01-31' },
     ]) {
-      const { computedMs: _a, ...fromSqlite } = await sqlite.analytics.report(period);
-      const { computedMs: _b, ...fromPostgres } = await postgres.analytics.report(period);
+      const { computedMs: msSqlite, ...fromSqlite } = await sqlite.analytics.report(period);
+      const { computedMs: msPostgres, ...fromPostgres } = await postgres.analytics.report(period);
+      console.log(`report ${period.from}..${period.to} (${fromSqlite.totals.conversations} conversations): SQLite ${msSqlite.toFixed(0)} ms, PostgreSQL ${msPostgres.toFixed(0)} ms`);
       expect(fromPostgres, `${period.from}..${period.to}`).toEqual(fromSqlite);
     }
     const month = await postgres.analytics.report({ from: '2026-11-01', to: '2026-11-30' });

@@ -56,21 +56,19 @@ export class PostgresConversationArchive implements ConversationArchive {
           `SELECT (SELECT COALESCE(MAX(seq), -1) + 1 FROM console_messages WHERE session_id = $1) AS next_message,
                   (SELECT MAX(seq) FROM console_messages WHERE session_id = $1 AND role = 'user') AS last_user,
                   (SELECT COALESCE(MAX(seq), -1) + 1 FROM console_forms WHERE session_id = $1) AS next_form,
-                  (SELECT COALESCE(MAX(seq), -1) + 1 FROM console_feedback WHERE session_id = $1) AS next_feedback`,
+                  (SELECT COALESCE(MAX(seq), -1) + 1 FROM console_feedback WHERE session_id = $1) AS next_feedback,
+                  (SELECT json_agg(json_build_object('seq', seq, 'form', form, 'startedAt', started_at, 'lastSlot', last_slot) ORDER BY seq)
+                     FROM console_forms WHERE session_id = $1 AND outcome = 'open') AS open_forms`,
           [sessionId],
         )
-      ).rows[0] as { next_message: number; last_user: number | null; next_form: number; next_feedback: number };
-      const forms: FormRow[] = (
-        await q("SELECT seq, form, started_at, last_slot FROM console_forms WHERE session_id = $1 AND outcome = 'open'", [sessionId])
-      ).rows.map((r: { seq: number; form: string; started_at: string; last_slot: string | null }) => ({
-        seq: r.seq,
-        form: r.form,
-        startedAt: Number(r.started_at),
-        outcome: 'open',
-        lastSlot: r.last_slot,
-        stored: true,
-        changed: false,
-      }));
+      ).rows[0] as {
+        next_message: number;
+        last_user: number | null;
+        next_form: number;
+        next_feedback: number;
+        open_forms: Array<{ seq: number; form: string; startedAt: number; lastSlot: string | null }> | null;
+      };
+      const forms: FormRow[] = (state.open_forms ?? []).map((f) => ({ ...f, outcome: 'open', stored: true, changed: false }));
 
       let nextMessage = Number(state.next_message);
       let nextForm = Number(state.next_form);
