@@ -1,7 +1,7 @@
 /**
  * `moneta console add-user`: creates or updates a local staff account of the console (bcrypt-hashed password).
  * `moneta console export-training`: writes the review corrections where `npm run train:intent` and the knowledge
- * maintainers pick them up.
+ * maintainers pick them up. `moneta console rebuild-archive`: re-derives the console's archive from the session store.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +13,9 @@ import { SqliteReviewStore } from '../console/review/review-store.ts';
 import { PostgresStaffUserStore, StaffUserStore, STAFF_ROLES, type StaffRole } from '../console/auth/staff-users.ts';
 import { openPostgres } from '../db/postgres.ts';
 import { openConsoleDb } from '../console/console-db.ts';
-import { consoleDbFile } from '../console/staff-console.ts';
+import { consoleArchivePool, consoleDbFile } from '../console/staff-console.ts';
+import { PostgresConversationArchive } from '../console/archive/postgres-conversation-archive.ts';
+import { SqliteConversationArchive } from '../console/archive/conversation-archive.ts';
 import { ValidationError } from '../errors.ts';
 import type { CliContext } from './main.ts';
 
@@ -26,7 +28,7 @@ async function readStdin(): Promise<string> {
 
 /** Registers `moneta console …`. */
 export function registerConsoleCommand(program: Command, ctx: CliContext): void {
-  const group = program.command('console').description('staff console: local accounts');
+  const group = program.command('console').description('staff console: local accounts, training export, archive rebuild');
   group
     .command('add-user')
     .description('create or update a local staff account; the password is read from stdin (or MONETA_CONSOLE_PASSWORD)')
@@ -88,6 +90,41 @@ export function registerConsoleCommand(program: Command, ctx: CliContext): void 
       } finally {
         db?.close();
         await database?.close();
+      }
+    });
+  group
+    .command('rebuild-archive')
+    .description('re-derive the conversation archive (search, analytics) from the session store, keeping corrections: after upgrading to the shared PostgreSQL archive, or to heal one')
+    .action(async () => {
+      const config = ctx.loadConfig();
+      const { buildSessionStore } = await import('../bootstrap.ts');
+      const { openEngines } = await import('../db/engines.ts');
+      const engines = await openEngines(config);
+      try {
+        const store = buildSessionStore(config, engines);
+        if (!store.listIds) throw new ValidationError(`The ${sessionStoreKind(config)} session store cannot list its conversations: nothing to rebuild from.`);
+        // The archive the running console uses (staff-console.ts decides the same way).
+        const pool = consoleArchivePool(config, engines.postgres?.pool);
+        const db = pool ? undefined : openConsoleDb(consoleDbFile(config));
+        try {
+          const archive = pool ? new PostgresConversationArchive(pool) : new SqliteConversationArchive(db!);
+          let conversations = 0;
+          let events = 0;
+          for (const id of await store.listIds()) {
+            // The stored events are already masked (the masking step runs before every store).
+            const record = await store.get(id);
+            if (!record) continue; // erased meanwhile
+            await archive.rebuild(id, record.events);
+            conversations += 1;
+            events += record.events.length;
+          }
+          ctx.printJson({ conversations, events, archive: pool ? engines.postgres!.target : consoleDbFile(config) });
+        } finally {
+          db?.close();
+          await store.close();
+        }
+      } finally {
+        await engines.close();
       }
     });
 }

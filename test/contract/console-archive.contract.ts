@@ -179,6 +179,34 @@ export function describeConsoleArchive(name: string, make: ConsoleArchiveFactory
       expect(report.thumbsDown).toEqual([{ passageId: 'p', count: 1 }]);
     });
 
+    it('rebuilds a conversation from its whole log as recording it batch by batch did, keeping corrections', async () => {
+      const { archive, review, analytics } = await make();
+      const t = at('2026-03-01T10:00:00Z');
+      const batches: SessionEvent[][] = [
+        [{ type: 'session_started', at: t }, user(t, 'loan', 'credit_risk_assessment'), { type: 'form_started', at: t, form: 'credit_risk' }, question(t, 'credit_risk', 'amount')],
+        [user(t + 1, 'what?', 'out_of_scope', 0.2)],
+        [{ type: 'fallback', at: t + 1, reason: 'low_confidence' }, bot(t + 1, TEXTS.rephrase), question(t + 1, 'credit_risk', 'duration')],
+        [{ type: 'handoff', at: t + 2, reason: 'user_request' }, loose({ type: 'agent_joined', at: t + 5002, agentId: 'a', agentName: 'Ann' }), loose({ type: 'feedback', at: t + 6000, passageId: 'p', helpful: false })],
+      ];
+      for (const b of batches) await archive.record('inc', b);
+      await review.saveCorrection({ sessionId: 'inc', seq: 1, text: 'what?', intent: 'greet', passageId: null, staff: 'alex', at: t });
+      const period = { from: '2026-03-01', to: '2026-03-01' };
+      const before = { list: await review.search(filter()), report: { ...(await analytics.report(period)), computedMs: 0 } };
+      // A damaged archive (a lost write) is healed by the rebuild.
+      await archive.rebuild('inc', batches[0]!);
+      expect((await review.search(filter())).items[0]).toMatchObject({ userMessages: 1, fallbacks: 0 });
+      await archive.rebuild('inc', batches.flat());
+      expect(await review.search(filter())).toEqual(before.list);
+      expect({ ...(await analytics.report(period)), computedMs: 0 }).toEqual(before.report);
+      expect(await review.corrections('inc')).toHaveLength(1);
+      // A log the archive never saw is added; an empty log removes the rows, not the corrections.
+      await archive.rebuild('new', [user(t + 10, 'hello', 'greet')]);
+      expect((await review.search(filter())).items.map((i) => i.id)).toEqual(['new', 'inc']);
+      await archive.rebuild('inc', []);
+      expect((await review.search(filter())).items.map((i) => i.id)).toEqual(['new']);
+      expect(await review.corrections('inc')).toHaveLength(1);
+    });
+
     it('computes every analytics figure of a period', async () => {
       const { archive, analytics } = await make();
       const d1 = at('2026-03-01T10:00:00Z');

@@ -1,8 +1,14 @@
 /**
  * The console archive contract against SQLite and a real PostgreSQL 15 (started here, en-US collation), then both implementations fed
  * the same 1,200 seeded conversations: the same reports over several periods (every figure, the grouped questions
- * included) and the same search results for every filter.
+ * included) and the same search results for every filter; and `moneta console rebuild-archive` filling the archive from
+ * the session store as recording did.
  */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteConsoleAnalytics, type ConsoleAnalytics } from '../../server/console/analytics/analytics.ts';
@@ -14,15 +20,19 @@ import { openConsoleDb } from '../../server/console/console-db.ts';
 import { PostgresReviewStore } from '../../server/console/review/postgres-review-store.ts';
 import { parseConversationFilter } from '../../server/console/review/review-service.ts';
 import { SqliteReviewStore, type ReviewStore } from '../../server/console/review/review-store.ts';
+import { PROJECT_ROOT } from '../../server/config/index.ts';
 import { openPostgres, type PostgresDatabase } from '../../server/db/postgres.ts';
+import { PostgresSessionStore } from '../../server/session/postgres-session-store.ts';
 import { HashedNgramEmbedder } from '../../server/rag/hashed-ngram-embedder.ts';
 import { MemorySessionStore } from '../../server/session/memory-session-store.ts';
 import { seedConversations } from '../fixtures/console/seed-conversations.ts';
 import { startPostgres, type PostgresServer } from '../support/engines.ts';
 import { describeConsoleArchive } from './console-archive.contract.ts';
 
+const run = promisify(execFile);
 let server: PostgresServer;
 let db: PostgresDatabase;
+let dbUrl: string;
 
 /** Empties the console archive tables of migration 4. */
 async function emptyPostgresArchive(): Promise<void> {
@@ -40,7 +50,8 @@ beforeAll(async () => {
   } finally {
     await admin.end();
   }
-  db = await openPostgres({ url: server.url.replace(/\/moneta$/, '/moneta_en'), poolSize: 4 });
+  dbUrl = server.url.replace(/\/moneta$/, '/moneta_en');
+  db = await openPostgres({ url: dbUrl, poolSize: 4 });
   expect((await db.pool.query("SELECT x FROM (VALUES ('a'), ('B')) v (x) ORDER BY x")).rows.map((r) => r.x)).toEqual(['a', 'B']);
 }, 60_000);
 afterAll(async () => {
@@ -78,6 +89,7 @@ describe('SQLite and PostgreSQL on the same 1,200 conversations', () => {
         },
         forget: (id) => archive.forget(id),
         forgetOlderThan: (t) => archive.forgetOlderThan(t),
+        rebuild: (id, events) => archive.rebuild(id, events),
         report() {
           ms.sort((x, y) => x - y);
           console.log(`${name}: ${ms.length} batches recorded, p50 ${ms[Math.floor(ms.length / 2)]!.toFixed(2)} ms, p99 ${ms[Math.floor(ms.length * 0.99)]!.toFixed(2)} ms`);
@@ -139,4 +151,39 @@ describe('SQLite and PostgreSQL on the same 1,200 conversations', () => {
       expect(await postgres.review.search(filter), JSON.stringify(q)).toEqual(await sqlite.review.search(filter));
     }
   });
+});
+
+describe('npx moneta console rebuild-archive', () => {
+  it('fills the PostgreSQL archive from the PostgreSQL session store, as recording did, keeping corrections', async () => {
+    await emptyPostgresArchive();
+    await db.pool.query('TRUNCATE sessions CASCADE');
+    // Conversations written before the shared archive existed: in the session store only.
+    const options = { count: 60, days: 10, endDay: '2026-11-30', seed: 11 };
+    await seedConversations(new PostgresSessionStore({ pool: db.pool }), options);
+    // What recording them as they happened gives (the SQLite archive, fed batch by batch).
+    const file = openConsoleDb(':memory:');
+    await seedConversations(new ArchivingSessionStore(new MemorySessionStore(), new SqliteConversationArchive(file), (e) => { throw e; }), options);
+    const correction = { sessionId: 'seed-00003', seq: 0, text: 'kept', intent: 'greet', passageId: null, staff: 'alex', at: 1 };
+    await new PostgresReviewStore(db.pool).saveCorrection(correction);
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'moneta-rebuild-'));
+    try {
+      const { stdout } = await run(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'moneta.mjs'), 'console', 'rebuild-archive'], {
+        cwd: PROJECT_ROOT,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? os.tmpdir(), MONETA_DATA_DIR: dataDir, MONETA_DATABASE_URL: dbUrl, MONETA_LOG_LEVEL: 'warn' },
+        timeout: 120_000,
+      });
+      expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toMatchObject({ conversations: 60, archive: expect.stringMatching(/moneta_en$/) });
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+    const all = parseConversationFilter({ limit: '200' });
+    const rebuilt = await new PostgresReviewStore(db.pool).search(all);
+    expect(rebuilt.total).toBe(60);
+    expect(rebuilt).toEqual(await new SqliteReviewStore(file).search(all));
+    const period = { from: '2026-11-01', to: '2026-11-30' };
+    const { computedMs: _a, ...fromPostgres } = await new PostgresConsoleAnalytics({ pool: db.pool }).report(period);
+    const { computedMs: _b, ...fromSqlite } = await new SqliteConsoleAnalytics({ db: file }).report(period);
+    expect(fromPostgres).toEqual(fromSqlite);
+    expect(await new PostgresReviewStore(db.pool).corrections('seed-00003')).toEqual([correction]);
+  }, 180_000);
 });

@@ -24,6 +24,12 @@ export interface ConversationArchive {
   forget(sessionId: string): Promise<void>;
   /** Forgets conversations not updated since `olderThan`, and their corrections (retention). */
   forgetOlderThan(olderThan: number): Promise<void>;
+  /**
+   * Replaces what the archive derived for a conversation with what its whole event log gives (`moneta console
+   * rebuild-archive`: filling a new archive from the session store, or healing one after a failed write). Corrections
+   * are kept. An empty log removes the conversation's archive rows.
+   */
+  rebuild(sessionId: string, events: readonly SessionEvent[]): Promise<void>;
 }
 
 /** The intent name of the out-of-scope stage (never a conversation's first intent). */
@@ -32,6 +38,7 @@ export const OUT_OF_SCOPE = 'out_of_scope';
 /** The archive in the console's SQLite file (embedded default). */
 export class SqliteConversationArchive implements ConversationArchive {
   private readonly recordTx: (sessionId: string, events: readonly SessionEvent[]) => void;
+  private readonly rebuildTx: (sessionId: string, events: readonly SessionEvent[]) => void;
 
   constructor(private readonly db: Database.Database) {
     const s = {
@@ -129,6 +136,16 @@ export class SqliteConversationArchive implements ConversationArchive {
       }
       s.touch.run(events.at(-1)!.at, sessionId);
     });
+    const drop = db.prepare('DELETE FROM conversations WHERE id = ?');
+    // Messages, forms and feedback go with the row (ON DELETE CASCADE); recordTx nests as a savepoint.
+    this.rebuildTx = db.transaction((sessionId: string, events: readonly SessionEvent[]) => {
+      drop.run(sessionId);
+      this.recordTx(sessionId, events);
+    });
+  }
+
+  async rebuild(sessionId: string, events: readonly SessionEvent[]): Promise<void> {
+    this.rebuildTx(sessionId, events);
   }
 
   async record(sessionId: string, events: readonly SessionEvent[]): Promise<void> {

@@ -46,6 +46,7 @@ describe('ArchivingSessionStore', () => {
       },
       forget: async () => undefined,
       forgetOlderThan: async () => undefined,
+      rebuild: async () => undefined,
     };
     const errors: unknown[] = [];
     const inner = new MemorySessionStore();
