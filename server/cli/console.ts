@@ -110,7 +110,16 @@ export function registerConsoleCommand(program: Command, ctx: CliContext): void 
           const archive = pool ? new PostgresConversationArchive(pool) : new SqliteConversationArchive(db!);
           let conversations = 0;
           let events = 0;
-          for (const id of await store.listIds()) {
+          let dropped = 0;
+          const ids = await store.listIds();
+          // Conversations erased from the store whose archive copy survived (an erase whose archive step failed).
+          const kept = new Set(ids);
+          for (const id of await archive.conversationIds()) {
+            if (kept.has(id)) continue;
+            await archive.forget(id);
+            dropped += 1;
+          }
+          for (const id of ids) {
             // The stored events are already masked (the masking step runs before every store).
             const record = await store.get(id);
             if (!record) continue; // erased meanwhile
@@ -118,7 +127,7 @@ export function registerConsoleCommand(program: Command, ctx: CliContext): void 
             conversations += 1;
             events += record.events.length;
           }
-          ctx.printJson({ conversations, events, archive: pool ? engines.postgres!.target : consoleDbFile(config) });
+          ctx.printJson({ conversations, events, dropped, archive: pool ? engines.postgres!.target : consoleDbFile(config) });
         } finally {
           db?.close();
           await store.close();

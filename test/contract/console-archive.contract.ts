@@ -202,9 +202,11 @@ export function describeConsoleArchive(name: string, make: ConsoleArchiveFactory
       // A log the archive never saw is added; an empty log removes the rows, not the corrections.
       await archive.rebuild('new', [user(t + 10, 'hello', 'greet')]);
       expect((await review.search(filter())).items.map((i) => i.id)).toEqual(['new', 'inc']);
+      expect(await archive.conversationIds()).toEqual(['inc', 'new']);
       await archive.rebuild('inc', []);
       expect((await review.search(filter())).items.map((i) => i.id)).toEqual(['new']);
       expect(await review.corrections('inc')).toHaveLength(1);
+      expect(await archive.conversationIds()).toEqual(['new']);
     });
 
     it('computes every analytics figure of a period', async () => {

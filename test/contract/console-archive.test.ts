@@ -90,6 +90,7 @@ describe('SQLite and PostgreSQL on the same 1,200 conversations', () => {
         forget: (id) => archive.forget(id),
         forgetOlderThan: (t) => archive.forgetOlderThan(t),
         rebuild: (id, events) => archive.rebuild(id, events),
+        conversationIds: () => archive.conversationIds(),
         report() {
           ms.sort((x, y) => x - y);
           console.log(`${name}: ${ms.length} batches recorded, p50 ${ms[Math.floor(ms.length / 2)]!.toFixed(2)} ms, p99 ${ms[Math.floor(ms.length * 0.99)]!.toFixed(2)} ms`);
@@ -165,6 +166,9 @@ describe('npx moneta console rebuild-archive', () => {
     await seedConversations(new ArchivingSessionStore(new MemorySessionStore(), new SqliteConversationArchive(file), (e) => { throw e; }), options);
     const correction = { sessionId: 'seed-00003', seq: 0, text: 'kept', intent: 'greet', passageId: null, staff: 'alex', at: 1 };
     await new PostgresReviewStore(db.pool).saveCorrection(correction);
+    // An erased conversation whose archive copy survived (its erase's archive step failed): the rebuild drops it.
+    await new PostgresConversationArchive(db.pool).record('erased', [{ type: 'user_uttered', at: Date.parse('2026-11-20T10:00:00Z'), text: 'gone' }]);
+    await new PostgresReviewStore(db.pool).saveCorrection({ ...correction, sessionId: 'erased' });
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'moneta-rebuild-'));
     try {
       const { stdout } = await run(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'moneta.mjs'), 'console', 'rebuild-archive'], {
@@ -172,7 +176,7 @@ describe('npx moneta console rebuild-archive', () => {
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? os.tmpdir(), MONETA_DATA_DIR: dataDir, MONETA_DATABASE_URL: dbUrl, MONETA_LOG_LEVEL: 'warn' },
         timeout: 120_000,
       });
-      expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toMatchObject({ conversations: 60, archive: expect.stringMatching(/moneta_en$/) });
+      expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toMatchObject({ conversations: 60, dropped: 1, archive: expect.stringMatching(/moneta_en$/) });
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
@@ -185,5 +189,6 @@ describe('npx moneta console rebuild-archive', () => {
     const { computedMs: _b, ...fromSqlite } = await new SqliteConsoleAnalytics({ db: file }).report(period);
     expect(fromPostgres).toEqual(fromSqlite);
     expect(await new PostgresReviewStore(db.pool).corrections('seed-00003')).toEqual([correction]);
+    expect(await new PostgresReviewStore(db.pool).corrections('erased')).toEqual([]);
   }, 180_000);
 });

@@ -3,7 +3,8 @@ import type { SessionEvent, SessionOwner, SessionRecord, SessionStore } from '..
 import type { ConversationArchive } from './conversation-archive.ts';
 
 /**
- * Wraps `inner`; the archive sees exactly what the store accepted (after the store succeeded). The archive write is
+ * Wraps `inner`; the archive sees exactly what the store accepted (after the store succeeded), and never fails a turn:
+ * a failed archive write is reported (`onError`; `moneta console rebuild-archive` repairs it). The archive write is
  * awaited: a turn's events reach the archive before the next turn of that conversation (which the session lock orders)
  * and an erase is complete when `delete` resolves.
  */
@@ -32,12 +33,16 @@ export class ArchivingSessionStore implements SessionStore {
     await this.guard(() => this.archive.record(id, events));
   }
 
+  /**
+   * The archive's copy goes first, and its failure fails the erase: the customer is told to try again rather than told
+   * it is erased while a copy remains (the caller holds the session lock, so no turn re-archives it in between).
+   */
   async delete(id: string): Promise<boolean> {
-    const existed = await this.inner.delete(id);
-    await this.guard(() => this.archive.forget(id));
-    return existed;
+    await this.archive.forget(id);
+    return this.inner.delete(id);
   }
 
+  /** Retention: a failed archive clean-up is reported and done by the next run (the same cut-off catches it). */
   async deleteOlderThan(olderThan: number): Promise<number> {
     const n = await this.inner.deleteOlderThan(olderThan);
     await this.guard(() => this.archive.forgetOlderThan(olderThan));

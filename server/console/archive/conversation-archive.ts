@@ -30,6 +30,8 @@ export interface ConversationArchive {
    * are kept. An empty log removes the conversation's archive rows.
    */
   rebuild(sessionId: string, events: readonly SessionEvent[]): Promise<void>;
+  /** The ids of the archived conversations (for the rebuild to drop those the session store no longer has). */
+  conversationIds(): Promise<string[]>;
 }
 
 /** The intent name of the out-of-scope stage (never a conversation's first intent). */
@@ -146,6 +148,10 @@ export class SqliteConversationArchive implements ConversationArchive {
 
   async rebuild(sessionId: string, events: readonly SessionEvent[]): Promise<void> {
     this.rebuildTx(sessionId, events);
+  }
+
+  async conversationIds(): Promise<string[]> {
+    return this.db.prepare('SELECT id FROM conversations ORDER BY id').pluck().all() as string[];
   }
 
   async record(sessionId: string, events: readonly SessionEvent[]): Promise<void> {

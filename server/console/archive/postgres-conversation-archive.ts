@@ -56,6 +56,14 @@ export class PostgresConversationArchive implements ConversationArchive {
     });
   }
 
+  async conversationIds(): Promise<string[]> {
+    try {
+      return (await this.pool.query<{ id: string }>('SELECT id FROM console_conversations ORDER BY id COLLATE "C"')).rows.map((r) => r.id);
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
   /** Folds `events` into the archive inside the caller's transaction. */
   private async recordIn(client: pg.PoolClient, sessionId: string, events: readonly SessionEvent[]): Promise<void> {
     const q = (sql: string, params: unknown[]): Promise<pg.QueryResult> => client.query(sql, params);

@@ -47,6 +47,7 @@ describe('ArchivingSessionStore', () => {
       forget: async () => undefined,
       forgetOlderThan: async () => undefined,
       rebuild: async () => undefined,
+      conversationIds: async () => [],
     };
     const errors: unknown[] = [];
     const inner = new MemorySessionStore();
@@ -55,5 +56,32 @@ describe('ArchivingSessionStore', () => {
     await store.append('x', [{ type: 'session_started', at: 1 }], 1);
     expect((await inner.get('x'))?.events).toHaveLength(1);
     expect(errors).toHaveLength(1);
+  });
+
+  it('fails an erase whose archive copy cannot be removed, keeping the conversation for a retry', async () => {
+    const db = openConsoleDb(':memory:');
+    const sqlite = new SqliteConversationArchive(db);
+    let down = true;
+    const flaky: ConversationArchive = {
+      record: (id, events) => sqlite.record(id, events),
+      forget: async (id) => {
+        if (down) throw new Error('database unreachable');
+        await sqlite.forget(id);
+      },
+      forgetOlderThan: (t) => sqlite.forgetOlderThan(t),
+      rebuild: (id, events) => sqlite.rebuild(id, events),
+      conversationIds: () => sqlite.conversationIds(),
+    };
+    const store = new ArchivingSessionStore(new MemorySessionStore(), flaky);
+    await store.create('x', 1, 'anon:x');
+    await store.append('x', [{ type: 'user_uttered', at: 1, text: 'erase me' }], 1);
+    await expect(store.delete('x')).rejects.toThrow('database unreachable');
+    expect(await store.get('x')).toBeDefined();
+    expect(await sqlite.conversationIds()).toEqual(['x']);
+    down = false;
+    expect(await store.delete('x')).toBe(true);
+    expect(await store.get('x')).toBeUndefined();
+    expect(await sqlite.conversationIds()).toEqual([]);
+    db.close();
   });
 });
