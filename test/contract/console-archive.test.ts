@@ -69,6 +69,39 @@ describeConsoleArchive('PostgreSQL', async () => {
   return { archive: new PostgresConversationArchive(db.pool), review: new PostgresReviewStore(db.pool), analytics: new PostgresConsoleAnalytics({ pool: db.pool }) };
 });
 
+describe('PostgresConversationArchive specifics', () => {
+  it('keeps concurrent batches of one conversation from two pools (two processes) whole and gap-free', async () => {
+    await emptyPostgresArchive();
+    const other = await openPostgres({ url: dbUrl, poolSize: 4 });
+    try {
+      const a = new PostgresConversationArchive(db.pool);
+      const b = new PostgresConversationArchive(other.pool);
+      const t = Date.parse('2026-03-01T10:00:00Z');
+      // Each batch: a customer message, its fallback, the bot's reply; 40 batches at once, alternating pools.
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          (i % 2 ? a : b).record('race', [
+            { type: 'user_uttered', at: t + i, text: `m${i}` },
+            { type: 'fallback', at: t + i, reason: 'low_confidence' },
+            { type: 'bot_uttered', at: t + i, message: { text: `r${i}` } },
+          ]),
+        ),
+      );
+      const { rows } = await db.pool.query<{ seq: number; role: string; text: string; fallback: boolean }>("SELECT seq, role, text, fallback FROM console_messages WHERE session_id = 'race' ORDER BY seq");
+      expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 80 }, (_, i) => i));
+      // Each batch's two messages are adjacent, and every customer message got its own fallback flag.
+      for (let i = 0; i < 80; i += 2) {
+        expect(rows[i]).toMatchObject({ role: 'user', fallback: true });
+        expect(rows[i + 1]!.text).toBe(rows[i]!.text.replace('m', 'r'));
+      }
+      const [summary] = (await new PostgresReviewStore(db.pool).search(parseConversationFilter({}))).items;
+      expect(summary).toMatchObject({ userMessages: 40, fallbacks: 40, startedAt: expect.any(Number), updatedAt: t + 39 });
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('SQLite and PostgreSQL on the same 1,200 conversations', () => {
   const embedder = new HashedNgramEmbedder();
   let sqlite: { review: ReviewStore; analytics: ConsoleAnalytics };
