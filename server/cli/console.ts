@@ -5,11 +5,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { PROJECT_ROOT, sessionStoreKind } from '../config/index.ts';
 import { ReviewService } from '../console/review/review-service.ts';
 import { PostgresReviewStore } from '../console/review/postgres-review-store.ts';
-import { SqliteReviewStore } from '../console/review/review-store.ts';
+import { SqliteReviewStore, type StoredCorrection } from '../console/review/review-store.ts';
 import { PostgresStaffUserStore, StaffUserStore, STAFF_ROLES, type StaffRole } from '../console/auth/staff-users.ts';
 import { openPostgres } from '../db/postgres.ts';
 import { openConsoleDb } from '../console/console-db.ts';
@@ -95,7 +96,8 @@ export function registerConsoleCommand(program: Command, ctx: CliContext): void 
   group
     .command('rebuild-archive')
     .description('re-derive the conversation archive (search, analytics) from the session store, keeping corrections: after upgrading to the shared PostgreSQL archive, or to heal one')
-    .action(async () => {
+    .option('--import-corrections <files...>', "the processes' console.sqlite files from before the upgrade: their corrections are copied into the shared archive (the newer one per message wins)")
+    .action(async (opts: { importCorrections?: string[] }) => {
       const config = ctx.loadConfig();
       const { buildSessionStore } = await import('../bootstrap.ts');
       const { openEngines } = await import('../db/engines.ts');
@@ -127,7 +129,28 @@ export function registerConsoleCommand(program: Command, ctx: CliContext): void 
             conversations += 1;
             events += record.events.length;
           }
-          ctx.printJson({ conversations, events, dropped, archive: pool ? engines.postgres!.target : consoleDbFile(config) });
+          let imported = 0;
+          if (opts.importCorrections?.length) {
+            if (!pool) throw new ValidationError('--import-corrections copies into the shared PostgreSQL archive: set MONETA_DATABASE_URL (with the PostgreSQL session store).');
+            const target = new PostgresReviewStore(pool);
+            const found: StoredCorrection[] = [];
+            for (const file of opts.importCorrections) {
+              const source = new Database(file, { readonly: true, fileMustExist: true });
+              try {
+                found.push(...(source.prepare('SELECT session_id AS sessionId, message_seq AS seq, text, intent, passage_id AS passageId, staff, at FROM corrections').all() as StoredCorrection[]));
+              } finally {
+                source.close();
+              }
+            }
+            for (const c of found.sort((x, y) => x.at - y.at)) {
+              if (!kept.has(c.sessionId)) continue; // erased since: its corrections go with it
+              const current = (await target.corrections(c.sessionId)).find((x) => x.seq === c.seq);
+              if (current && current.at >= c.at) continue;
+              await target.saveCorrection(c);
+              imported += 1;
+            }
+          }
+          ctx.printJson({ conversations, events, dropped, imported, archive: pool ? engines.postgres!.target : consoleDbFile(config) });
         } finally {
           db?.close();
           await store.close();

@@ -203,13 +203,20 @@ describe('npx moneta console rebuild-archive', () => {
     await new PostgresConversationArchive(db.pool).record('erased', [{ type: 'user_uttered', at: Date.parse('2026-11-20T10:00:00Z'), text: 'gone' }]);
     await new PostgresReviewStore(db.pool).saveCorrection({ ...correction, sessionId: 'erased' });
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'moneta-rebuild-'));
+    // A process's console.sqlite from before the upgrade: a correction to move, one older than the shared one, one of
+    // a conversation erased since.
+    const oldFile = path.join(dataDir, 'old-console.sqlite');
+    const old = openConsoleDb(oldFile);
+    const moved = { sessionId: 'seed-00005', seq: 2, text: 'moved', intent: 'card_arrival', passageId: 'cs-card-arrival', staff: 'bea', at: 5 };
+    for (const c of [moved, { ...correction, intent: 'goodbye', at: 0 }, { ...moved, sessionId: 'erased-long-ago' }]) await new SqliteReviewStore(old).saveCorrection(c);
+    old.close();
     try {
-      const { stdout } = await run(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'moneta.mjs'), 'console', 'rebuild-archive'], {
+      const { stdout } = await run(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'moneta.mjs'), 'console', 'rebuild-archive', '--import-corrections', oldFile], {
         cwd: PROJECT_ROOT,
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? os.tmpdir(), MONETA_DATA_DIR: dataDir, MONETA_DATABASE_URL: dbUrl, MONETA_LOG_LEVEL: 'warn' },
         timeout: 120_000,
       });
-      expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toMatchObject({ conversations: 60, dropped: 1, archive: expect.stringMatching(/moneta_en$/) });
+      expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toMatchObject({ conversations: 60, dropped: 1, imported: 1, archive: expect.stringMatching(/moneta_en$/) });
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
@@ -223,5 +230,7 @@ describe('npx moneta console rebuild-archive', () => {
     expect(fromPostgres).toEqual(fromSqlite);
     expect(await new PostgresReviewStore(db.pool).corrections('seed-00003')).toEqual([correction]);
     expect(await new PostgresReviewStore(db.pool).corrections('erased')).toEqual([]);
+    expect(await new PostgresReviewStore(db.pool).corrections('seed-00005')).toEqual([moved]);
+    expect(await new PostgresReviewStore(db.pool).corrections('erased-long-ago')).toEqual([]);
   }, 180_000);
 });
