@@ -19,7 +19,7 @@ import { loadConfig, PROJECT_ROOT } from '../server/config/index.ts';
 import type { BotMessage, TextMessage } from '../server/contracts/chat-protocol.ts';
 import { createSilentLogger } from '../server/observability/logger.ts';
 import { MemorySessionStore } from '../server/session/memory-session-store.ts';
-import type { KnowledgeBase, RoutingThresholds } from '../server/rag/knowledge-base.ts';
+import { routingFor, tuningFor, type KnowledgeBase, type RoutingThresholds } from '../server/rag/knowledge-base.ts';
 import { DEFAULT_CLARIFY_MARGIN, DEFAULT_CLARIFY_MARGIN_RERANKED, KnowledgeSkill } from '../server/skills/knowledge/knowledge-skill.ts';
 import { loadQuestions, loadTuningBlind, outOfScopeMessages, type Question } from './kb-questions.ts';
 
@@ -30,6 +30,8 @@ interface Variant {
   name: string;
   routing: 'retrieval-first' | 'classifier';
   reranker: boolean;
+  /** Decide with the calibrated answer model (when one is loaded); false = the score thresholds it replaced. */
+  answerModel: boolean;
   thresholds?: Partial<RoutingThresholds>;
   minScore?: number;
   clarifyMargin?: number;
@@ -124,18 +126,24 @@ const reranker = kb.reranker;
 // Tuning only: the retriever's candidate depth per list (fewer = faster HNSW and BM25).
 if (TUNE && process.env.CANDIDATES) (kb.retriever.options as { candidates: number }).candidates = Number(process.env.CANDIDATES);
 
+/** The score-threshold routing the answer model replaced (the embedder's tuned thresholds), for the baselines. */
+const thresholdTuning = tuningFor(kb.embedder.modelId);
+const thresholdRouting = routingFor(thresholdTuning, thresholdTuning.minScore);
+const calibrated = (v: Variant): boolean => v.answerModel && !!kb.answerModel && v.routing === 'retrieval-first';
+
 /** An app for one variant, sharing the loaded models. */
 function appFor(v: Variant) {
   const skill = new KnowledgeSkill({
     knowledge: kb,
     intents: knowledgeSkill.intents.filter((i) => !['financial_education', 'kb_passage', 'kb_something_else', 'feedback'].includes(i)),
-    ...(v.minScore !== undefined ? { minScore: v.minScore } : {}),
+    ...(v.minScore !== undefined ? { minScore: v.minScore } : !calibrated(v) ? { minScore: thresholdTuning.minScore } : {}),
+    answerModel: calibrated(v) ? undefined : null,
     ...(v.clarifyMargin !== undefined ? { clarifyMargin: v.clarifyMargin } : {}),
     reranker: v.reranker ? undefined : null,
     ...(v.clarifyMarginReranked !== undefined ? { clarifyMarginReranked: v.clarifyMarginReranked } : {}),
   });
   const skills = deps.skills.map((s) => (s === knowledgeSkill ? skill : s));
-  const routing = { ...kb.routing, ...v.thresholds };
+  const routing = { ...(calibrated(v) ? kb.routing : thresholdRouting), ...v.thresholds };
   const variantDeps: AppDeps = {
     ...deps,
     // Each variant gets its own store, and closing it must not release the shared models.
@@ -185,7 +193,7 @@ const sets: Record<string, Question[]> = TUNE
       'tuning-blind': loadTuningBlind(config.knowledge.dir),
     };
 
-const base: Variant = { name: 'retrieval-first', routing: 'retrieval-first', reranker: true };
+const base: Variant = { name: kb.answerModel ? 'answer model (served)' : 'retrieval-first', routing: 'retrieval-first', reranker: true, answerModel: true };
 const variants: Variant[] = [];
 if (TUNE) {
   const grid = JSON.parse(process.env.GRID ?? '{}') as { rejected?: number[]; minScore?: number[]; clarify?: number[]; override?: number[]; clarifyReranked?: number[]; reranker?: boolean[] };
@@ -206,8 +214,9 @@ if (TUNE) {
               });
 } else {
   variants.push(base);
-  if (reranker) variants.push({ name: 'retrieval-first, no reranker', routing: 'retrieval-first', reranker: false });
-  variants.push({ name: "classifier routing (previous: NLU decides, rescue)", routing: 'classifier', reranker: false, clarifyMargin: 0 });
+  if (kb.answerModel) variants.push({ name: 'retrieval-first, score thresholds + reranker (before the answer model)', routing: 'retrieval-first', reranker: true, answerModel: false });
+  if (reranker) variants.push({ name: 'retrieval-first, score thresholds, no reranker', routing: 'retrieval-first', reranker: false, answerModel: false });
+  variants.push({ name: "classifier routing (previous: NLU decides, rescue)", routing: 'classifier', reranker: false, answerModel: false, clarifyMargin: 0 });
 }
 
 const results: Record<string, Record<string, ReturnType<typeof score>>> = {};

@@ -23,7 +23,7 @@ export const RERANK_K = Number(process.env.ANSWER_RERANK_K ?? 3);
 const out = process.argv[2];
 if (!out) throw new Error('usage: export-features.ts <out.jsonl>');
 // The answer model itself is not used here (its file may be mid-refit), so the manifest check is skipped.
-const config = loadConfig({}, { session: { store: 'memory' }, models: { verify: 'off' }, knowledge: { answerModelDir: 'off' } } as never);
+const config = loadConfig(process.env, { session: { store: 'memory' }, models: { verify: 'off' }, knowledge: { answerModelDir: 'off' } } as never);
 const deps = await buildDefaultDeps(config, createSilentLogger());
 await deps.ready;
 const skill = deps.skills.find((s): s is KnowledgeSkill => s instanceof KnowledgeSkill)!;
