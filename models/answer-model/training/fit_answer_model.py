@@ -57,7 +57,7 @@ def decisions(qs, p, g):
     return out
 
 
-MAX_CLARIFY = 0.09
+MAX_CLARIFY = 0.07
 
 
 def simulate(dec, qs, tau, csum, cmin, money=True, only=None):
