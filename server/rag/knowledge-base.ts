@@ -121,6 +121,16 @@ export function routingFor(tuning: EmbedderTuning, minScore: number, configuredR
   };
 }
 
+/**
+ * The routing thresholds with the answer model: its own probabilities, except that a configured rescue setting still
+ * decides when NLU-rejected messages are answered (a number is then a probability; `off` = never).
+ */
+function calibratedRouting(model: AnswerModel, tuning: EmbedderTuning, configuredRescue?: number | 'off'): RoutingThresholds {
+  const { minScore: _answer, ...thresholds } = model.thresholds;
+  const rejected = configuredRescue === 'off' ? Infinity : (configuredRescue ?? thresholds.rejectedMinScore);
+  return { ...thresholds, rejectedMinScore: rejected, overrideMaxConfidence: tuning.routing?.overrideMaxConfidence ?? 0.6 };
+}
+
 /** The tuned settings for an embedder (by model id pattern), or conservative defaults for an unknown one. */
 export function tuningFor(modelId: string): EmbedderTuning {
   return TUNED_FOR_EMBEDDER.find((t) => t.match.test(modelId)) ?? FALLBACK_TUNING;
@@ -303,7 +313,7 @@ export async function createKnowledgeBase(config: MonetaConfig, options: CreateK
     ...(reranker ? { reranker } : {}),
     ...(calibrated ? { answerModel: calibrated } : {}),
     minScore,
-    routing: calibrated ? { ...calibrated.thresholds, overrideMaxConfidence: tuning.routing?.overrideMaxConfidence ?? 0.6 } : routingFor(tuning, minScore, config.knowledge.rescueMinScore),
+    routing: calibrated ? calibratedRouting(calibrated, tuning, config.knowledge.rescueMinScore) : routingFor(tuning, minScore, config.knowledge.rescueMinScore),
     ...rescueSetting(config.knowledge.rescueMinScore, tuning.rescueMinScore),
     index: opened.index,
     retriever,

@@ -41,61 +41,39 @@ def load(path):
 
 
 def decisions(qs, p, g):
-    """Per question: (top probability, top is right, second probability, answerable)."""
-    out = []
+    """Per message, as arrays: the first two candidates by probability (p1, p2), whether each is right (r1, r2),
+    whether the message is answerable, whether it is a money question, and its question set."""
+    p1, r1, p2, r2 = [], [], [], []
     for qi, q in enumerate(qs):
         idx = np.where(g == qi)[0]
-        if len(idx) == 0:
-            out.append((0.0, False, 0.0, bool(q['relevant']), False))
-            continue
         order = idx[np.argsort(-p[idx], kind='stable')]
-        top = order[0]
-        right = q['candidates'][top - idx[0]]['id'] in q['relevant']
-        second = p[order[1]] if len(order) > 1 else 0.0
-        second_right = len(order) > 1 and q['candidates'][order[1] - idx[0]]['id'] in q['relevant']
-        out.append((float(p[top]), right, float(second), bool(q['relevant']), bool(second_right)))
-    return out
+        right = [q['candidates'][i - idx[0]]['id'] in q['relevant'] for i in order[:2]] + [False, False]
+        p1.append(float(p[order[0]]) if len(order) else 0.0)
+        p2.append(float(p[order[1]]) if len(order) > 1 else 0.0)
+        r1.append(right[0])
+        r2.append(right[1])
+    return {
+        'p1': np.array(p1), 'r1': np.array(r1), 'p2': np.array(p2), 'r2': np.array(r2),
+        'ans': np.array([bool(q['relevant']) for q in qs]),
+        'money': np.array([q['set'] != 'oos' for q in qs]), 'set': np.array([q['set'] for q in qs]),
+    }
 
 
 MAX_CLARIFY = 0.07
 
 
-def simulate(dec, qs, tau, csum, cmin, money=True, only=None):
+def simulate(dec, tau, csum, cmin, money=True, only=None):
     """Right (share of answerable), wrong and clarified (shares of all) for one set of thresholds, as the server decides:
     answer the first passage from `tau`; below it, clarify with the first two when p1 + p2 >= csum and p2 >= cmin."""
-    a = _arrays(dec, qs)
-    sel = (a['money'] == money) & (True if only is None else a['set'] == only)
+    sel = (dec['money'] == money) & (True if only is None else dec['set'] == only)
     if not sel.any():
         return 0.0, 0.0, 0.0
-    p1, r1, p2, ans, r2 = (a[k][sel] for k in ('p1', 'r1', 'p2', 'ans', 'r2'))
+    p1, r1, p2, ans, r2 = (dec[k][sel] for k in ('p1', 'r1', 'p2', 'ans', 'r2'))
     answered = p1 >= tau
     clar = ~answered & (p1 + p2 >= csum) & (p2 >= cmin)
     right = (answered & ans & r1).sum() + (clar & ans & (r1 | r2)).sum()
     wrong = (answered & ~(ans & r1)).sum()
     return right / max(1, ans.sum()), wrong / len(p1), clar.sum() / len(p1)
-
-
-_cache = {}
-
-
-def _arrays(dec, qs):
-    key = id(dec)
-    if key not in _cache:
-        _cache.clear()
-        _cache[key] = {
-            'p1': np.array([d[0] for d in dec]), 'r1': np.array([d[1] for d in dec]), 'p2': np.array([d[2] for d in dec]),
-            'ans': np.array([d[3] for d in dec]), 'r2': np.array([d[4] for d in dec]),
-            'money': np.array([q['set'] != 'oos' for q in qs]), 'set': np.array([q['set'] for q in qs]),
-        }
-    return _cache[key]
-
-
-def outcome(dec, tau, sets=None, qs=None):
-    n = len(dec)
-    answerable = sum(1 for d in dec if d[3])
-    right = sum(1 for d in dec if d[3] and d[0] >= tau and d[1])
-    wrong = sum(1 for d in dec if d[0] >= tau and not d[1])
-    return right, wrong, answerable, n
 
 
 def main():
@@ -109,14 +87,10 @@ def main():
     qs, X, y, g = load(args.features)
     drop = [FEATURES.index(f) for f in args.drop.split(',') if f]
     X[:, drop] = 0.0
-    money = np.array([qs[qi]['set'] != 'oos' for qi in g])
     print(f'{len(qs)} messages, {len(y)} candidates, {int(y.sum())} right candidates', file=sys.stderr)
 
-    # Baseline in the same data: the retriever's order (first candidate) and its own score.
-    base = []
-    for qi, q in enumerate(qs):
-        c = q['candidates'][0] if q['candidates'] else None
-        base.append((c['features'][0] if c else 0.0, bool(c and c['id'] in q['relevant']), 0.0, bool(q['relevant']), False))
+    # Baseline in the same data: is the retriever's first candidate right?
+    retriever_top1 = [bool(q['candidates']) and q['candidates'][0]['id'] in q['relevant'] for q in qs if q['relevant']]
 
     configs = [dict(max_depth=d, learning_rate=0.05, max_iter=it, min_samples_leaf=leaf, l2_regularization=1.0, random_state=0)
                for d in (2, 3) for it in (300,) for leaf in (20, 40)]
@@ -132,19 +106,19 @@ def main():
         for tau in np.arange(0.4, 0.95, 0.02):
             for csum in np.arange(0.3, 1.5, 0.05):
                 for cmin in (0.05, 0.1, 0.15, 0.2, 0.3):
-                    r, w, c = simulate(dec, qs, tau, csum, cmin, money=True)
-                    _, wo, _ = simulate(dec, qs, tau, csum, cmin, money=False)
+                    r, w, c = simulate(dec, tau, csum, cmin, money=True)
+                    _, wo, _ = simulate(dec, tau, csum, cmin, money=False)
                     if c > MAX_CLARIFY:
                         continue
                     utility = r - WRONG_COST * w - WRONG_COST * wo * 0.5
                     if best is None or utility > best[0]:
                         best = (utility, cfg, float(tau), float(csum), float(cmin), r, w, wo, c, dec)
     utility, cfg, tau, csum, cmin, right, wrong, oos_cited, clarified, dec = best
-    top1 = np.mean([d[1] for d, q in zip(dec, qs) if q['relevant']])
-    btop1 = np.mean([d[1] for d, q in zip(base, qs) if q['relevant']])
+    top1 = np.mean(dec['r1'][dec['ans']])
+    btop1 = np.mean(retriever_top1)
     print(f'cross-validated: {cfg} answer >= {tau:.2f}, clarify p1+p2 >= {csum:.2f} and p2 >= {cmin}: right {right:.3f} wrong {wrong:.3f} clarified {clarified:.3f} non-money cited {oos_cited:.3f}; top-1 right {top1:.3f} (retriever order {btop1:.3f})', file=sys.stderr)
     for name in sorted({q['set'] for q in qs} - {'oos'}):
-        r, w, c = simulate(dec, qs, tau, csum, cmin, money=True, only=name)
+        r, w, c = simulate(dec, tau, csum, cmin, money=True, only=name)
         print(f'  {name}: right {r:.3f} wrong {w:.3f} clarified {c:.3f}', file=sys.stderr)
 
     m = HistGradientBoostingClassifier(**cfg).fit(X, y)

@@ -53,6 +53,8 @@ const STARTER_IDS = ['inv-diversification-what-is', 'cr-credit-score-what-is', '
  * not share an intent. Chosen on the dev half with `npm run bench:answers -- --tune` (docs/knowledge.md).
  */
 export const DEFAULT_CLARIFY_MARGIN = 0.005;
+/** With score thresholds: passages offered as the closest topics score at least this share of the "I don't know" threshold. */
+const NEAR_SHARE = 0.6;
 /** The same when the reranker ordered the hits (a lead in fused score: retrieval score + weight × logit). */
 export const DEFAULT_CLARIFY_MARGIN_RERANKED = 0.02;
 
@@ -138,9 +140,9 @@ export class KnowledgeSkill implements Skill {
       if (signal.hits[0] && signal.score >= minScore) return this.answer(kb, ctx, question, signal.hits, signal.score);
       const t = { ...kb.answerModel.thresholds, minScore };
       if (clarifiesCalibrated(signal.hits, t) && !justClarified(ctx.events)) return this.clarify(signal, ctx.now);
-      return this.dontKnow(ctx, signal, t.nearMinScore / 0.6);
+      return this.dontKnow(ctx, signal, kb.answerModel.thresholds.nearMinScore);
     }
-    if (!signal || !signal.hits[0] || signal.score < minScore) return this.dontKnow(ctx, signal, minScore);
+    if (!signal || !signal.hits[0] || signal.score < minScore) return this.dontKnow(ctx, signal, minScore * NEAR_SHARE);
     if (this.shouldClarify(kb, signal, minScore, ctx.events)) return this.clarify(signal, ctx.now);
     return this.answer(kb, ctx, question, signal.hits, signal.score);
   }
@@ -195,7 +197,7 @@ export class KnowledgeSkill implements Skill {
       }
     }
     text ??= extractAnswer(question, passage, { bm25: kb.index.bm25 }).text;
-    if (!text) return this.dontKnow(ctx, undefined, minScore);
+    if (!text) return this.dontKnow(ctx, undefined, minScore * NEAR_SHARE);
 
     const educational = ['investing', 'credit'].includes(String(kb.index.byId.get(top.id)?.metadata.topic));
     const disclaimer = educational && !/not financial advice/i.test(text) ? `\n\n${KNOWLEDGE_TEXTS.disclaimer}` : '';
@@ -242,9 +244,10 @@ export class KnowledgeSkill implements Skill {
     };
   }
 
-  private dontKnow(ctx: SkillContext, signal: KnowledgeSignal | undefined, minScore: number): SkillResult {
+  /** "I don't know", offering the hits scoring at least `nearMin` as the closest topics. */
+  private dontKnow(ctx: SkillContext, signal: KnowledgeSignal | undefined, nearMin: number): SkillResult {
     // Near misses: not good enough to answer from, but worth offering as a guess the customer can confirm.
-    const near = (signal?.hits ?? []).filter((h) => h.score >= minScore * 0.6).slice(0, 2);
+    const near = (signal?.hits ?? []).filter((h) => h.score >= nearMin).slice(0, 2);
     const misses = deriveState(ctx.events).fallbackCount + 1;
     const text =
       misses >= 2 ? KNOWLEDGE_TEXTS.idkAgain : `${KNOWLEDGE_TEXTS.idk} ${near.length ? KNOWLEDGE_TEXTS.idkSuggestions : KNOWLEDGE_TEXTS.idkNoSuggestions}`;
