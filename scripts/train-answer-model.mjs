@@ -3,7 +3,8 @@
 // retrieval path's candidates and features for the TUNING questions only (the dev half, the tuning-blind set and
 // CLINC150's messages unrelated to money; never the test half or the blind sets), then fits the trees and chooses the
 // thresholds by cross-validation with Debian's scikit-learn (/usr/bin/python3, python3-sklearn), then rebuilds
-// models/manifest.json. Rerun it after changing the knowledge base, the NLU, the retrieval encoder or the reranker:
+// models/manifest.json. A passage classifier fitted on the knowledge base's own questions is fitted first; its
+// probabilities are features. Rerun it after changing the knowledge base, the NLU, the retrieval encoder or the reranker:
 // the model reads their scores.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,8 +29,12 @@ if (probe.status !== 0) {
   process.exit(1);
 }
 fs.mkdirSync(WORK, { recursive: true });
-// Without the current model: the features are the retrieval path's own, whatever model.json says.
-run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'answer-model', 'export-features.ts'), FEATURES], 'exporting the features');
+const MODEL_DIR = path.dirname(OUT);
+// 1. The passage classifier, from the knowledge base's own titles and alternate questions (no tuning data).
+run(PY, [path.join(MODEL_DIR, 'training', 'fit_passage_classifier.py'), path.join(ROOT, 'knowledge'), MODEL_DIR], 'fitting the passage classifier');
+// 2. Without the current model: the features are the retrieval path's own (plus the new classifier's), whatever
+// model.json says.
+run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'answer-model', 'export-features.ts'), FEATURES, MODEL_DIR], 'exporting the features');
 const meta = JSON.parse(fs.readFileSync(`${FEATURES}.meta.json`, 'utf8'));
-run(PY, [path.join(ROOT, 'models', 'answer-model', 'training', 'fit_answer_model.py'), FEATURES, OUT, '--rerank-k', String(meta.rerankK), ...(meta.reranker ? ['--reranker', meta.reranker] : [])], 'fitting');
+run(PY, [path.join(ROOT, 'models', 'answer-model', 'training', 'fit_answer_model.py'), FEATURES, OUT, '--rerank-k', String(meta.rerankK), ...(meta.reranker ? ['--reranker', meta.reranker] : []), ...(meta.passageClassifier ? ['--passage-classifier', meta.passageClassifier] : [])], 'fitting');
 run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'build-manifest.ts')], 'rebuilding models/manifest.json');

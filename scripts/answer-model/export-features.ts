@@ -5,13 +5,14 @@
  * (`answerFeatures`, the same function the server calls) and whether each is a right answer. Never reads the test
  * half or the blind sets.
  *
- *   npx tsx scripts/answer-model/export-features.ts <out.jsonl>
+ *   npx tsx scripts/answer-model/export-features.ts <out.jsonl> [<passage classifier dir>]
  */
 import fs from 'node:fs';
 import { buildDefaultDeps } from '../../server/bootstrap.ts';
 import { loadConfig } from '../../server/config/index.ts';
 import { createSilentLogger } from '../../server/observability/logger.ts';
 import { answerFeatures } from '../../server/rag/answer-model.ts';
+import { PassageClassifier } from '../../server/rag/passage-classifier.ts';
 import type { KnowledgeBase } from '../../server/rag/knowledge-base.ts';
 import { KnowledgeSkill } from '../../server/skills/knowledge/knowledge-skill.ts';
 import { KnowledgeSearch, knowledgeIntentSet } from '../../server/skills/knowledge/knowledge-search.ts';
@@ -32,6 +33,12 @@ const search = new KnowledgeSearch({ knowledge: kb, reranker: kb.reranker ?? nul
 const knowledgeIntents = knowledgeIntentSet(kb.retriever.intents());
 const intentsOf = (id: string): readonly string[] => (kb.index.byId.get(id)?.metadata.intents as string[] | undefined) ?? [];
 
+// The passage classifier is fitted first (from the knowledge base's own questions, no tuning data), in the folder
+// given as the second argument.
+const classifierDir = process.argv[3];
+const classifier = classifierDir ? PassageClassifier.load(classifierDir) : undefined;
+if (classifierDir && !classifier) throw new Error(`no passage-classifier.json in ${classifierDir}`);
+
 const questions = [
   ...loadQuestions(config.knowledge.dir).filter((q) => q.split === 'dev'),
   ...loadTuningBlind(config.knowledge.dir),
@@ -42,10 +49,11 @@ for (const q of questions) {
   const parse = await deps.nlu.parse(q.question);
   const signal = await search.search(q.question, parse);
   const hits = signal?.hits ?? [];
-  const rows = answerFeatures(q.question, parse, hits, intentsOf, knowledgeIntents);
+  const rows = answerFeatures(q.question, parse, hits, intentsOf, knowledgeIntents, classifier?.classify(q.question));
   lines.push(
     JSON.stringify({
       id: q.id,
+      question: q.question,
       set: q.set,
       relevant: q.relevant,
       intent: parse.intent.name,
@@ -54,6 +62,6 @@ for (const q of questions) {
   );
 }
 fs.writeFileSync(out, `${lines.join('\n')}\n`);
-fs.writeFileSync(`${out}.meta.json`, `${JSON.stringify({ reranker: kb.reranker?.modelId ?? null, rerankK: kb.reranker ? RERANK_K : 0, messages: lines.length })}\n`);
+fs.writeFileSync(`${out}.meta.json`, `${JSON.stringify({ reranker: kb.reranker?.modelId ?? null, rerankK: kb.reranker ? RERANK_K : 0, passageClassifier: classifier ? 'passage-classifier.json' : null, messages: lines.length })}\n`);
 process.stdout.write(`${lines.length} questions → ${out} (reranker ${kb.reranker?.modelId ?? 'none'}, k ${RERANK_K})\n`);
 await deps.dispose?.();

@@ -7,7 +7,8 @@
  *
  * It is a small gradient-boosted tree ensemble (scikit-learn's HistGradientBoostingClassifier, fitted by
  * `models/answer-model/training/fit_answer_model.py`, `npm run train:answer-model`, exported as JSON); serving walks
- * a few hundred depth-2 trees per candidate, tens of microseconds. The candidates are re-ordered by probability and the message's confidence is the first
+ * a few hundred depth-2 trees per candidate, tens of microseconds. One more signal comes from a passage classifier
+ * fitted on the passages' own questions (server/rag/passage-classifier.ts), which tells sibling passages apart. The candidates are re-ordered by probability and the message's confidence is the first
  * one's: the routing and "I don't know" thresholds are then probabilities, chosen on the dev data.
  */
 import fs from 'node:fs';
@@ -15,6 +16,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import type { IntentPrediction } from '../nlu/types.ts';
+import { PassageClassifier, type PassageBelief } from './passage-classifier.ts';
 import { terms } from './text.ts';
 
 /** One retrieved candidate as the answer model reads it (the hybrid retriever's hit, plus the reranker's logit). */
@@ -57,11 +59,19 @@ export const ANSWER_FEATURES = [
   'coverage_lead',
   'bm25_share',
   'log_terms',
+  'classifier_p',
+  'classifier_inv_rank',
+  'classifier_top',
+  'classifier_share_of_top',
 ] as const;
+
+/** Ranks beyond this count as "not among the classifier's candidates" (feature 0). */
+const CLASSIFIER_MAX_RANK = 20;
 
 /**
  * The feature vectors of a message's candidates, one row per candidate, in {@link ANSWER_FEATURES} order.
- * `intentsOf` gives the intents a passage declares; `knowledgeIntents` are the intents the knowledge skill answers.
+ * `intentsOf` gives the intents a passage declares; `knowledgeIntents` are the intents the knowledge skill answers;
+ * `belief` is the passage classifier's reading of the message (its features are 0 without one).
  */
 export function answerFeatures(
   question: string,
@@ -69,6 +79,7 @@ export function answerFeatures(
   candidates: readonly AnswerCandidate[],
   intentsOf: (id: string) => readonly string[],
   knowledgeIntents: ReadonlySet<string>,
+  belief?: PassageBelief,
 ): number[][] {
   const ranking = parse.intent_ranking?.length ? parse.intent_ranking : [parse.intent];
   const nluP = new Map(ranking.map((r) => [r.name, r.confidence]));
@@ -85,6 +96,8 @@ export function answerFeatures(
     const intents = intentsOf(c.id);
     const pPassage = intents.reduce((best, name) => Math.max(best, nluP.get(name) ?? 0), 0);
     const hasRerank = c.rerank !== undefined;
+    const classifierP = belief?.probability(c.id) ?? 0;
+    const classifierRank = belief?.rank(c.id) ?? Infinity;
     return [
       c.score,
       c.dense ?? 0,
@@ -106,6 +119,10 @@ export function answerFeatures(
       (c.coverage ?? 0) - others(i, (o) => o.coverage ?? 0),
       bm25Total > 0 ? Math.max(0, c.bm25 ?? 0) / bm25Total : 0,
       Math.log1p(nTerms),
+      classifierP,
+      classifierRank <= CLASSIFIER_MAX_RANK ? 1 / classifierRank : 0,
+      belief?.top ?? 0,
+      belief && belief.top > 0 ? classifierP / belief.top : 0,
     ].map((v) => (Number.isFinite(v) ? v : 0));
   });
 }
@@ -154,6 +171,8 @@ const modelFileSchema = z.object({
   rerankK: z.number().int().min(0),
   /** Rows and scikit-learn's probabilities for them: the parity check of this evaluator (tests). */
   reference: z.object({ rows: z.array(z.array(z.number())), probabilities: z.array(z.number()) }),
+  /** The passage classifier file in the same folder whose probabilities the model was fitted with. */
+  passageClassifier: z.string().optional(),
   training: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -168,7 +187,14 @@ export class AnswerModel {
   readonly rerankerModelId: string | null;
   readonly rerankK: number;
 
-  constructor(private readonly file: AnswerModelFile) {
+  constructor(
+    private readonly file: AnswerModelFile,
+    /** The passage classifier the model reads (server/rag/passage-classifier.ts); required when the file names one. */
+    readonly passageClassifier?: PassageClassifier,
+  ) {
+    if (file.passageClassifier && !passageClassifier) {
+      throw new ConfigError(`The answer model ${file.name} reads the passage classifier ${file.passageClassifier}, which is missing; rebuild both with \`npm run train:answer-model\`.`);
+    }
     const expected = ANSWER_FEATURES.join(',');
     const featureOutOfRange = file.trees.some((tree) => tree.some(([feature, , left, right, , leaf]) => !leaf && (feature < 0 || feature >= ANSWER_FEATURES.length || left >= tree.length || right >= tree.length)));
     if (file.features.join(',') !== expected || featureOutOfRange) {
@@ -186,7 +212,8 @@ export class AnswerModel {
     if (!fs.existsSync(file)) return undefined;
     const parsed = modelFileSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
     if (!parsed.success) throw new ConfigError(`${file} is not an answer model: ${parsed.error.issues[0]?.message ?? 'invalid'}. Rebuild it with \`npm run train:answer-model\`.`);
-    return new AnswerModel(parsed.data);
+    const classifier = parsed.data.passageClassifier ? PassageClassifier.load(dir) : undefined;
+    return new AnswerModel(parsed.data, classifier);
   }
 
   /** The rows and probabilities scikit-learn computed when fitting (for the parity test). */

@@ -4,7 +4,8 @@ trees), giving P(this passage answers the message). Trees beat a logistic regres
 data (right answers at <= 3% wrong: 0.834 vs 0.781): the signals interact (an NLU intent the passage declares means
 more when the NLU is sure, a BM25-only match means little on a one-word question).
 
-    python3 fit_answer_model.py <features.jsonl> <model.json> --reranker <modelId> --rerank-k 5
+    python3 fit_answer_model.py <features.jsonl> <model.json> --reranker <modelId> --rerank-k 3 \
+        --passage-classifier passage-classifier.json
 
 Input rows come from scripts/answer-model/export-features.ts (TUNING data only: the dev half, the tuning-blind set,
 and CLINC150 messages unrelated to money). The tree settings and the thresholds are chosen by 5-fold
@@ -23,6 +24,7 @@ FEATURES = [
     'score', 'dense', 'coverage', 'log_bm25', 'inv_rank_dense', 'inv_rank_bm25', 'in_intent_list', 'inv_position',
     'rerank', 'has_rerank', 'rerank_lead', 'nlu_p_passage', 'nlu_top_is_passage', 'nlu_confidence', 'nlu_out_of_scope',
     'nlu_knowledge_intent', 'dense_lead', 'coverage_lead', 'bm25_share', 'log_terms',
+    'classifier_p', 'classifier_inv_rank', 'classifier_top', 'classifier_share_of_top',
 ]
 # A wrong answer costs this many refusals: a customer misled by a confident wrong citation is worse off than one
 # offered the closest topics and a person.
@@ -82,6 +84,7 @@ def main():
     ap.add_argument('out')
     ap.add_argument('--reranker', default=None)
     ap.add_argument('--rerank-k', type=int, default=5)
+    ap.add_argument('--passage-classifier', default=None, help='file name of the passage classifier the features read')
     ap.add_argument('--drop', default='', help='comma-separated features to zero (ablation)')
     args = ap.parse_args()
     qs, X, y, g = load(args.features)
@@ -145,6 +148,7 @@ def main():
         },
         'rerankerModelId': args.reranker,
         'rerankK': args.rerank_k,
+        **({'passageClassifier': args.passage_classifier} if args.passage_classifier else {}),
         'reference': {'rows': ref_rows.tolist(), 'probabilities': m.predict_proba(ref_rows)[:, 1].tolist()},
         'training': {
             'messages': len(qs),

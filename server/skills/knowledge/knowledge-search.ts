@@ -79,7 +79,7 @@ export class KnowledgeSearch {
       // The answer model decides from every signal at once (its probabilities are calibrated on dev data): the
       // reranker's logits for the hits it was fitted with, then one probability per hit, best first.
       if (reranker && answerModel.rerankK > 1 && hits.length > 1) hits = await rerankHits(reranker, question, hits, { k: answerModel.rerankK, weight: 0 });
-      const rows = answerFeatures(question, parse, hits, (id) => (kb.index.byId.get(id)?.metadata.intents as string[] | undefined) ?? [], (this.knowledgeIntents ??= knowledgeIntentSet(declared)));
+      const rows = answerFeatures(question, parse, hits, (id) => (kb.index.byId.get(id)?.metadata.intents as string[] | undefined) ?? [], (this.knowledgeIntents ??= knowledgeIntentSet(declared)), answerModel.passageClassifier?.classify(question));
       const p = answerModel.probabilities(rows);
       const ranked = hits.map((h, i) => ({ ...h, retrievalScore: h.score, score: Number(p[i]!.toFixed(4)) })).sort((a, b) => b.score - a.score);
       const top = ranked[0];
