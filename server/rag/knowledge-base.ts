@@ -307,6 +307,9 @@ export async function createKnowledgeBase(config: MonetaConfig, options: CreateK
   // The answer model's probabilities are only calibrated with the reranker it was fitted with.
   const calibrated = answerModel && (answerModel.rerankerModelId ?? null) === (reranker?.modelId ?? null) ? answerModel : undefined;
   if (answerModel && !calibrated) options.logger?.warn({ answerModel: answerModel.modelId, reranker: reranker?.modelId ?? null }, 'the answer model was fitted with another reranker; serving retrieval scores instead (refit with npm run train:answer-model)');
+  // A passage added since the classifier was fitted gets classifier probability 0, so the model under-rates it.
+  const unknownToClassifier = calibrated?.passageClassifier?.missing(opened.index.byId.keys()) ?? [];
+  if (unknownToClassifier.length > 0) options.logger?.warn({ passages: unknownToClassifier.slice(0, 10), count: unknownToClassifier.length }, 'passages added since the answer model was fitted are under-rated until it is refitted (npm run train:answer-model)');
   const minScore = config.knowledge.minScore ?? calibrated?.thresholds.minScore ?? tuning.minScore;
   return {
     embedder,

@@ -102,6 +102,25 @@ describe('reranker', () => {
     expect(none.reranker).toBeUndefined();
     await none.dispose();
   });
+
+  it('serves the answer model with its reranker, and warns that passages its classifier never saw are under-rated', async () => {
+    const { TransformerCrossEncoderReranker, SERVED_RERANKER_DTYPE } = await import('../../../../server/rag/reranker.ts');
+    const { AnswerModel } = await import('../../../../server/rag/answer-model.ts');
+    // The served variant (the answer model was fitted with its logits).
+    const reranker = await TransformerCrossEncoderReranker.load(path.join(ROOT, 'models/reranker'), { dtype: SERVED_RERANKER_DTYPE });
+    const answerModel = AnswerModel.load(path.join(ROOT, 'models/answer-model'))!;
+    try {
+      const warnings: Array<{ msg: string; count?: number }> = [];
+      const logger = { info: () => {}, warn: (o: { count?: number }, msg?: string) => warnings.push({ msg: msg ?? '', count: o.count }) };
+      // The fixture's six passages are not the served knowledge base's: the classifier was fitted on none of them.
+      const kb = await createKnowledgeBase(config({ embedder: 'hashed' }), { reranker: Promise.resolve(reranker), answerModel, logger });
+      expect(kb.answerModel).toBe(answerModel);
+      expect(warnings).toEqual([{ msg: expect.stringMatching(/under-rated until it is refitted \(npm run train:answer-model\)/), count: kb.index.passages.length }]);
+      await kb.dispose();
+    } finally {
+      await reranker.dispose();
+    }
+  });
 });
 
 describe('background start', () => {
