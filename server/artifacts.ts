@@ -49,7 +49,7 @@ export const ARTIFACTS: ArtifactSpec[] = [
   {
     name: 'answer-model',
     path: 'models/answer-model',
-    files: ['model.json', 'passage-classifier.json', 'passage-classifier.bin'],
+    files: ['model.json', 'passage-classifier.json', 'passage-classifier.bin', 'passage-classifier-embedding.json', 'passage-classifier-embedding.bin'],
     rebuild: 'npm run train:answer-model',
     variable: 'MONETA_ANSWER_MODEL_DIR',
   },

@@ -12,6 +12,7 @@ import { buildDefaultDeps } from '../../server/bootstrap.ts';
 import { loadConfig } from '../../server/config/index.ts';
 import { createSilentLogger } from '../../server/observability/logger.ts';
 import { answerFeatures } from '../../server/rag/answer-model.ts';
+import { EmbeddingPassageClassifier } from '../../server/rag/embedding-passage-classifier.ts';
 import { PassageClassifier } from '../../server/rag/passage-classifier.ts';
 import type { KnowledgeBase } from '../../server/rag/knowledge-base.ts';
 import { KnowledgeSkill } from '../../server/skills/knowledge/knowledge-skill.ts';
@@ -38,6 +39,8 @@ const intentsOf = (id: string): readonly string[] => (kb.index.byId.get(id)?.met
 const classifierDir = process.argv[3];
 const classifier = classifierDir ? PassageClassifier.load(classifierDir) : undefined;
 if (classifierDir && !classifier) throw new Error(`no passage-classifier.json in ${classifierDir}`);
+const embeddingClassifier = classifierDir ? EmbeddingPassageClassifier.load(classifierDir) : undefined;
+if (embeddingClassifier && embeddingClassifier.embedderModelId !== kb.embedder.modelId) throw new Error(`the embedding classifier in ${classifierDir} was fitted for ${embeddingClassifier.embedderModelId}, not ${kb.embedder.modelId}`);
 
 const questions = [
   ...loadQuestions(config.knowledge.dir).filter((q) => q.split === 'dev'),
@@ -49,7 +52,11 @@ for (const q of questions) {
   const parse = await deps.nlu.parse(q.question);
   const signal = await search.search(q.question, parse);
   const hits = signal?.hits ?? [];
-  const rows = answerFeatures(q.question, parse, hits, intentsOf, knowledgeIntents, classifier?.classify(q.question));
+  const queryVector = embeddingClassifier ? await kb.retriever.embedQuery(q.question) : undefined;
+  const rows = answerFeatures(q.question, parse, hits, intentsOf, knowledgeIntents, {
+    lexical: classifier?.classify(q.question),
+    embedding: queryVector && embeddingClassifier?.classify(queryVector),
+  });
   lines.push(
     JSON.stringify({
       id: q.id,
@@ -62,6 +69,6 @@ for (const q of questions) {
   );
 }
 fs.writeFileSync(out, `${lines.join('\n')}\n`);
-fs.writeFileSync(`${out}.meta.json`, `${JSON.stringify({ reranker: kb.reranker?.modelId ?? null, rerankK: kb.reranker ? RERANK_K : 0, passageClassifier: classifier ? 'passage-classifier.json' : null, messages: lines.length })}\n`);
+fs.writeFileSync(`${out}.meta.json`, `${JSON.stringify({ reranker: kb.reranker?.modelId ?? null, rerankK: kb.reranker ? RERANK_K : 0, passageClassifier: classifier ? 'passage-classifier.json' : null, embeddingClassifier: embeddingClassifier ? 'passage-classifier-embedding.json' : null, messages: lines.length })}\n`);
 process.stdout.write(`${lines.length} questions → ${out} (reranker ${kb.reranker?.modelId ?? 'none'}, k ${RERANK_K})\n`);
 await deps.dispose?.();

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import type { IntentPrediction } from '../nlu/types.ts';
+import { EmbeddingPassageClassifier } from './embedding-passage-classifier.ts';
 import { PassageClassifier, type PassageBelief } from './passage-classifier.ts';
 import { terms } from './text.ts';
 
@@ -63,7 +64,19 @@ export const ANSWER_FEATURES = [
   'classifier_inv_rank',
   'classifier_top',
   'classifier_share_of_top',
+  'embedding_classifier_p',
+  'embedding_classifier_inv_rank',
+  'embedding_classifier_top',
+  'embedding_classifier_share_of_top',
 ] as const;
+
+/** What the passage classifiers said about the message (server/rag/passage-classifier.ts, embedding-passage-classifier.ts). */
+export interface PassageBeliefs {
+  /** The TF-IDF classifier (words). */
+  lexical?: PassageBelief | undefined;
+  /** The classifier over the retriever's query embedding (meaning). */
+  embedding?: PassageBelief | undefined;
+}
 
 /** Ranks beyond this count as "not among the classifier's candidates" (feature 0). */
 const CLASSIFIER_MAX_RANK = 20;
@@ -71,7 +84,7 @@ const CLASSIFIER_MAX_RANK = 20;
 /**
  * The feature vectors of a message's candidates, one row per candidate, in {@link ANSWER_FEATURES} order.
  * `intentsOf` gives the intents a passage declares; `knowledgeIntents` are the intents the knowledge skill answers;
- * `belief` is the passage classifier's reading of the message (its features are 0 without one).
+ * `beliefs` are the passage classifiers' readings of the message (their features are 0 without them).
  */
 export function answerFeatures(
   question: string,
@@ -79,8 +92,13 @@ export function answerFeatures(
   candidates: readonly AnswerCandidate[],
   intentsOf: (id: string) => readonly string[],
   knowledgeIntents: ReadonlySet<string>,
-  belief?: PassageBelief,
+  beliefs: PassageBeliefs = {},
 ): number[][] {
+  const classifierFeatures = (belief: PassageBelief | undefined, id: string): number[] => {
+    const p = belief?.probability(id) ?? 0;
+    const rank = belief?.rank(id) ?? Infinity;
+    return [p, rank <= CLASSIFIER_MAX_RANK ? 1 / rank : 0, belief?.top ?? 0, belief && belief.top > 0 ? p / belief.top : 0];
+  };
   const ranking = parse.intent_ranking?.length ? parse.intent_ranking : [parse.intent];
   const nluP = new Map(ranking.map((r) => [r.name, r.confidence]));
   const others = (i: number, pick: (c: AnswerCandidate) => number): number => {
@@ -96,8 +114,6 @@ export function answerFeatures(
     const intents = intentsOf(c.id);
     const pPassage = intents.reduce((best, name) => Math.max(best, nluP.get(name) ?? 0), 0);
     const hasRerank = c.rerank !== undefined;
-    const classifierP = belief?.probability(c.id) ?? 0;
-    const classifierRank = belief?.rank(c.id) ?? Infinity;
     return [
       c.score,
       c.dense ?? 0,
@@ -119,10 +135,8 @@ export function answerFeatures(
       (c.coverage ?? 0) - others(i, (o) => o.coverage ?? 0),
       bm25Total > 0 ? Math.max(0, c.bm25 ?? 0) / bm25Total : 0,
       Math.log1p(nTerms),
-      classifierP,
-      classifierRank <= CLASSIFIER_MAX_RANK ? 1 / classifierRank : 0,
-      belief?.top ?? 0,
-      belief && belief.top > 0 ? classifierP / belief.top : 0,
+      ...classifierFeatures(beliefs.lexical, c.id),
+      ...classifierFeatures(beliefs.embedding, c.id),
     ].map((v) => (Number.isFinite(v) ? v : 0));
   });
 }
@@ -173,6 +187,8 @@ const modelFileSchema = z.object({
   reference: z.object({ rows: z.array(z.array(z.number())), probabilities: z.array(z.number()) }),
   /** The passage classifier file in the same folder whose probabilities the model was fitted with. */
   passageClassifier: z.string().optional(),
+  /** The embedding passage classifier file in the same folder, likewise. */
+  embeddingClassifier: z.string().optional(),
   training: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -191,7 +207,12 @@ export class AnswerModel {
     private readonly file: AnswerModelFile,
     /** The passage classifier the model reads (server/rag/passage-classifier.ts); required when the file names one. */
     readonly passageClassifier?: PassageClassifier,
+    /** The classifier over query embeddings (server/rag/embedding-passage-classifier.ts); required when the file names one. */
+    readonly embeddingClassifier?: EmbeddingPassageClassifier,
   ) {
+    if (file.embeddingClassifier && !embeddingClassifier) {
+      throw new ConfigError(`The answer model ${file.name} reads the embedding passage classifier ${file.embeddingClassifier}, which is missing; rebuild both with \`npm run train:answer-model\`.`);
+    }
     if (file.passageClassifier && !passageClassifier) {
       throw new ConfigError(`The answer model ${file.name} reads the passage classifier ${file.passageClassifier}, which is missing; rebuild both with \`npm run train:answer-model\`.`);
     }
@@ -213,7 +234,8 @@ export class AnswerModel {
     const parsed = modelFileSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
     if (!parsed.success) throw new ConfigError(`${file} is not an answer model: ${parsed.error.issues[0]?.message ?? 'invalid'}. Rebuild it with \`npm run train:answer-model\`.`);
     const classifier = parsed.data.passageClassifier ? PassageClassifier.load(dir) : undefined;
-    return new AnswerModel(parsed.data, classifier);
+    const embedding = parsed.data.embeddingClassifier ? EmbeddingPassageClassifier.load(dir) : undefined;
+    return new AnswerModel(parsed.data, classifier, embedding);
   }
 
   /** The rows and probabilities scikit-learn computed when fitting (for the parity test). */

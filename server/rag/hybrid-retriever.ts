@@ -38,6 +38,11 @@ export interface HybridRetrieveOptions extends RetrieveOptions {
    * lexical signals cannot see ("it is gone" → lost_or_stolen_card), discounted like its RRF weight.
    */
   intentConfidence?: number;
+  /**
+   * The query's embedding from {@link HybridRetriever.embedQuery}, when the caller already has it (the answer model
+   * reads it too): the query is then embedded once per turn.
+   */
+  queryVector?: number[];
 }
 
 /** A hit with the signals behind it (extra fields are allowed by CONTRACTS §4). */
@@ -120,6 +125,16 @@ export class HybridRetriever implements Retriever {
     return [...new Set(this.index.passages.flatMap((p) => p.metadata.intents))].sort();
   }
 
+  /** The query's embedding with this retriever's embedder, the text cut and trimmed as {@link invoke} does. */
+  async embedQuery(query: string): Promise<number[]> {
+    return this.embedder.embedQuery(query.slice(0, MAX_QUERY_CHARS).trim());
+  }
+
+  /** The embedder's model id (a classifier over query embeddings is only valid for the embedder it was fitted on). */
+  get embedderModelId(): string {
+    return this.embedder.modelId;
+  }
+
   async invoke(query: string, options: HybridRetrieveOptions = {}): Promise<HybridHit[]> {
     const k = Math.max(0, Math.floor(options.k ?? 5));
     const text = query.slice(0, MAX_QUERY_CHARS).trim();
@@ -128,7 +143,7 @@ export class HybridRetriever implements Retriever {
     const idx = this.index;
     const accept = options.filter ? (id: string) => matchesFilter(idx.byId.get(id)!, options.filter) : undefined;
 
-    const qv = await this.embedder.embedQuery(text);
+    const qv = options.queryVector ?? (await this.embedder.embedQuery(text));
     const denseCos = (passageId: string): number => this.maxCosine(qv, passageId);
 
     const fused = new Map<string, { rrf: number; ranks: HybridHit['ranks']; bm25: number }>();

@@ -305,8 +305,16 @@ export async function createKnowledgeBase(config: MonetaConfig, options: CreateK
   const reranker = await options.reranker;
   const answerModel = options.answerModel !== undefined ? (options.answerModel ?? undefined) : config.knowledge.answerModelDir === 'off' ? undefined : AnswerModel.load(config.knowledge.answerModelDir);
   // The answer model's probabilities are only calibrated with the reranker it was fitted with.
-  const calibrated = answerModel && (answerModel.rerankerModelId ?? null) === (reranker?.modelId ?? null) ? answerModel : undefined;
-  if (answerModel && !calibrated) options.logger?.warn({ answerModel: answerModel.modelId, reranker: reranker?.modelId ?? null }, 'the answer model was fitted with another reranker; serving retrieval scores instead (refit with npm run train:answer-model)');
+  // Likewise with the embedder whose query vectors its embedding classifier reads.
+  const sameReranker = (answerModel?.rerankerModelId ?? null) === (reranker?.modelId ?? null);
+  const sameEmbedder = !answerModel?.embeddingClassifier || answerModel.embeddingClassifier.embedderModelId === embedder.modelId;
+  const calibrated = answerModel && sameReranker && sameEmbedder ? answerModel : undefined;
+  if (answerModel && !calibrated) {
+    options.logger?.warn(
+      { answerModel: answerModel.modelId, reranker: reranker?.modelId ?? null, embedder: embedder.modelId },
+      `the answer model was fitted with another ${sameReranker ? 'embedder' : 'reranker'}; serving retrieval scores instead (refit with npm run train:answer-model)`,
+    );
+  }
   // A passage added since the classifier was fitted gets classifier probability 0, so the model under-rates it.
   const unknownToClassifier = calibrated?.passageClassifier?.missing(opened.index.byId.keys()) ?? [];
   if (unknownToClassifier.length > 0) options.logger?.warn({ passages: unknownToClassifier.slice(0, 10), count: unknownToClassifier.length }, 'passages added since the answer model was fitted are under-rated until it is refitted (npm run train:answer-model)');

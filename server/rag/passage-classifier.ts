@@ -53,24 +53,27 @@ export class PassageClassifier {
 
   /** One message's probabilities over all passages. */
   classify(text: string): PassageBelief {
-    const p = this.model.probabilities([text])[0]!;
-    let top = 0;
-    for (const v of p) top = Math.max(top, v);
-    const index = this.index;
-    return {
-      top,
-      probability: (id) => {
-        const i = index.get(id);
-        return i === undefined ? 0 : p[i]!;
-      },
-      rank: (id) => {
-        const i = index.get(id);
-        if (i === undefined) return Infinity;
-        const own = p[i]!;
-        let above = 0;
-        for (let j = 0; j < p.length; j++) if (p[j]! > own || (p[j] === own && j < i)) above++;
-        return above + 1;
-      },
-    };
+    return beliefOver(this.index, this.model.probabilities([text])[0]!);
   }
+}
+
+/** A {@link PassageBelief} over probabilities `p`, column `index.get(id)` per passage. */
+export function beliefOver(index: ReadonlyMap<string, number>, p: ArrayLike<number>): PassageBelief {
+  let top = 0;
+  for (let j = 0; j < p.length; j++) top = Math.max(top, p[j]!);
+  return {
+    top,
+    probability: (id) => {
+      const i = index.get(id);
+      return i === undefined ? 0 : p[i]!;
+    },
+    rank: (id) => {
+      const i = index.get(id);
+      if (i === undefined) return Infinity;
+      const own = p[i]!;
+      let above = 0;
+      for (let j = 0; j < p.length; j++) if (p[j]! > own || (p[j] === own && j < i)) above++;
+      return above + 1;
+    },
+  };
 }

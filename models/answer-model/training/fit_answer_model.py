@@ -5,7 +5,7 @@ data (right answers at <= 3% wrong: 0.834 vs 0.781): the signals interact (an NL
 more when the NLU is sure, a BM25-only match means little on a one-word question).
 
     python3 fit_answer_model.py <features.jsonl> <model.json> --reranker <modelId> --rerank-k 3 \
-        --passage-classifier passage-classifier.json
+        --passage-classifier passage-classifier.json --embedding-classifier passage-classifier-embedding.json
 
 Input rows come from scripts/answer-model/export-features.ts (TUNING data only: the dev half, the tuning-blind set,
 and CLINC150 messages unrelated to money). The tree settings and the thresholds are chosen by 5-fold
@@ -25,6 +25,8 @@ FEATURES = [
     'rerank', 'has_rerank', 'rerank_lead', 'nlu_p_passage', 'nlu_top_is_passage', 'nlu_confidence', 'nlu_out_of_scope',
     'nlu_knowledge_intent', 'dense_lead', 'coverage_lead', 'bm25_share', 'log_terms',
     'classifier_p', 'classifier_inv_rank', 'classifier_top', 'classifier_share_of_top',
+    'embedding_classifier_p', 'embedding_classifier_inv_rank', 'embedding_classifier_top',
+    'embedding_classifier_share_of_top',
 ]
 # A wrong answer costs this many refusals: a customer misled by a confident wrong citation is worse off than one
 # offered the closest topics and a person.
@@ -85,6 +87,7 @@ def main():
     ap.add_argument('--reranker', default=None)
     ap.add_argument('--rerank-k', type=int, default=5)
     ap.add_argument('--passage-classifier', default=None, help='file name of the passage classifier the features read')
+    ap.add_argument('--embedding-classifier', default=None, help='file name of the embedding passage classifier the features read')
     ap.add_argument('--drop', default='', help='comma-separated features to zero (ablation)')
     args = ap.parse_args()
     qs, X, y, g = load(args.features)
@@ -149,6 +152,7 @@ def main():
         'rerankerModelId': args.reranker,
         'rerankK': args.rerank_k,
         **({'passageClassifier': args.passage_classifier} if args.passage_classifier else {}),
+        **({'embeddingClassifier': args.embedding_classifier} if args.embedding_classifier else {}),
         'reference': {'rows': ref_rows.tolist(), 'probabilities': m.predict_proba(ref_rows)[:, 1].tolist()},
         'training': {
             'messages': len(qs),

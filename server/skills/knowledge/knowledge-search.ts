@@ -67,19 +67,24 @@ export class KnowledgeSearch {
     const declared = this.declared;
     const { name, confidence } = parse.intent;
     const boost = this.declared.has(name) ? { intent: name, intentConfidence: confidence } : {};
-    let hits: Array<HybridHit & { rerank?: number }> = await kb.retriever.invoke(question, { k: this.options.k ?? 5, ...boost });
+    const answerModel = this.options.answerModel === null ? undefined : (this.options.answerModel ?? kb.answerModel);
+    // The answer model's embedding classifier reads the same query vector the retriever searches with: embed once.
+    const queryVector = answerModel?.embeddingClassifier ? await kb.retriever.embedQuery(question) : undefined;
+    let hits: Array<HybridHit & { rerank?: number }> = await kb.retriever.invoke(question, { k: this.options.k ?? 5, ...boost, ...(queryVector ? { queryVector } : {}) });
     const score = hits[0]?.score ?? 0;
     // Without a reranker, the lead is the first hit's relative reciprocal-rank-fusion lead over the second (the
     // scores themselves are capped to be non-increasing, so their gap is often 0 even when the order is clear).
     let margin = hits.length > 1 && hits[0]!.rrf > 0 ? (hits[0]!.rrf - hits[1]!.rrf) / hits[0]!.rrf : 1;
     let reranked = false;
     const reranker = this.options.reranker === null ? undefined : (this.options.reranker ?? kb.reranker);
-    const answerModel = this.options.answerModel === null ? undefined : (this.options.answerModel ?? kb.answerModel);
     if (answerModel) {
       // The answer model decides from every signal at once (its probabilities are calibrated on dev data): the
       // reranker's logits for the hits it was fitted with, then one probability per hit, best first.
       if (reranker && answerModel.rerankK > 1 && hits.length > 1) hits = await rerankHits(reranker, question, hits, { k: answerModel.rerankK, weight: 0 });
-      const rows = answerFeatures(question, parse, hits, (id) => (kb.index.byId.get(id)?.metadata.intents as string[] | undefined) ?? [], (this.knowledgeIntents ??= knowledgeIntentSet(declared)), answerModel.passageClassifier?.classify(question));
+      const rows = answerFeatures(question, parse, hits, (id) => (kb.index.byId.get(id)?.metadata.intents as string[] | undefined) ?? [], (this.knowledgeIntents ??= knowledgeIntentSet(declared)), {
+        lexical: answerModel.passageClassifier?.classify(question),
+        embedding: queryVector && answerModel.embeddingClassifier?.classify(queryVector),
+      });
       const p = answerModel.probabilities(rows);
       const ranked = hits.map((h, i) => ({ ...h, retrievalScore: h.score, score: Number(p[i]!.toFixed(4)) })).sort((a, b) => b.score - a.score);
       const top = ranked[0];

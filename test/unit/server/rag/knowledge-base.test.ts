@@ -103,7 +103,7 @@ describe('reranker', () => {
     await none.dispose();
   });
 
-  it('serves the answer model with its reranker, and warns that passages its classifier never saw are under-rated', async () => {
+  it('serves the answer model only with its reranker and embedder, and warns that passages its classifiers never saw are under-rated', async () => {
     const { TransformerCrossEncoderReranker, SERVED_RERANKER_DTYPE } = await import('../../../../server/rag/reranker.ts');
     const { AnswerModel } = await import('../../../../server/rag/answer-model.ts');
     // The served variant (the answer model was fitted with its logits).
@@ -112,11 +112,19 @@ describe('reranker', () => {
     try {
       const warnings: Array<{ msg: string; count?: number }> = [];
       const logger = { info: () => {}, warn: (o: { count?: number }, msg?: string) => warnings.push({ msg: msg ?? '', count: o.count }) };
-      // The fixture's six passages are not the served knowledge base's: the classifier was fitted on none of them.
-      const kb = await createKnowledgeBase(config({ embedder: 'hashed' }), { reranker: Promise.resolve(reranker), answerModel, logger });
+      // The served embedder (its embedding classifier reads that embedder's vectors). The fixture's six passages are
+      // not the served knowledge base's: the classifiers were fitted on none of them.
+      const kb = await createKnowledgeBase(config({ embedder: 'auto', retrievalModelDir: path.join(ROOT, 'models/retrieval') }), { reranker: Promise.resolve(reranker), answerModel, logger });
+      expect(kb.embedder.modelId).toBe(answerModel.embeddingClassifier!.embedderModelId);
       expect(kb.answerModel).toBe(answerModel);
       expect(warnings).toEqual([{ msg: expect.stringMatching(/under-rated until it is refitted \(npm run train:answer-model\)/), count: kb.index.passages.length }]);
       await kb.dispose();
+      // Another embedder: the classifier's weights mean nothing for its vectors, so the thresholds are served instead.
+      warnings.length = 0;
+      const hashed = await createKnowledgeBase(config({ embedder: 'hashed' }), { reranker: Promise.resolve(reranker), answerModel, logger });
+      expect(hashed.answerModel).toBeUndefined();
+      expect(warnings.map((w) => w.msg)).toEqual([expect.stringMatching(/fitted with another embedder; serving retrieval scores instead/)]);
+      await hashed.dispose();
     } finally {
       await reranker.dispose();
     }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../../server/config/index.ts';
 import { parsePassages, readKnowledgeFiles } from '../../../../server/rag/ingest.ts';
+import { EmbeddingPassageClassifier } from '../../../../server/rag/embedding-passage-classifier.ts';
 import { PassageClassifier } from '../../../../server/rag/passage-classifier.ts';
 
 const config = loadConfig({});
@@ -41,5 +42,23 @@ describe('passage classifier (models/answer-model/passage-classifier.*)', () => 
     const belief = classifier.classify('where is my card');
     expect(belief.probability('no-such-passage')).toBe(0);
     expect(belief.rank('no-such-passage')).toBe(Infinity);
+  });
+});
+
+describe('embedding passage classifier (models/answer-model/passage-classifier-embedding.*)', () => {
+  const embedding = EmbeddingPassageClassifier.load(dir)!;
+
+  it('knows the same passages as the TF-IDF classifier, and computes what scikit-learn computed for its float32 weights', () => {
+    expect([...embedding.passages].sort()).toEqual([...classifier.passages].sort());
+    const { rows, probabilities } = embedding.reference;
+    expect(rows.length).toBeGreaterThanOrEqual(5);
+    rows.forEach((row, r) => {
+      const p = embedding.probabilities(row);
+      p.forEach((x, i) => expect(Math.abs(x - probabilities[r]![i]!)).toBeLessThan(1e-6));
+    });
+  });
+
+  it('rejects a vector of another embedder (wrong dimension) with a clear error', () => {
+    expect(() => embedding.classify([0.1, 0.2])).toThrow(/expects \d+/);
   });
 });
