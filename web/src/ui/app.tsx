@@ -157,17 +157,20 @@ export function App(props: AppProps) {
 
   // Esc closes the panel from anywhere — also when focus fell to the page's <body> (e.g. after the button that had it
   // disappeared), where the panel's own key handler cannot hear it. Esc in the host page's own controls is left alone.
+  // The listener stays registered for the widget's lifetime and reads the open state from a ref set during render: an
+  // effect registered on opening runs only after the panel is already shown, and an Esc pressed in between was lost.
+  const openRef = useRef(open);
+  openRef.current = open;
   useEffect(() => {
-    if (!open) return undefined;
     const onKey = (e: KeyboardEvent) => {
-      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      if (!openRef.current || e.key !== 'Escape' || e.defaultPrevented) return;
       const active = document.activeElement;
       if (active && active !== document.body && active !== document.documentElement && active.tagName !== 'MONETA-WIDGET') return;
       setOpen(false);
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [open]);
+  }, []);
 
   const send = (payload: string, display?: string, sendOptions: { silent?: boolean } = {}) => {
     follow.current = 'bottom'; // the customer just acted: follow the answer
