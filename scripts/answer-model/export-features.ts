@@ -8,28 +8,19 @@
  *   npx tsx scripts/answer-model/export-features.ts <out.jsonl> [<passage classifier dir>]
  */
 import fs from 'node:fs';
-import { buildDefaultDeps } from '../../server/bootstrap.ts';
-import { loadConfig } from '../../server/config/index.ts';
-import { createSilentLogger } from '../../server/observability/logger.ts';
 import { answerFeatures } from '../../server/rag/answer-model.ts';
 import { EmbeddingPassageClassifier } from '../../server/rag/embedding-passage-classifier.ts';
 import { PassageClassifier } from '../../server/rag/passage-classifier.ts';
-import type { KnowledgeBase } from '../../server/rag/knowledge-base.ts';
-import { KnowledgeSkill } from '../../server/skills/knowledge/knowledge-skill.ts';
 import { KnowledgeSearch, knowledgeIntentSet } from '../../server/skills/knowledge/knowledge-search.ts';
 import { loadQuestions, loadTuningBlind, outOfScopeMessages } from '../../bench/kb-questions.ts';
+import { loadServedKnowledge } from './served-knowledge.ts';
 
 /** Hits the reranker scores when the answer model is served (the retriever's top 3; ANSWER_RERANK_K to try others). */
 export const RERANK_K = Number(process.env.ANSWER_RERANK_K ?? 3);
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: export-features.ts <out.jsonl>');
-// The answer model itself is not used here (its file may be mid-refit), so the manifest check is skipped.
-const config = loadConfig(process.env, { session: { store: 'memory' }, models: { verify: 'off' }, knowledge: { answerModelDir: 'off' } } as never);
-const deps = await buildDefaultDeps(config, createSilentLogger());
-await deps.ready;
-const skill = deps.skills.find((s): s is KnowledgeSkill => s instanceof KnowledgeSkill)!;
-const kb = (await (skill as unknown as { options: { knowledge: Promise<KnowledgeBase> } }).options.knowledge) as KnowledgeBase;
+const { config, deps, kb } = await loadServedKnowledge();
 const search = new KnowledgeSearch({ knowledge: kb, reranker: kb.reranker ?? null, fusion: { k: RERANK_K, weight: 0 }, k: 5, answerModel: null });
 const knowledgeIntents = knowledgeIntentSet(kb.retriever.intents());
 const intentsOf = (id: string): readonly string[] => (kb.index.byId.get(id)?.metadata.intents as string[] | undefined) ?? [];

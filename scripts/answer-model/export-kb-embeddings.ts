@@ -6,19 +6,11 @@
  *   npx tsx scripts/answer-model/export-kb-embeddings.ts <out.json>
  */
 import fs from 'node:fs';
-import { loadConfig } from '../../server/config/index.ts';
-import { createSilentLogger } from '../../server/observability/logger.ts';
-import { buildDefaultDeps } from '../../server/bootstrap.ts';
-import type { KnowledgeBase } from '../../server/rag/knowledge-base.ts';
-import { KnowledgeSkill } from '../../server/skills/knowledge/knowledge-skill.ts';
+import { loadServedKnowledge } from './served-knowledge.ts';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: export-kb-embeddings.ts <out.json>');
-const config = loadConfig(process.env, { session: { store: 'memory' }, models: { verify: 'off' }, knowledge: { answerModelDir: 'off' } } as never);
-const deps = await buildDefaultDeps(config, createSilentLogger());
-await deps.ready;
-const skill = deps.skills.find((s): s is KnowledgeSkill => s instanceof KnowledgeSkill)!;
-const kb = (await (skill as unknown as { options: { knowledge: Promise<KnowledgeBase> } }).options.knowledge) as KnowledgeBase;
+const { deps, kb } = await loadServedKnowledge();
 const rows: Array<{ id: string; text: string; vector: number[] }> = [];
 for (const passage of kb.index.passages) {
   for (const text of [passage.title, ...passage.metadata.questions]) {

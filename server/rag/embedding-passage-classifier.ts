@@ -23,7 +23,6 @@ const fileSchema = z.object({
   intercept: z.array(z.number()),
   /** Query vectors and scikit-learn's probabilities for them (the parity test). */
   reference: z.object({ rows: z.array(z.array(z.number())), probabilities: z.array(z.array(z.number())) }),
-  knowledgeDigest: z.string().optional(),
 });
 
 /** A loaded embedding passage classifier. */

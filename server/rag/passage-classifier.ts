@@ -24,11 +24,7 @@ export interface PassageBelief {
 export class PassageClassifier {
   private readonly index: Map<string, number>;
 
-  private constructor(
-    private readonly model: TfidfLinearModel,
-    /** Digest of the passage ids it was fitted on (`knowledgeDigest` in its file). */
-    readonly knowledgeDigest: string | undefined,
-  ) {
+  private constructor(private readonly model: TfidfLinearModel) {
     this.index = new Map(model.labels.map((id, i) => [id, i]));
   }
 
@@ -36,9 +32,7 @@ export class PassageClassifier {
   static load(dir: string): PassageClassifier | undefined {
     const file = path.join(dir, 'passage-classifier.json');
     if (!fs.existsSync(file)) return undefined;
-    const model = TfidfLinearModel.load(file);
-    const spec = JSON.parse(fs.readFileSync(file, 'utf8')) as { knowledgeDigest?: string };
-    return new PassageClassifier(model, spec.knowledgeDigest);
+    return new PassageClassifier(TfidfLinearModel.load(file));
   }
 
   /** The passage ids it knows, in its column order. */

@@ -11,7 +11,6 @@ C = 10 0.746, C = 100 0.758; without this classifier 0.715).
 Writes `passage-classifier-embedding.json` (labels, intercepts, embedder id, parity reference) and
 `passage-classifier-embedding.bin` (float32 weights, passages x dimensions) for server/rag/embedding-passage-classifier.ts.
 """
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -48,7 +47,6 @@ def main():
         'weights': {'file': 'passage-classifier-embedding.bin', 'dtype': 'float32'},
         'intercept': [float(b) for b in clf.intercept_],
         'reference': {'rows': ref_rows.tolist(), 'probabilities': ref_p.tolist()},
-        'knowledgeDigest': hashlib.sha256('\n'.join(labels).encode()).hexdigest()[:16],
         'training': {'texts': len(y), 'passages': len(labels), 'C': C, 'trainingAccuracy': float((clf.predict(X) == y).mean())},
     }
     (out / 'passage-classifier-embedding.json').write_text(json.dumps(spec, separators=(',', ':')) + '\n')

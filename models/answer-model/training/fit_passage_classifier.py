@@ -17,7 +17,6 @@ Writes `<out dir>/passage-classifier.json` + `passage-classifier.bin` in the `mo
 server/nlu/tfidf-linear-model.ts serves (the same exporter as the intent ensemble's linear member), and
 `passage-classifier-reference.json` for the TypeScript parity test.
 """
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -70,8 +69,6 @@ def main():
                            "passages (one class each), trained on their titles and alternate questions; a feature of "
                            "the answer model (models/answer-model/training/fit_passage_classifier.py).")
     spec['weights']['file'] = 'passage-classifier.bin'
-    # The knowledge base it was fitted on: the server warns when the passages have changed since.
-    spec['knowledgeDigest'] = hashlib.sha256('\n'.join(labels).encode()).hexdigest()[:16]
     (tmp / 'tfidf-linear.bin').replace(out / 'passage-classifier.bin')
     (out / 'passage-classifier.json').write_text(json.dumps(spec, ensure_ascii=False, separators=(',', ':')) + '\n')
     (tmp / 'tfidf-linear-reference.json').replace(out / 'passage-classifier-reference.json')
