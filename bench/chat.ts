@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import zlib from 'node:zlib';
 import { io as connect, type Socket } from 'socket.io-client';
 import { createApp } from '../server/app.ts';
-import { buildDefaultDeps } from '../server/bootstrap.ts';
+import { buildDefaultDeps, inferenceOffloaded } from '../server/bootstrap.ts';
 import { PROJECT_ROOT, loadConfig } from '../server/config/index.ts';
 import type { BotMessage, ClientToServerEvents, ServerToClientEvents } from '../server/contracts/chat-protocol.ts';
 import { createSilentLogger } from '../server/observability/logger.ts';
@@ -122,8 +122,9 @@ async function spawnServer(kind: 'moneta' | 'echo', dataDir: string): Promise<St
 async function measureTurnLatency(
   dataDir: string,
   variant: 'full' | 'platform',
-): Promise<{ moneta: ReturnType<typeof summary>; baseline: ReturnType<typeof summary>; byMessage: Record<string, { p50: number; p99: number }>; byKind: Record<string, { p50: number; p99: number; n: number }> }> {
-  const config = loadConfig({}, { dataDir, session: { retentionDays: 0 }, chat: { rateLimitPerSessionPerMinute: 1e9, rateLimitPerIpPerMinute: 1e9 }, limits: { httpPerIpPerMinute: 1e9, sessionsPerIpPerMinute: 1e9 } });
+  offload?: 'on' | 'off',
+): Promise<{ moneta: ReturnType<typeof summary>; baseline: ReturnType<typeof summary>; byMessage: Record<string, { p50: number; p99: number }>; byKind: Record<string, { p50: number; p99: number; n: number; loopP50: number; loopP99: number }> }> {
+  const config = loadConfig({}, { dataDir, session: { retentionDays: 0 }, chat: { rateLimitPerSessionPerMinute: 1e9, rateLimitPerIpPerMinute: 1e9 }, limits: { httpPerIpPerMinute: 1e9, sessionsPerIpPerMinute: 1e9 }, ...(offload ? { inference: { offload } } : {}) });
   const logger = createSilentLogger();
   const deps = await buildDefaultDeps(config, logger);
   await deps.ready;
@@ -138,6 +139,8 @@ async function measureTurnLatency(
   // The full variant serves a bank's traffic: mostly knowledge questions (held-out and blind), plus forms and small talk.
   const script = variant === 'full' ? realisticMix(config.knowledge.dir) : SCRIPT.map((text) => ({ text, kind: 'script' }));
   const byKind = new Map<string, number[]>();
+  // How long each turn held the event loop (active, not waiting for the inference pool): what other conversations wait for.
+  const loopByKind = new Map<string, number[]>();
   // Baseline: the same ChatCore path (lock, checks, rate limits, metrics) with a message-less "open" on a session
   // that already has a reply, i.e. everything except NLU, policy, skills and the store write.
   const baseline: number[] = [];
@@ -147,9 +150,11 @@ async function measureTurnLatency(
     const turn = script[i % script.length]!;
     if (i % SESSION_TURNS === 0) session += 1;
     const sessionId = `bench-${session}`;
+    const elu0 = performance.eventLoopUtilization();
     const t0 = performance.now();
     const outcome = await app.chat.handleMessage({ channel: 'bench', sessionId, owner: 'bench', message: turn.text, missingMessage: 'reject' });
     const t1 = performance.now();
+    const loopMs = performance.eventLoopUtilization(elu0).active;
     if (outcome.error) throw outcome.error;
     const b0 = performance.now();
     await app.chat.handleMessage({ channel: 'bench', sessionId, owner: 'bench', message: undefined, missingMessage: 'greet' });
@@ -158,6 +163,7 @@ async function measureTurnLatency(
       times.push(t1 - t0);
       if (variant === 'platform') byMessage.set(turn.text, [...(byMessage.get(turn.text) ?? []), t1 - t0]);
       byKind.set(turn.kind, [...(byKind.get(turn.kind) ?? []), t1 - t0]);
+      loopByKind.set(turn.kind, [...(loopByKind.get(turn.kind) ?? []), loopMs]);
       baseline.push(b1 - b0);
     }
   }
@@ -168,7 +174,8 @@ async function measureTurnLatency(
   }));
   const perKind = Object.fromEntries([...byKind].map(([k, v]) => {
     const s = summary(v);
-    return [k, { p50: round(s.p50), p99: round(s.p99), n: s.n }];
+    const loop = summary(loopByKind.get(k) ?? []);
+    return [k, { p50: round(s.p50), p99: round(s.p99), n: s.n, loopP50: round(loop.p50), loopP99: round(loop.p99) }];
   }));
   return { moneta: summary(times), baseline: summary(baseline), byMessage: perMessage, byKind: perKind };
 }
@@ -336,6 +343,8 @@ async function main(): Promise<void> {
     const latency = await measureTurnLatency(path.join(tmp, 'latency-platform'), 'platform');
     process.stderr.write(`turn latency: ${LATENCY_TURNS} sequential turns in process (all skills, realistic mix: 65% knowledge questions)…\n`);
     const full = await measureTurnLatency(path.join(tmp, 'latency-full'), 'full');
+    process.stderr.write(`turn latency: the same with model inference in the inference pool (MONETA_INFERENCE_OFFLOAD=on)…\n`);
+    const offloaded = await measureTurnLatency(path.join(tmp, 'latency-offloaded'), 'full', 'on');
 
     process.stderr.write(`cold starts (${COLD_STARTS} each)…\n`);
     const coldMoneta: number[] = [];
@@ -377,6 +386,9 @@ async function main(): Promise<void> {
         // The realistic mix (65% knowledge questions from the test half and the blind sets, a questionnaire, small talk).
         allSkills: { p50: round(full.moneta.p50), p99: round(full.moneta.p99), mean: round(full.moneta.mean), n: full.moneta.n, byKind: full.byKind },
         knowledgeTurns: full.byKind.knowledge,
+        // What the default config does, and the other choice measured in the same run.
+        inferenceOffloaded: inferenceOffloaded(loadConfig({})),
+        knowledgeTurnsInferenceOffloaded: offloaded.byKind.knowledge,
       },
       load: {
         moneta: { ...monetaLoad, roundTripMs: { p50: round(monetaLoad.roundTripMs.p50), p99: round(monetaLoad.roundTripMs.p99) } },
@@ -400,6 +412,8 @@ async function main(): Promise<void> {
       ['turn latency p50 (ms, platform skills)', `${result.turnLatencyMs.moneta.p50}`, `${result.turnLatencyMs.baselineCorePath.p50}`, `${result.turnLatencyMs.ratioP50}×`],
       ['turn latency p99 (ms, platform skills)', `${result.turnLatencyMs.moneta.p99}`, `${result.turnLatencyMs.baselineCorePath.p99}`, `${result.turnLatencyMs.ratioP99}×`],
       ['knowledge turn p50 / p99 (ms, realistic mix)', `${full.byKind.knowledge?.p50 ?? '-'} / ${full.byKind.knowledge?.p99 ?? '-'}`, '', 'goal ≤ 8 / ≤ 30'],
+      ['knowledge turn: event loop held p50 / p99 (ms)', `${full.byKind.knowledge?.loopP50 ?? '-'} / ${full.byKind.knowledge?.loopP99 ?? '-'}`, '', ''],
+      ['  the same, inference offloaded: turn / loop held p50 (ms)', `${offloaded.byKind.knowledge?.p50 ?? '-'} / ${offloaded.byKind.knowledge?.loopP50 ?? '-'}`, '', ''],
       ['turn latency p50 / p99 (ms, all skills, realistic mix)', `${round(full.moneta.p50)} / ${round(full.moneta.p99)}`, `${round(full.baseline.p50)} / ${round(full.baseline.p99)}`, `${round(full.moneta.p50 / full.baseline.p50, 1)}× / ${round(full.moneta.p99 / full.baseline.p99, 1)}×`],
       [`load: messages/s (${SESSIONS}×${script.length})`, `${monetaLoad.messagesPerSecond}`, `${echoLoad.messagesPerSecond}`, `${result.load.throughputRatio}×`],
       ['load: round trip p50 (ms)', `${result.load.moneta.roundTripMs.p50}`, `${result.load.echoBaseline.roundTripMs.p50}`, `${result.load.roundTripP50Ratio}×`],

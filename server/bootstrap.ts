@@ -3,6 +3,7 @@
  * Feature engineers: construct your skill / router in the marked places below (minimal edits; others edit this too).
  */
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { verifyArtifacts } from './artifacts.ts';
 import type { Router } from 'express';
@@ -39,7 +40,7 @@ import { loadConfiguredReranker } from './rag/reranker.ts';
 import { createKnowledgeRouter } from './http/knowledge-router.ts';
 import { createNluRouter } from './http/nlu-router.ts';
 import type { Skill } from './skills/skill.ts';
-import { createWorkerPool } from './workers/pool.ts';
+import { createWorkerPool, type WorkerPool } from './workers/pool.ts';
 import { createStaffConsole } from './console/staff-console.ts';
 
 /**
@@ -97,7 +98,27 @@ export async function buildDefaultDeps(config: MonetaConfig, monetaLogger: Monet
   }
 }
 
+/** Whether model inference runs in its own worker pool (`config.inference.offload`; `auto`: on two or more cores). */
+export function inferenceOffloaded(config: MonetaConfig): boolean {
+  const mode = config.inference.offload;
+  return mode === 'on' || (mode === 'auto' && os.availableParallelism() >= 2);
+}
+
 async function buildDepsWith(config: MonetaConfig, monetaLogger: MonetaLogger, engines: Engines): Promise<AppDeps> {
+  // Model inference has a pool of its own (latency-critical, must not wait behind an optimisation); its threads keep
+  // the models loaded. Closed last, after the models' users, or at once when the start fails.
+  const inference = inferenceOffloaded(config)
+    ? createWorkerPool({ threads: config.inference.threads, taskTimeoutMs: config.inference.taskTimeoutMs, maxQueue: config.inference.maxQueue, maxMemoryMb: config.workers.maxMemoryMb, keepAlive: true })
+    : undefined;
+  try {
+    return await assembleDeps(config, monetaLogger, engines, inference);
+  } catch (error) {
+    await inference?.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function assembleDeps(config: MonetaConfig, monetaLogger: MonetaLogger, engines: Engines, inference: WorkerPool | undefined): Promise<AppDeps> {
   const { logger } = monetaLogger;
   const loading: Array<Promise<unknown>> = [];
   const disposers: Array<() => Promise<void>> = [];
@@ -117,7 +138,7 @@ async function buildDepsWith(config: MonetaConfig, monetaLogger: MonetaLogger, e
     case 'transformer': {
       // Loads config.nlu.modelDir once (fails fast with a fix-it message when files are missing); the classifier,
       // the sentence embedder and the out-of-scope stage (thresholds from the model folder) share the one session.
-      const transformer = await loadTransformerNlu(config.nlu);
+      const transformer = await loadTransformerNlu(config.nlu, { offload: inference });
       classifier = transformer.classifier;
       sharedEmbedder = transformer.embedder; // reused by the knowledge base (one model session)
       nluStages.push(...transformer.stages);
@@ -149,10 +170,10 @@ async function buildDepsWith(config: MonetaConfig, monetaLogger: MonetaLogger, e
   // Knowledge: intents come from the passages' front matter at once; the index loads in the background (/healthz).
   // The cross-encoder reranker (models/reranker, when present) loads alongside, once; the knowledge base hands it on
   // to its users as `reranker`, and it is released on shutdown.
-  const reranker = loadConfiguredReranker(config);
+  const reranker = loadConfiguredReranker(config, { offload: inference });
   loading.push(reranker);
   disposers.push(async () => (await reranker.catch(() => undefined))?.dispose());
-  const knowledge = startKnowledgeBase(config, { logger, reranker, ...(sharedEmbedder ? { transformer: sharedEmbedder } : {}) });
+  const knowledge = startKnowledgeBase(config, { logger, reranker, offload: inference, ...(sharedEmbedder ? { transformer: sharedEmbedder } : {}) });
   loading.push(knowledge.ready);
   disposers.push(() => knowledge.dispose());
   const knowledgeSkill = createKnowledgeSkill(config, knowledge, logger);
@@ -209,6 +230,7 @@ async function buildDepsWith(config: MonetaConfig, monetaLogger: MonetaLogger, e
     dispose: async () => {
       for (const skill of skills) await skill.dispose?.();
       for (const dispose of disposers) await dispose();
+      await inference?.close();
     },
     ...(engines.sessionLock ? { sessionLock: engines.sessionLock } : {}),
     ...(engines.rateLimiters ? { rateLimiters: engines.rateLimiters } : {}),

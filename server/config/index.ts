@@ -102,6 +102,9 @@ export const ENV_VARS = {
   MONETA_WORKER_TIMEOUT_MS: 'workers.taskTimeoutMs',
   MONETA_WORKER_MAX_QUEUE: 'workers.maxQueue',
   MONETA_WORKER_MAX_MEMORY_MB: 'workers.maxMemoryMb',
+  MONETA_INFERENCE_OFFLOAD: 'inference.offload',
+  MONETA_INFERENCE_THREADS: 'inference.threads',
+  MONETA_INFERENCE_TIMEOUT_MS: 'inference.taskTimeoutMs',
   MONETA_SHUTDOWN_GRACE_MS: 'server.shutdownGraceMs',
   MONETA_LOG_HASH_SALT: 'log.hashSalt',
   MONETA_DATA_DIR: 'dataDir',
@@ -238,6 +241,24 @@ export const configSchema = z.object({
       maxQueue: z.coerce.number().int().min(0).default(16),
       /** Heap limit of each worker thread (MB). */
       maxMemoryMb: z.coerce.number().int().min(64).default(1024),
+    })
+    .prefault({}),
+  /**
+   * Model inference (the NLU encoder, the retrieval encoder, the reranker) optionally in a worker pool of its own, so
+   * a turn's forward passes do not hold the event loop and never queue behind a multi-second portfolio optimisation
+   * (server/workers/model-session.ts). Off by default: the forward passes are ~1.5 ms of a knowledge turn's ~8 ms, so
+   * one turn gets ~1.3 ms slower, while many concurrent turns get more throughput (docs/knowledge.md, bench:chat).
+   */
+  inference: z
+    .object({
+      /** `off` (default): in the event-loop thread; `on`: in the inference pool; `auto`: on with two or more cores. */
+      offload: z.enum(['auto', 'on', 'off']).default('off'),
+      /** Inference threads, each holding every model (~60 MB); default 1. */
+      threads: z.coerce.number().int().min(1).max(16).default(1),
+      /** Time budget of one forward pass; over it the thread is replaced and the turn gets a clear 503. */
+      taskTimeoutMs: z.coerce.number().int().min(100).default(10_000),
+      /** Forward passes allowed to wait for a thread; more get 503 at once. */
+      maxQueue: z.coerce.number().int().min(0).default(512),
     })
     .prefault({}),
   dataDir: z.string().default('./data'),

@@ -7,8 +7,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AutoModelForSequenceClassification, AutoTokenizer, type PreTrainedModel, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
+import { AutoTokenizer, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
 import { ModelNotReadyError } from '../errors.ts';
+import { openModelSession, type ModelSession, type PlainTensor } from '../workers/model-session.ts';
+import type { WorkerPool } from '../workers/pool.ts';
 import { configureOfflineTransformers } from './transformers-runtime.ts';
 
 /** Which ONNX variant to load: fp32 `onnx/model.onnx` or int8 `onnx/model_quantized.onnx`. */
@@ -22,6 +24,8 @@ export interface LoadIntentModelOptions {
   maxBatchSize?: number;
   /** ONNX Runtime intra-op threads; default 1 (fastest for short single messages on a shared 2-core machine). */
   threads?: number;
+  /** Run the forward passes in this pool (the inference pool, server/workers/model-session.ts); default: this thread. */
+  offload?: WorkerPool | undefined;
 }
 
 /** Per-text output of one forward pass. */
@@ -63,7 +67,7 @@ export class TransformerIntentModel {
     readonly dir: string,
     readonly dtype: IntentModelDtype,
     private readonly tokenizer: PreTrainedTokenizer,
-    private readonly model: PreTrainedModel,
+    private readonly model: ModelSession,
     private readonly maxBatchSize: number,
     config: Record<string, unknown>,
     contentHash: string,
@@ -107,11 +111,7 @@ export class TransformerIntentModel {
     try {
       // An absolute path is used as a filesystem path as given (not resolved against the Hub).
       const tokenizer = await AutoTokenizer.from_pretrained(abs, { local_files_only: true });
-      const model = await AutoModelForSequenceClassification.from_pretrained(abs, {
-        dtype,
-        local_files_only: true,
-        session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
-      });
+      const model = await openModelSession({ dir: abs, dtype, threads }, options.offload);
       const maxLength = Number(tokConfig.model_max_length ?? config.max_position_embeddings ?? 512);
       return new TransformerIntentModel(abs, dtype, tokenizer, model, options.maxBatchSize ?? 64, config, contentHash, metadata, maxLength);
     } catch (error) {
@@ -138,7 +138,7 @@ export class TransformerIntentModel {
     const clean = texts.map((t) => (typeof t === 'string' ? t : String(t ?? '')).slice(0, MAX_CHARS));
     const inputs = this.tokenizer(clean, { padding: true, truncation: true, max_length: this.maxLength }) as Record<string, Tensor>;
     // forward() returns every graph output (logits and last_hidden_state), unlike the classification wrapper.
-    const outputs = (await this.model.forward(inputs)) as Record<string, Tensor | undefined>;
+    const outputs = await this.model.forward(inputs as unknown as Record<string, PlainTensor>);
     const logits = outputs.logits;
     const hidden = outputs.last_hidden_state;
     const mask = inputs.attention_mask!;
@@ -152,6 +152,11 @@ export class TransformerIntentModel {
       });
     }
     return results;
+  }
+
+  /** True when the forward passes run in the inference pool. */
+  get offloaded(): boolean {
+    return this.model.offloaded;
   }
 
   /** Releases the ONNX session. */

@@ -15,6 +15,7 @@ import { TransformerEmbedder } from './transformer-embedder.ts';
 import { TransformerIntentClassifier } from './transformer-intent-classifier.ts';
 import { TransformerIntentModel } from './transformer-intent-model.ts';
 import type { IntentClassifier } from './types.ts';
+import type { WorkerPool } from '../workers/pool.ts';
 
 /** `moneta.json` → `ensemble`: the optional linear member and what was tuned for the combination. */
 export interface EnsembleMetadata {
@@ -60,8 +61,9 @@ export function ensembleMetadata(modelDir: string): EnsembleMetadata | undefined
  */
 export async function loadTransformerNlu(
   nlu: Pick<MonetaConfig['nlu'], 'modelDir' | 'dtype'> & { ensemble?: EnsembleMode },
+  options: { offload?: WorkerPool | undefined } = {},
 ): Promise<TransformerNlu> {
-  const model = await TransformerIntentModel.load(nlu.modelDir, { dtype: nlu.dtype });
+  const model = await TransformerIntentModel.load(nlu.modelDir, { dtype: nlu.dtype, offload: options.offload });
   const transformer = new TransformerIntentClassifier(model);
   let embedder: TransformerEmbedder | undefined;
   try {

@@ -19,6 +19,7 @@ import {
 import { AnswerModel } from './answer-model.ts';
 import type { Reranker } from './reranker.ts';
 import type { KnowledgeHit, RetrieveOptions, Retriever } from './types.ts';
+import type { WorkerPool } from '../workers/pool.ts';
 
 /**
  * Retrieval settings tuned per embedder family with `npm run bench:kb` (figures in docs/knowledge.md). The score's
@@ -208,13 +209,13 @@ export const RETRIEVAL_COMBINATION = { hashed: 0.5, retrieval: 0.35, transformer
  *   ({@link CombinedEmbedder});
  * - `auto` (default): `combined` when either encoder exists, else `hashed` (a checkout without models still works).
  */
-export async function createEmbedder(config: MonetaConfig, shared: { transformer?: Embedder } = {}): Promise<Embedder> {
+export async function createEmbedder(config: MonetaConfig, shared: { transformer?: Embedder; offload?: WorkerPool | undefined } = {}): Promise<Embedder> {
   const choice = config.knowledge.embedder;
   if (choice === 'hashed') return new HashedNgramEmbedder();
   // Loaded lazily so the hashed path never pays for importing onnxruntime.
   const loadEncoder = async (dir: string, dtype: 'fp32' | 'q8'): Promise<Embedder> => {
     const { TransformerEmbedder } = await import('../nlu/transformer-embedder.ts');
-    return TransformerEmbedder.load(dir, { dtype });
+    return TransformerEmbedder.load(dir, { dtype, offload: shared.offload });
   };
   if (choice === 'retrieval' || ((choice === 'combined' || choice === 'auto') && retrievalModelPresent(config))) {
     if (!retrievalModelPresent(config)) {
@@ -268,6 +269,8 @@ export interface CreateKnowledgeBaseOptions {
   embedder?: Embedder;
   /** The NLU's loaded transformer embedder, reused (not reloaded, not disposed) by `transformer`/`combined`/`auto`. */
   transformer?: Embedder;
+  /** The inference pool the encoders this base loads run in (server/workers/model-session.ts); default: this thread. */
+  offload?: WorkerPool | undefined;
   retriever?: HybridRetrieverOptions;
   /** The loaded reranker (or its loading), handed on as {@link KnowledgeBase.reranker}; never disposed here. */
   reranker?: Reranker | Promise<Reranker | undefined>;
@@ -282,7 +285,7 @@ export interface CreateKnowledgeBaseOptions {
  */
 export async function createKnowledgeBase(config: MonetaConfig, options: CreateKnowledgeBaseOptions = {}): Promise<KnowledgeBase> {
   const t0 = performance.now();
-  const embedder = options.embedder ?? (await createEmbedder(config, options.transformer ? { transformer: options.transformer } : {}));
+  const embedder = options.embedder ?? (await createEmbedder(config, { ...(options.transformer ? { transformer: options.transformer } : {}), offload: options.offload }));
   const indexOptions = {
     knowledgeDir: config.knowledge.dir,
     indexDir: config.knowledge.indexDir,

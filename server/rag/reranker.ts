@@ -8,7 +8,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AutoModelForSequenceClassification, AutoTokenizer, Tensor, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { AutoTokenizer, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { openModelSession, type ModelSession } from '../workers/model-session.ts';
+import type { WorkerPool } from '../workers/pool.ts';
 import { configSchema, type MonetaConfig } from '../config/index.ts';
 import { ConfigError, ModelNotReadyError } from '../errors.ts';
 import { configureOfflineTransformers } from '../nlu/transformers-runtime.ts';
@@ -73,6 +75,8 @@ export interface LoadRerankerOptions {
   dtype?: 'fp32' | 'q8';
   /** ONNX Runtime intra-op threads; default 1 (a batch of a few short pairs gains nothing from more on 2 cores). */
   threads?: number;
+  /** Run the forward passes in this pool (the inference pool); default: this thread. */
+  offload?: WorkerPool | undefined;
 }
 
 const REQUIRED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
@@ -97,7 +101,7 @@ export class TransformerCrossEncoderReranker implements Reranker {
   private constructor(
     readonly dir: string,
     private readonly tokenizer: PreTrainedTokenizer,
-    private readonly model: PreTrainedModel,
+    private readonly model: ModelSession,
     /** Largest number of pieces per pair (`tokenizer_config.model_max_length`). */
     readonly maxLength: number,
     private readonly special: { cls: number; sep: number; pad: number },
@@ -129,11 +133,7 @@ export class TransformerCrossEncoderReranker implements Reranker {
     const contentHash = createHash('sha256').update(fs.readFileSync(onnxFile)).digest('hex').slice(0, 16);
     try {
       const tokenizer = await AutoTokenizer.from_pretrained(abs, { local_files_only: true });
-      const model = await AutoModelForSequenceClassification.from_pretrained(abs, {
-        dtype: options.dtype ?? 'fp32',
-        local_files_only: true,
-        session_options: { intraOpNumThreads: options.threads ?? 1, interOpNumThreads: 1 },
-      });
+      const model = await openModelSession({ dir: abs, dtype: options.dtype ?? 'fp32', threads: options.threads ?? 1 }, options.offload);
       const id = (token: string): number => {
         const v = tokenizer.convert_tokens_to_ids(token);
         if (typeof v !== 'number' || v === tokenizer.convert_tokens_to_ids('[UNK]') && token !== '[UNK]') throw new Error(`the tokenizer has no ${token} token`);
@@ -195,11 +195,11 @@ export class TransformerCrossEncoderReranker implements Reranker {
         types[b * t + i] = BigInt(p.types[i]!);
       }
     });
-    const outputs = (await this.model.forward({
-      input_ids: new Tensor('int64', ids, [n, t]),
-      attention_mask: new Tensor('int64', mask, [n, t]),
-      token_type_ids: new Tensor('int64', types, [n, t]),
-    })) as Record<string, Tensor | undefined>;
+    const outputs = await this.model.forward({
+      input_ids: { type: 'int64', data: ids, dims: [n, t] },
+      attention_mask: { type: 'int64', data: mask, dims: [n, t] },
+      token_type_ids: { type: 'int64', data: types, dims: [n, t] },
+    });
     const logits = outputs.logits;
     if (!logits) throw new ModelNotReadyError(`The reranker in ${this.dir} has no logits output.`);
     const width = logits.dims[1] ?? 1;
@@ -225,7 +225,7 @@ export function rerankerModelPresent(dir: string): boolean {
  * may be absent in a checkout without models: then none), none for `off`. A folder set explicitly but missing is a
  * configuration error rather than a silent downgrade.
  */
-export async function loadConfiguredReranker(config: MonetaConfig): Promise<Reranker | undefined> {
+export async function loadConfiguredReranker(config: MonetaConfig, options: { offload?: WorkerPool | undefined } = {}): Promise<Reranker | undefined> {
   const dir = config.knowledge.rerankerModelDir;
   if (dir === 'off') return undefined;
   if (!rerankerModelPresent(dir)) {
@@ -237,7 +237,7 @@ export async function loadConfiguredReranker(config: MonetaConfig): Promise<Rera
     );
   }
   const q8 = fs.existsSync(path.join(dir, 'onnx', 'model_quantized.onnx'));
-  return TransformerCrossEncoderReranker.load(dir, { dtype: q8 ? SERVED_RERANKER_DTYPE : 'fp32' });
+  return TransformerCrossEncoderReranker.load(dir, { dtype: q8 ? SERVED_RERANKER_DTYPE : 'fp32', offload: options.offload });
 }
 
 /**

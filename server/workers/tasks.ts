@@ -5,6 +5,7 @@
  */
 import type { OptimizeResult } from '../../models/portfolio/index.ts';
 import type { ErrorCode, FieldIssue } from '../errors.ts';
+import type { ModelSpec, PlainTensor } from './model-session.ts';
 import type { OptimizeTaskInput } from './portfolio-optimize-task.ts';
 
 /** Every task kind with its input and output (both must survive structured cloning). */
@@ -13,6 +14,10 @@ export interface WorkerTasks {
   'pool.ping': { input: null; output: 'pong' };
   /** POST /api/v1/portfolio/optimize: parse the prices, check the size caps, run the optimiser. */
   'portfolio.optimize': { input: OptimizeTaskInput; output: OptimizeResult };
+  /** Inference pool: load a model folder in the thread (server/workers/model-tasks.ts); its output names. */
+  'model.load': { input: ModelSpec; output: string[] };
+  /** Inference pool: one forward pass (tokenised on the caller's thread). */
+  'model.forward': { input: { model: ModelSpec; inputs: Record<string, PlainTensor> }; output: Record<string, PlainTensor | undefined> };
 }
 
 /** A task name. */

@@ -3,6 +3,7 @@
  * thread only (under tsx through worker-entry.mjs, precompiled as dist/worker.mjs by `npm run build:server`).
  */
 import { isMonetaError } from '../errors.ts';
+import { forwardTask, loadModelTask } from './model-tasks.ts';
 import { runOptimizeTask } from './portfolio-optimize-task.ts';
 import type { TaskKind, TaskMessage, TaskReply, WorkerTasks } from './tasks.ts';
 
@@ -11,6 +12,8 @@ type Handlers = { [K in TaskKind]: (input: WorkerTasks[K]['input']) => WorkerTas
 const handlers: Handlers = {
   'pool.ping': () => 'pong',
   'portfolio.optimize': runOptimizeTask,
+  'model.load': loadModelTask,
+  'model.forward': forwardTask,
 };
 
 /** Runs one task; MonetaErrors come back as data, anything else is thrown (the main thread answers 500 and logs it). */
