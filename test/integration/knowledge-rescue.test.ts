@@ -40,6 +40,18 @@ describe('knowledge rescue', () => {
     expect(texts(replies)).not.toContain(TEXTS.outOfScope);
   });
 
+  // The issue's own examples: unsure, so no answer, but never a dead end — the closest passages and a person.
+  it.each([
+    ['my transfr didnt go thru?? its been 3 days', 'cs-transfer-'],
+    ['how do I freeze my card', 'cs-compromised-card'],
+  ])('offers the closest topics and a person for %j when it is not sure enough to answer', async (message, passage) => {
+    const replies = await say(`near-${message.length}`, message);
+    expect(cited(replies)).toEqual([]);
+    expect(offered(replies).some((id) => id.startsWith(passage))).toBe(true);
+    expect(replies.flatMap((r) => r.buttons ?? []).some((b) => b.payload === '/human_handoff')).toBe(true);
+    expect(texts(replies)).not.toContain(TEXTS.outOfScope);
+  });
+
   it.each(['best pizza near me', "what's the weather in london this weekend", 'translate this paragraph into japanese', 'qwzx plorb vlim'])(
     'still says %j is out of scope, without sources',
     async (message) => {

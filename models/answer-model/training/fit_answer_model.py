@@ -64,6 +64,11 @@ def decisions(qs, p, g):
 
 
 MAX_CLARIFY = 0.07
+# Closest topics (buttons under "I couldn't find a good answer" or "Could you say it another way?") are offered from
+# the probability that at most this share of messages unrelated to money (CLINC150) reaches: a refused customer
+# question then usually gets its right passage as a button (never a dead end), and small talk almost never gets
+# banking topics.
+MAX_NON_MONEY_WITH_TOPICS = 0.05
 
 
 def simulate(dec, tau, csum, cmin, money=True, only=None):
@@ -120,6 +125,12 @@ def main():
                     if best is None or utility > best[0]:
                         best = (utility, cfg, float(tau), float(csum), float(cmin), r, w, wo, c, dec)
     utility, cfg, tau, csum, cmin, right, wrong, oos_cited, clarified, dec = best
+    non_money_p1 = dec['p1'][~dec['money']]
+    near = float(np.quantile(non_money_p1, 1 - MAX_NON_MONEY_WITH_TOPICS)) if len(non_money_p1) else tau / 3
+    near = round(min(tau / 3, max(0.05, near)), 3)
+    refused = dec['ans'] & dec['money'] & (dec['p1'] < tau)
+    topic_right = refused & (((dec['p1'] >= near) & dec['r1']) | ((dec['p2'] >= near) & dec['r2']))
+    print(f'closest topics from p >= {near}: non-money messages with topics {np.mean(non_money_p1 >= near):.3f}; refused answerable questions offered their right passage {topic_right.sum()}/{refused.sum()}', file=sys.stderr)
     top1 = np.mean(dec['r1'][dec['ans']])
     btop1 = np.mean(retriever_top1)
     print(f'cross-validated: {cfg} answer >= {tau:.2f}, clarify p1+p2 >= {csum:.2f} and p2 >= {cmin}: right {right:.3f} wrong {wrong:.3f} clarified {clarified:.3f} non-money cited {oos_cited:.3f}; top-1 right {top1:.3f} (retriever order {btop1:.3f})', file=sys.stderr)
@@ -144,8 +155,8 @@ def main():
             'minScore': round(tau, 3),
             'rejectedMinScore': round(tau, 3),
             'overrideMinScore': round(tau, 3),
-            'suggestMinScore': round(tau / 2, 3),
-            'nearMinScore': round(tau / 3, 3),
+            'suggestMinScore': near,
+            'nearMinScore': near,
             'clarifySum': round(csum, 3),
             'clarifyMinSecond': round(cmin, 3),
         },
