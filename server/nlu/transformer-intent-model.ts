@@ -45,6 +45,13 @@ const MAX_CHARS = 4000;
 
 const REQUIRED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
 
+/**
+ * Budget of one offloaded forward pass over several texts (building the knowledge index embeds thousands of chunks in
+ * batches; on a loaded 2-core machine one batch can wait and run for well over the per-turn budget). A single message,
+ * a customer's turn, keeps the inference pool's budget (`MONETA_INFERENCE_TIMEOUT_MS`).
+ */
+const BULK_BUDGET_MS = 10 * 60_000;
+
 /** The loaded model folder. Create with {@link TransformerIntentModel.load}; share one instance between users. */
 export class TransformerIntentModel {
   /** Class names in logit order, from `config.id2label` (empty for an embedding-only model). */
@@ -138,7 +145,7 @@ export class TransformerIntentModel {
     const clean = texts.map((t) => (typeof t === 'string' ? t : String(t ?? '')).slice(0, MAX_CHARS));
     const inputs = this.tokenizer(clean, { padding: true, truncation: true, max_length: this.maxLength }) as Record<string, Tensor>;
     // forward() returns every graph output (logits and last_hidden_state), unlike the classification wrapper.
-    const outputs = await this.model.forward(inputs as unknown as Record<string, PlainTensor>);
+    const outputs = await this.model.forward(inputs as unknown as Record<string, PlainTensor>, texts.length > 1 ? { budgetMs: BULK_BUDGET_MS } : {});
     const logits = outputs.logits;
     const hidden = outputs.last_hidden_state;
     const mask = inputs.attention_mask!;

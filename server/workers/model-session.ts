@@ -28,7 +28,11 @@ export interface ModelSpec {
 
 /** A loaded model: `forward` runs the graph on named input tensors and returns every output. */
 export interface ModelSession {
-  forward(inputs: Record<string, PlainTensor>): Promise<Record<string, PlainTensor | undefined>>;
+  /**
+   * Runs the graph. `budgetMs` (offloaded only) replaces the inference pool's per-task budget, queue wait included:
+   * bulk work such as embedding the knowledge base at start-up needs far longer than one customer's turn may take.
+   */
+  forward(inputs: Record<string, PlainTensor>, options?: { budgetMs?: number }): Promise<Record<string, PlainTensor | undefined>>;
   dispose(): Promise<void>;
   /** True when the forward passes run in the inference pool. */
   readonly offloaded: boolean;
@@ -49,10 +53,10 @@ export async function openModelSession(spec: ModelSpec, offload?: WorkerPool): P
     await offload.run('model.load', spec, { budgetMs: 60_000 });
     return {
       offloaded: true,
-      forward: async (inputs) => {
+      forward: async (inputs, options = {}) => {
         const plain: Record<string, PlainTensor> = {};
         for (const [name, t] of Object.entries(inputs)) plain[name] = plainTensor(t);
-        return offload.run('model.forward', { model: spec, inputs: plain });
+        return offload.run('model.forward', { model: spec, inputs: plain }, options.budgetMs ? { budgetMs: options.budgetMs } : {});
       },
       // The worker's sessions live as long as its threads; the pool's close releases them.
       dispose: async () => undefined,

@@ -101,6 +101,25 @@ describe('model inference in the inference pool', () => {
     await remote.dispose();
   });
 
+  it('embeds a batch (building the knowledge index) past the per-turn budget, which only bounds one message', async () => {
+    // A pool whose per-task budget (queue wait included) is far shorter than embedding 64 long texts takes.
+    const strict = createWorkerPool({ threads: 1, taskTimeoutMs: 25, maxQueue: 64, maxMemoryMb: 1024, keepAlive: true });
+    try {
+      await strict.warmUp();
+      const model = await TransformerIntentModel.load(RETRIEVAL, { offload: strict, maxBatchSize: 64 });
+      const texts = Array.from({ length: 64 }, (_, i) => `passage ${i}: ${'Cards ordered in the app arrive within five working days; track the delivery under Cards. '.repeat(4)}`);
+      const t0 = performance.now();
+      const out = await model.encode(texts);
+      const elapsed = performance.now() - t0;
+      expect(out).toHaveLength(64);
+      expect(out.every((e) => e.embedding?.length === out[0]!.embedding!.length)).toBe(true);
+      // Meaningful only if the batch really outlasted the per-task budget.
+      expect(elapsed).toBeGreaterThan(25);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('fails loading at once, with the folder named, when the worker cannot load the model', async () => {
     // Every file present, but the ONNX graph is not one (a truncated copy).
     const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'moneta-broken-model-'));
@@ -123,7 +142,9 @@ describe('the server with MONETA_INFERENCE_OFFLOAD=on', () => {
   let offloaded: TestServer;
   let inThread: TestServer;
   beforeAll(async () => {
-    [offloaded, inThread] = await Promise.all([startMoneta({ config: { inference: { offload: 'on' } } }), startMoneta({ config: { inference: { offload: 'off' } } })]);
+    // One index build (when the checkout has none yet), shared by both servers.
+    inThread = await startMoneta({ config: { inference: { offload: 'off' } } });
+    offloaded = await startMoneta({ config: { inference: { offload: 'on' }, knowledge: { indexDir: path.join(inThread.dataDir, 'knowledge-index') } } });
   }, 120_000);
   afterAll(async () => {
     await Promise.all([offloaded?.close(), inThread?.close()]);
