@@ -20,6 +20,7 @@ import { ConversationSkill } from '../server/skills/conversation/conversation-sk
 import { creditPlaceholder, knowledgePlaceholder, portfolioPlaceholder } from '../test/fixtures/platform/stand-in-skills.ts';
 import { loadQuestions } from './kb-questions.ts';
 import { freePort } from './support/free-port.ts';
+import { benchConfig, quantile } from './support/in-process.ts';
 
 type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -51,12 +52,6 @@ const SCRIPT = [
   'thank you so much',
   'goodbye',
 ];
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i]!;
-}
 
 function summary(values: number[]): { p50: number; p99: number; mean: number; n: number } {
   const sorted = [...values].sort((a, b) => a - b);
@@ -124,7 +119,7 @@ async function measureTurnLatency(
   variant: 'full' | 'platform',
   offload?: 'on' | 'off',
 ): Promise<{ moneta: ReturnType<typeof summary>; baseline: ReturnType<typeof summary>; byMessage: Record<string, { p50: number; p99: number }>; byKind: Record<string, { p50: number; p99: number; n: number; loopP50: number; loopP99: number }> }> {
-  const config = loadConfig({}, { dataDir, session: { retentionDays: 0 }, chat: { rateLimitPerSessionPerMinute: 1e9, rateLimitPerIpPerMinute: 1e9 }, limits: { httpPerIpPerMinute: 1e9, sessionsPerIpPerMinute: 1e9 }, ...(offload ? { inference: { offload } } : {}) });
+  const config = benchConfig(dataDir, offload ? { inference: { offload } } : {});
   const logger = createSilentLogger();
   const deps = await buildDefaultDeps(config, logger);
   await deps.ready;
@@ -387,7 +382,7 @@ async function main(): Promise<void> {
         allSkills: { p50: round(full.moneta.p50), p99: round(full.moneta.p99), mean: round(full.moneta.mean), n: full.moneta.n, byKind: full.byKind },
         knowledgeTurns: full.byKind.knowledge,
         // What the default config does, and the other choice measured in the same run.
-        inferenceOffloaded: inferenceOffloaded(loadConfig({})),
+        inferenceOffloaded: inferenceOffloaded(defaultConfig),
         knowledgeTurnsInferenceOffloaded: offloaded.byKind.knowledge,
       },
       load: {

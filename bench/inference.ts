@@ -11,15 +11,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../server/app.ts';
 import { buildDefaultDeps } from '../server/bootstrap.ts';
-import { PROJECT_ROOT, loadConfig } from '../server/config/index.ts';
+import { PROJECT_ROOT } from '../server/config/index.ts';
 import { createSilentLogger } from '../server/observability/logger.ts';
 import { loadQuestions } from './kb-questions.ts';
+import { benchConfig, quantile } from './support/in-process.ts';
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 1200);
 const CONCURRENCY = [1, 8];
 
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
-const at = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 
 async function main(): Promise<void> {
   const questions = loadQuestions(path.join(PROJECT_ROOT, 'knowledge'))
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const servers = await Promise.all(
     (['off', 'on'] as const).map(async (offload) => {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'moneta-bench-inference-'));
-      const config = loadConfig({}, { dataDir, session: { retentionDays: 0 }, chat: { rateLimitPerSessionPerMinute: 1e9, rateLimitPerIpPerMinute: 1e9 }, limits: { httpPerIpPerMinute: 1e9, sessionsPerIpPerMinute: 1e9 }, inference: { offload } });
+      const config = benchConfig(dataDir, { inference: { offload } });
       const logger = createSilentLogger();
       const deps = await buildDefaultDeps(config, logger);
       await deps.ready;
@@ -61,16 +61,16 @@ async function main(): Promise<void> {
   for (const s of servers) await block(s.app, 1, 200, []); // warm-up, not counted
   const ROUNDS = 4;
   const samples = new Map<string, { latencies: number[]; throughput: number[] }>();
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let r = 0; r < ROUNDS; r++) {
     for (const concurrency of CONCURRENCY) {
-      for (const s of round % 2 === 0 ? servers : [...servers].reverse()) {
+      for (const s of r % 2 === 0 ? servers : [...servers].reverse()) {
         const key = `${s.offload}|${concurrency}`;
         const entry = samples.get(key) ?? { latencies: [], throughput: [] };
         entry.throughput.push(await block(s.app, concurrency, Math.round(TURNS / ROUNDS), entry.latencies));
         samples.set(key, entry);
       }
     }
-    process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
+    process.stderr.write(`round ${r + 1}/${ROUNDS} done\n`);
   }
   for (const s of servers) {
     await s.app.close();
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   for (const [key, { latencies, throughput }] of samples) {
     const [offload, concurrency] = key.split('|') as [string, string];
     latencies.sort((a, b) => a - b);
-    results[offload]![`concurrency ${concurrency}`] = { turnsPerSecond: round(median(throughput), 1), p50: round(at(latencies, 0.5)), p95: round(at(latencies, 0.95)), p99: round(at(latencies, 0.99)), max: round(latencies.at(-1)!) };
+    results[offload]![`concurrency ${concurrency}`] = { turnsPerSecond: round(median(throughput), 1), p50: round(quantile(latencies, 0.5)), p95: round(quantile(latencies, 0.95)), p99: round(quantile(latencies, 0.99)), max: round(latencies.at(-1)!) };
   }
   const rows = [['setting', 'turns/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms']];
   for (const [offload, byConcurrency] of Object.entries(results)) {

@@ -23,10 +23,10 @@ function session(spec: ModelSpec): ReturnType<typeof loadLocalModel> {
   return loading;
 }
 
-/** `model.load`: loads the folder in this thread; resolves with the output names. */
-export async function loadModelTask(spec: ModelSpec): Promise<string[]> {
-  const model = await session(spec);
-  return [...((model as unknown as { sessions?: Record<string, { outputNames?: string[] }> }).sessions?.model?.outputNames ?? [])];
+/** `model.load`: loads the folder in this thread (a broken folder fails here, at start-up). */
+export async function loadModelTask(spec: ModelSpec): Promise<null> {
+  await session(spec);
+  return null;
 }
 
 /** `model.forward`: one forward pass on the folder's session (loaded on first use in a new thread). */

@@ -14,8 +14,8 @@ export interface WorkerTasks {
   'pool.ping': { input: null; output: 'pong' };
   /** POST /api/v1/portfolio/optimize: parse the prices, check the size caps, run the optimiser. */
   'portfolio.optimize': { input: OptimizeTaskInput; output: OptimizeResult };
-  /** Inference pool: load a model folder in the thread (server/workers/model-tasks.ts); its output names. */
-  'model.load': { input: ModelSpec; output: string[] };
+  /** Inference pool: load a model folder in the thread (server/workers/model-tasks.ts). */
+  'model.load': { input: ModelSpec; output: null };
   /** Inference pool: one forward pass (tokenised on the caller's thread). */
   'model.forward': { input: { model: ModelSpec; inputs: Record<string, PlainTensor> }; output: Record<string, PlainTensor | undefined> };
 }
