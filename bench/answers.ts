@@ -21,7 +21,7 @@ import { createSilentLogger } from '../server/observability/logger.ts';
 import { MemorySessionStore } from '../server/session/memory-session-store.ts';
 import { routingFor, tuningFor, type KnowledgeBase, type RoutingThresholds } from '../server/rag/knowledge-base.ts';
 import { DEFAULT_CLARIFY_MARGIN, DEFAULT_CLARIFY_MARGIN_RERANKED, KnowledgeSkill } from '../server/skills/knowledge/knowledge-skill.ts';
-import { loadQuestions, loadTuningBlind, outOfScopeMessages, type Question } from './kb-questions.ts';
+import { acceptedPassages, loadQuestions, loadTuningBlind, outOfScopeMessages, type Question } from './kb-questions.ts';
 
 const TUNE = process.argv.includes('--tune');
 const BLIND_2 = 'questions-blind-2.jsonl';
@@ -69,22 +69,21 @@ function quantile(sorted: number[], q: number): number {
 
 const pct = (n: number, d: number): number => (d ? Number(((100 * n) / d).toFixed(1)) : 0);
 
-/** The figures for one question set. */
-function score(questions: Question[], outcomes: Outcome[]) {
+/** Right, wrong and refused for one question set under one set of labels (`acceptedPassages`). */
+function quality(questions: Question[], outcomes: Outcome[], labels: 'original' | 'pooled') {
   let answerable = 0;
   let firstRight = 0;
   let anyRight = 0;
   let wrong = 0;
   let refusedAnswerable = 0;
-  let clarified = 0;
   let clarifiedRight = 0;
   let unanswerable = 0;
   let unanswerableRefused = 0;
   questions.forEach((q, i) => {
     const o = outcomes[i]!;
-    const ok = (id: string): boolean => q.relevant.includes(id);
-    if (o.kind === 'clarified') clarified += 1;
-    if (q.relevant.length) {
+    const accepted = acceptedPassages(q, labels);
+    const ok = (id: string): boolean => accepted.includes(id);
+    if (accepted.length) {
       answerable += 1;
       const right = o.kind === 'answered' ? ok(o.cited[0]!) : o.kind === 'clarified' && o.offered.some(ok);
       if (right) firstRight += 1;
@@ -98,21 +97,30 @@ function score(questions: Question[], outcomes: Outcome[]) {
       else unanswerableRefused += 1;
     }
   });
-  const ms = outcomes.map((o) => o.ms).sort((a, b) => a - b);
-  const cpu = outcomes.map((o) => o.cpuMs ?? 0).sort((a, b) => a - b);
   return {
-    questions: questions.length,
     answerable,
     unanswerable,
     firstCitedRight: pct(firstRight, answerable),
     anyOfferedRight: pct(anyRight, answerable),
     wrongAnswers: pct(wrong, questions.length),
     refusedAnswerable: pct(refusedAnswerable, answerable),
-    clarificationRate: pct(clarified, questions.length),
     clarifiedWithRightPassage: clarifiedRight,
     unanswerableRefused: pct(unanswerableRefused, unanswerable),
+  };
+}
+
+/** The figures for one question set: under the original labels, and under the pooled assessment's when it has any. */
+function score(questions: Question[], outcomes: Outcome[]) {
+  const ms = outcomes.map((o) => o.ms).sort((a, b) => a - b);
+  const cpu = outcomes.map((o) => o.cpuMs ?? 0).sort((a, b) => a - b);
+  const original = quality(questions, outcomes, 'original');
+  return {
+    questions: questions.length,
+    ...original,
+    clarificationRate: pct(outcomes.filter((o) => o.kind === 'clarified').length, questions.length),
     turnMs: { p50: Number(quantile(ms, 0.5).toFixed(2)), p99: Number(quantile(ms, 0.99).toFixed(2)) },
     turnCpuMs: { p50: Number(quantile(cpu, 0.5).toFixed(2)), p99: Number(quantile(cpu, 0.99).toFixed(2)) },
+    ...(questions.some((q) => q.pooled?.length) ? { pooledLabels: quality(questions, outcomes, 'pooled') } : {}),
   };
 }
 
@@ -242,6 +250,8 @@ for (const v of variants) {
     process.stdout.write(
       `${v.name} | ${set} | ${s.questions} | ${s.firstCitedRight} | ${s.anyOfferedRight} | ${s.wrongAnswers} | ${s.refusedAnswerable} | ${s.clarificationRate} | ${s.unanswerableRefused} | ${s.turnMs.p50}/${s.turnMs.p99} | ${s.turnCpuMs.p50}/${s.turnCpuMs.p99}\n`,
     );
+    const p = s.pooledLabels;
+    if (p) process.stdout.write(`${v.name} | ${set} (pooled labels) | ${s.questions} | ${p.firstCitedRight} | ${p.anyOfferedRight} | ${p.wrongAnswers} | ${p.refusedAnswerable} | ${s.clarificationRate} | ${p.unanswerableRefused} | | \n`);
   }
 }
 if (!TUNE) {

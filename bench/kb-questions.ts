@@ -12,6 +12,11 @@ export interface Question {
   question: string;
   /** Passage ids that answer it (empty: unanswerable, the assistant should say it does not know). */
   relevant: string[];
+  /**
+   * Passages an independent pooled assessment added as acceptable answers (see {@link acceptedPassages}); the
+   * original `relevant` labels are never changed by it.
+   */
+  pooled?: string[];
   /** Gold BANKING77 intent (customer-service questions). */
   intent?: string;
   /** Question file, e.g. `customer-service`, `education`. */
@@ -21,6 +26,16 @@ export interface Question {
    * who never saw the passages; never tuned on, reported on their own.
    */
   split: 'dev' | 'test' | 'blind';
+}
+
+/**
+ * The passages that count as a right answer. `original`: the labels written with the question set. `pooled`: those
+ * plus the passages two independent assessors both judged acceptable when shown every candidate the chat could cite
+ * for the question (TREC-style pooling; docs/knowledge.md, "Pooled assessment"): the original labellers named one
+ * passage per question, usually, and missed other passages that answer it as well.
+ */
+export function acceptedPassages(q: Pick<Question, 'relevant' | 'pooled'>, labels: 'original' | 'pooled'): string[] {
+  return labels === 'pooled' && q.pooled?.length ? [...q.relevant, ...q.pooled] : q.relevant;
 }
 
 /** The question files read, in order. */

@@ -12,8 +12,14 @@ import { answerFeatures } from '../../server/rag/answer-model.ts';
 import { EmbeddingPassageClassifier } from '../../server/rag/embedding-passage-classifier.ts';
 import { PassageClassifier } from '../../server/rag/passage-classifier.ts';
 import { KnowledgeSearch, knowledgeIntentSet } from '../../server/skills/knowledge/knowledge-search.ts';
-import { loadQuestions, loadTuningBlind, outOfScopeMessages } from '../../bench/kb-questions.ts';
+import { acceptedPassages, loadQuestions, loadTuningBlind, outOfScopeMessages } from '../../bench/kb-questions.ts';
 import { loadServedKnowledge } from './served-knowledge.ts';
+
+/**
+ * Which labels say a candidate is right: the question sets' own (`original`) or those plus the pooled assessment's
+ * additions (`pooled`, the default; ANSWER_LABELS=original to compare).
+ */
+const LABELS = process.env.ANSWER_LABELS === 'original' ? 'original' : 'pooled';
 
 /** Hits the reranker scores when the answer model is served (the retriever's top 3; ANSWER_RERANK_K to try others). */
 export const RERANK_K = Number(process.env.ANSWER_RERANK_K ?? 3);
@@ -48,18 +54,19 @@ for (const q of questions) {
     lexical: classifier?.classify(q.question),
     embedding: queryVector && embeddingClassifier?.classify(queryVector),
   });
+  const relevant = acceptedPassages(q, LABELS);
   lines.push(
     JSON.stringify({
       id: q.id,
       question: q.question,
       set: q.set,
-      relevant: q.relevant,
+      relevant,
       intent: parse.intent.name,
-      candidates: hits.map((h, i) => ({ id: h.id, label: q.relevant.includes(h.id) ? 1 : 0, features: rows[i] })),
+      candidates: hits.map((h, i) => ({ id: h.id, label: relevant.includes(h.id) ? 1 : 0, features: rows[i] })),
     }),
   );
 }
 fs.writeFileSync(out, `${lines.join('\n')}\n`);
-fs.writeFileSync(`${out}.meta.json`, `${JSON.stringify({ reranker: kb.reranker?.modelId ?? null, rerankK: kb.reranker ? RERANK_K : 0, passageClassifier: classifier ? 'passage-classifier.json' : null, embeddingClassifier: embeddingClassifier ? 'passage-classifier-embedding.json' : null, messages: lines.length })}\n`);
+fs.writeFileSync(`${out}.meta.json`, `${JSON.stringify({ reranker: kb.reranker?.modelId ?? null, rerankK: kb.reranker ? RERANK_K : 0, passageClassifier: classifier ? 'passage-classifier.json' : null, embeddingClassifier: embeddingClassifier ? 'passage-classifier-embedding.json' : null, labels: LABELS, messages: lines.length })}\n`);
 process.stdout.write(`${lines.length} questions → ${out} (reranker ${kb.reranker?.modelId ?? 'none'}, k ${RERANK_K})\n`);
 await deps.dispose?.();
