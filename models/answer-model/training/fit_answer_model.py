@@ -8,7 +8,8 @@ more when the NLU is sure, a BM25-only match means little on a one-word question
         --passage-classifier passage-classifier.json --embedding-classifier passage-classifier-embedding.json
 
 Input rows come from scripts/answer-model/export-features.ts (TUNING data only: the dev half, the tuning-blind set,
-and CLINC150 messages unrelated to money). The tree settings and the thresholds are chosen by 5-fold
+and CLINC150 messages unrelated to money). A candidate is labelled right when the question's original label or its
+pooled assessment names it (knowledge/eval/pooled-assessment/README.md). The tree settings and the thresholds are chosen by 5-fold
 cross-validation grouped by question, so every threshold is set on predictions for questions the fit did not see.
 """
 import argparse
