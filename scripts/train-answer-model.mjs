@@ -40,5 +40,5 @@ run(PY, [path.join(MODEL_DIR, 'training', 'fit_embedding_classifier.py'), KB_EMB
 // model.json says.
 run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'answer-model', 'export-features.ts'), FEATURES, MODEL_DIR], 'exporting the features');
 const meta = JSON.parse(fs.readFileSync(`${FEATURES}.meta.json`, 'utf8'));
-run(PY, [path.join(ROOT, 'models', 'answer-model', 'training', 'fit_answer_model.py'), FEATURES, OUT, '--rerank-k', String(meta.rerankK), ...(meta.reranker ? ['--reranker', meta.reranker] : []), ...(meta.passageClassifier ? ['--passage-classifier', meta.passageClassifier] : []), ...(meta.embeddingClassifier ? ['--embedding-classifier', meta.embeddingClassifier] : [])], 'fitting');
+run(PY, [path.join(ROOT, 'models', 'answer-model', 'training', 'fit_answer_model.py'), FEATURES, OUT, '--rerank-k', String(meta.rerankK), ...(meta.reranker ? ['--reranker', meta.reranker] : []), ...(meta.passageClassifier ? ['--passage-classifier', meta.passageClassifier] : []), ...(meta.embeddingClassifier ? ['--embedding-classifier', meta.embeddingClassifier] : []), '--labels', meta.labels ?? 'original'], 'fitting');
 run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'build-manifest.ts')], 'rebuilding models/manifest.json');

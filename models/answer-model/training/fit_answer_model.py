@@ -98,6 +98,7 @@ def main():
     ap.add_argument('--rerank-k', type=int, default=5)
     ap.add_argument('--passage-classifier', default=None, help='file name of the passage classifier the features read')
     ap.add_argument('--embedding-classifier', default=None, help='file name of the embedding passage classifier the features read')
+    ap.add_argument('--labels', default='original', choices=['original', 'pooled'], help='which labels the features file was exported with (recorded in the model)')
     ap.add_argument('--drop', default='', help='comma-separated features to zero (ablation)')
     args = ap.parse_args()
     qs, X, y, g = load(args.features)
@@ -171,6 +172,7 @@ def main():
         **({'embeddingClassifier': args.embedding_classifier} if args.embedding_classifier else {}),
         'reference': {'rows': ref_rows.tolist(), 'probabilities': m.predict_proba(ref_rows)[:, 1].tolist()},
         'training': {
+            'labels': args.labels,
             'messages': len(qs),
             'candidates': int(len(y)),
             'sets': sorted({q['set'] for q in qs}),
