@@ -21,10 +21,9 @@ import { createSilentLogger } from '../server/observability/logger.ts';
 import { MemorySessionStore } from '../server/session/memory-session-store.ts';
 import { routingFor, tuningFor, type KnowledgeBase, type RoutingThresholds } from '../server/rag/knowledge-base.ts';
 import { DEFAULT_CLARIFY_MARGIN, DEFAULT_CLARIFY_MARGIN_RERANKED, KnowledgeSkill } from '../server/skills/knowledge/knowledge-skill.ts';
-import { acceptedPassages, loadQuestions, loadTuningBlind, outOfScopeMessages, type Question } from './kb-questions.ts';
+import { acceptedPassages, loadBlind2, loadQuestions, loadTuningBlind, outOfScopeMessages, type Question } from './kb-questions.ts';
 
 const TUNE = process.argv.includes('--tune');
-const BLIND_2 = 'questions-blind-2.jsonl';
 
 interface Variant {
   name: string;
@@ -182,15 +181,7 @@ async function run(v: Variant, questions: Question[]): Promise<Outcome[]> {
 }
 
 const all = loadQuestions(config.knowledge.dir);
-const blind2File = path.join(config.knowledge.dir, 'eval', BLIND_2);
-const blind2: Question[] = fs.existsSync(blind2File)
-  ? fs
-      .readFileSync(blind2File, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => ({ ...(JSON.parse(l) as Question), set: 'blind-2', split: 'blind' as const }))
-      .map((q) => ({ ...q, relevant: q.relevant ?? [] }))
-  : [];
+const blind2 = loadBlind2(config.knowledge.dir);
 const sets: Record<string, Question[]> = TUNE
   ? { dev: all.filter((q) => q.split === 'dev'), 'tuning-blind': loadTuningBlind(config.knowledge.dir), oos: outOfScopeMessages(config.datasetsDir) }
   : {

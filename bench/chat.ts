@@ -18,7 +18,7 @@ import type { BotMessage, ClientToServerEvents, ServerToClientEvents } from '../
 import { createSilentLogger } from '../server/observability/logger.ts';
 import { ConversationSkill } from '../server/skills/conversation/conversation-skill.ts';
 import { creditPlaceholder, knowledgePlaceholder, portfolioPlaceholder } from '../test/fixtures/platform/stand-in-skills.ts';
-import { loadQuestions } from './kb-questions.ts';
+import { loadBlind2, loadQuestions } from './kb-questions.ts';
 import { freePort } from './support/free-port.ts';
 import { benchConfig, quantile } from './support/in-process.ts';
 
@@ -183,13 +183,7 @@ const SESSION_TURNS = SCRIPT.length;
  * blind sets, none of them tuned on), plus a questionnaire started and cancelled, and small talk.
  */
 function realisticMix(knowledgeDir: string): Array<{ text: string; kind: string }> {
-  const questions = loadQuestions(knowledgeDir)
-    .filter((q) => q.split !== 'dev')
-    .map((q) => q.question);
-  const blind2 = path.join(knowledgeDir, 'eval', 'questions-blind-2.jsonl');
-  if (fs.existsSync(blind2)) {
-    for (const line of fs.readFileSync(blind2, 'utf8').split('\n')) if (line.trim()) questions.push((JSON.parse(line) as { question: string }).question);
-  }
+  const questions = [...loadQuestions(knowledgeDir).filter((q) => q.split !== 'dev'), ...loadBlind2(knowledgeDir)].map((q) => q.question);
   const others = [
     { text: 'hello', kind: 'chit-chat' },
     { text: 'how risky am I as a borrower?', kind: 'form' },

@@ -135,3 +135,14 @@ export const TUNING_BLIND_FILE = 'questions-tuning-blind.jsonl';
 export function loadTuningBlind(knowledgeDir: string): Question[] {
   return readQuestionFile(knowledgeDir, TUNING_BLIND_FILE).map((q) => ({ ...q, relevant: q.relevant ?? [], split: 'dev' as const }));
 }
+
+/**
+ * The second blind set (2026-12-07): written from a topic list by people who never saw the passages, labelled by
+ * others, never tuned on. The issue's targets are read on it.
+ */
+export const BLIND_2_FILE = 'questions-blind-2.jsonl';
+
+/** The second blind set's questions (empty when the file is absent), as set `blind-2`. */
+export function loadBlind2(knowledgeDir: string): Question[] {
+  return readQuestionFile(knowledgeDir, BLIND_2_FILE).map((q) => ({ ...q, set: 'blind-2', split: 'blind' as const }));
+}

@@ -6,22 +6,16 @@
  *   npx tsx scripts/answer-model/pool-candidates.ts <pool.json>
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { KnowledgeSearch } from '../../server/skills/knowledge/knowledge-search.ts';
-import { loadQuestions, loadTuningBlind, type Question } from '../../bench/kb-questions.ts';
+import { loadBlind2, loadQuestions, loadTuningBlind } from '../../bench/kb-questions.ts';
 import { loadServedKnowledge } from './served-knowledge.ts';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: pool-candidates.ts <pool.json>');
 const { config, deps, kb } = await loadServedKnowledge();
 const search = new KnowledgeSearch({ knowledge: kb, reranker: kb.reranker ?? null, fusion: { k: 3, weight: 0 }, k: 5, answerModel: null });
-const blind2 = fs
-  .readFileSync(path.join(config.knowledge.dir, 'eval', 'questions-blind-2.jsonl'), 'utf8')
-  .split('\n')
-  .filter((l) => l.trim())
-  .map((l) => ({ ...(JSON.parse(l) as Question), set: 'blind-2' }));
 const rows: Array<{ id: string; set: string; question: string; relevant: string[]; pool: string[] }> = [];
-for (const q of [...loadQuestions(config.knowledge.dir), ...loadTuningBlind(config.knowledge.dir), ...blind2]) {
+for (const q of [...loadQuestions(config.knowledge.dir), ...loadTuningBlind(config.knowledge.dir), ...loadBlind2(config.knowledge.dir)]) {
   const signal = await search.search(q.question, await deps.nlu.parse(q.question));
   const hits = (signal?.hits ?? []).map((h) => h.id);
   rows.push({ id: q.id, set: q.set, question: q.question, relevant: q.relevant, pool: [...new Set([...hits, ...q.relevant])] });

@@ -6,18 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acceptedPassages, loadQuestions, loadTuningBlind } from '../../../bench/kb-questions.ts';
+import { acceptedPassages, loadBlind2, loadQuestions, loadTuningBlind } from '../../../bench/kb-questions.ts';
 import { listKnowledgeFiles } from '../../../server/rag/ingest.ts';
 
 const KB = path.resolve(__dirname, '../../../knowledge');
 const EVAL = path.join(KB, 'eval');
 const ids = new Set(listKnowledgeFiles(KB).map((f) => /^id:\s*(\S+)/m.exec(fs.readFileSync(path.join(KB, f), 'utf8'))![1]!));
-const blind2 = fs
-  .readFileSync(path.join(EVAL, 'questions-blind-2.jsonl'), 'utf8')
-  .split('\n')
-  .filter((l) => l.trim())
-  .map((l) => JSON.parse(l) as { id: string; relevant: string[]; pooled?: string[] });
-const questions = [...loadQuestions(KB), ...loadTuningBlind(KB), ...blind2];
+const questions = [...loadQuestions(KB), ...loadTuningBlind(KB), ...loadBlind2(KB)];
 const accepted = (file: string): Set<string> =>
   new Set(
     fs
