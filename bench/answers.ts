@@ -21,7 +21,7 @@ import { createSilentLogger } from '../server/observability/logger.ts';
 import { MemorySessionStore } from '../server/session/memory-session-store.ts';
 import { routingFor, tuningFor, type KnowledgeBase, type RoutingThresholds } from '../server/rag/knowledge-base.ts';
 import { DEFAULT_CLARIFY_MARGIN, DEFAULT_CLARIFY_MARGIN_RERANKED, KnowledgeSkill } from '../server/skills/knowledge/knowledge-skill.ts';
-import { acceptedPassages, loadBlind2, loadQuestions, loadTuningBlind, outOfScopeMessages, type Question } from './kb-questions.ts';
+import { acceptedPassages, loadBlind2, loadQuestions, loadTuningBlind, loadTuningBlind2, outOfScopeMessages, type Question } from './kb-questions.ts';
 
 const TUNE = process.argv.includes('--tune');
 
@@ -112,14 +112,16 @@ function quality(questions: Question[], outcomes: Outcome[], labels: 'original' 
 function score(questions: Question[], outcomes: Outcome[]) {
   const ms = outcomes.map((o) => o.ms).sort((a, b) => a - b);
   const cpu = outcomes.map((o) => o.cpuMs ?? 0).sort((a, b) => a - b);
-  const original = quality(questions, outcomes, 'original');
+  // A set labelled by the pooled assessment alone (tuning-blind-2) has no original labels to score against.
+  const labels = questions.some((q) => q.relevant.length) ? 'original' : 'pooled';
   return {
     questions: questions.length,
-    ...original,
+    labels,
+    ...quality(questions, outcomes, labels),
     clarificationRate: pct(outcomes.filter((o) => o.kind === 'clarified').length, questions.length),
     turnMs: { p50: Number(quantile(ms, 0.5).toFixed(2)), p99: Number(quantile(ms, 0.99).toFixed(2)) },
     turnCpuMs: { p50: Number(quantile(cpu, 0.5).toFixed(2)), p99: Number(quantile(cpu, 0.99).toFixed(2)) },
-    ...(questions.some((q) => q.pooled?.length) ? { pooledLabels: quality(questions, outcomes, 'pooled') } : {}),
+    ...(labels === 'original' && questions.some((q) => q.pooled?.length) ? { pooledLabels: quality(questions, outcomes, 'pooled') } : {}),
   };
 }
 
@@ -182,14 +184,16 @@ async function run(v: Variant, questions: Question[]): Promise<Outcome[]> {
 
 const all = loadQuestions(config.knowledge.dir);
 const blind2 = loadBlind2(config.knowledge.dir);
+const tuningBlind2 = loadTuningBlind2(config.knowledge.dir);
 const sets: Record<string, Question[]> = TUNE
-  ? { dev: all.filter((q) => q.split === 'dev'), 'tuning-blind': loadTuningBlind(config.knowledge.dir), oos: outOfScopeMessages(config.datasetsDir) }
+  ? { dev: all.filter((q) => q.split === 'dev'), 'tuning-blind': loadTuningBlind(config.knowledge.dir), ...(tuningBlind2.length ? { 'tuning-blind-2': tuningBlind2 } : {}), oos: outOfScopeMessages(config.datasetsDir) }
   : {
       test: all.filter((q) => q.split === 'test'),
       blind: all.filter((q) => q.split === 'blind'),
       ...(blind2.length ? { 'blind-2': blind2 } : {}),
       dev: all.filter((q) => q.split === 'dev'),
       'tuning-blind': loadTuningBlind(config.knowledge.dir),
+      ...(tuningBlind2.length ? { 'tuning-blind-2': tuningBlind2 } : {}),
     };
 
 const base: Variant = { name: kb.answerModel ? 'answer model (served)' : 'retrieval-first', routing: 'retrieval-first', reranker: true, answerModel: true };
@@ -239,7 +243,7 @@ for (const v of variants) {
     }
     results[v.name]![set] = s;
     process.stdout.write(
-      `${v.name} | ${set} | ${s.questions} | ${s.firstCitedRight} | ${s.anyOfferedRight} | ${s.wrongAnswers} | ${s.refusedAnswerable} | ${s.clarificationRate} | ${s.unanswerableRefused} | ${s.turnMs.p50}/${s.turnMs.p99} | ${s.turnCpuMs.p50}/${s.turnCpuMs.p99}\n`,
+      `${v.name} | ${set}${s.labels === 'pooled' ? ' (pooled labels only)' : ''} | ${s.questions} | ${s.firstCitedRight} | ${s.anyOfferedRight} | ${s.wrongAnswers} | ${s.refusedAnswerable} | ${s.clarificationRate} | ${s.unanswerableRefused} | ${s.turnMs.p50}/${s.turnMs.p99} | ${s.turnCpuMs.p50}/${s.turnCpuMs.p99}\n`,
     );
     const p = s.pooledLabels;
     if (p) process.stdout.write(`${v.name} | ${set} (pooled labels) | ${s.questions} | ${p.firstCitedRight} | ${p.anyOfferedRight} | ${p.wrongAnswers} | ${p.refusedAnswerable} | ${s.clarificationRate} | ${p.unanswerableRefused} | | \n`);

@@ -146,3 +146,16 @@ export const BLIND_2_FILE = 'questions-blind-2.jsonl';
 export function loadBlind2(knowledgeDir: string): Question[] {
   return readQuestionFile(knowledgeDir, BLIND_2_FILE).map((q) => ({ ...q, set: 'blind-2', split: 'blind' as const }));
 }
+
+/**
+ * A second tuning set (2026-12-08), written like the tuning-blind set (from a topic list, without the passages) to
+ * give the answer model more customer-style questions to be fitted on. Its labels come from the pooled assessment
+ * alone (`pooled`; `relevant` is empty): the passages of the five candidates that two blind assessment passes both
+ * accepted. So a fit on the original labels leaves it out, and it is never reported as a blind measurement.
+ */
+export const TUNING_BLIND_2_FILE = 'questions-tuning-blind-2.jsonl';
+
+/** The second tuning set's questions (empty when the file is absent), as set `tuning-blind-2`. */
+export function loadTuningBlind2(knowledgeDir: string): Question[] {
+  return readQuestionFile(knowledgeDir, TUNING_BLIND_2_FILE).map((q) => ({ ...q, split: 'dev' as const }));
+}

@@ -12,7 +12,7 @@ import { answerFeatures } from '../../server/rag/answer-model.ts';
 import { EmbeddingPassageClassifier } from '../../server/rag/embedding-passage-classifier.ts';
 import { PassageClassifier } from '../../server/rag/passage-classifier.ts';
 import { KnowledgeSearch, knowledgeIntentSet } from '../../server/skills/knowledge/knowledge-search.ts';
-import { acceptedPassages, loadQuestions, loadTuningBlind, outOfScopeMessages } from '../../bench/kb-questions.ts';
+import { acceptedPassages, loadQuestions, loadTuningBlind, loadTuningBlind2, outOfScopeMessages } from '../../bench/kb-questions.ts';
 import { loadServedKnowledge } from './served-knowledge.ts';
 
 /**
@@ -42,6 +42,8 @@ if (embeddingClassifier && embeddingClassifier.embedderModelId !== kb.embedder.m
 const questions = [
   ...loadQuestions(config.knowledge.dir).filter((q) => q.split === 'dev'),
   ...loadTuningBlind(config.knowledge.dir),
+  // Labelled by the pooled assessment only: without it, every question would look unanswerable.
+  ...(LABELS === 'pooled' ? loadTuningBlind2(config.knowledge.dir) : []),
   ...outOfScopeMessages(config.datasetsDir),
 ];
 const lines: string[] = [];

@@ -5,11 +5,13 @@ a model fitted or measured on such labels calls those answers wrong. As in TREC'
 could cite for a question (the retrieval path's five candidates, `pool-candidates.ts`) is judged by assessors who see
 the question and the passage's title and body only: not the ranking, not the scores, not the original label.
 
-    python3 pooled_assessment.py tasks1 <pool.json> <work dir> [assessors=8]
-        one task file per assessor, grouped by passage (each passage read once), pairs shuffled
-    python3 pooled_assessment.py tasks2 <pool.json> <pass-1.tsv> <work dir> [assessors=4]
+    python3 pooled_assessment.py tasks1 <pool.json> <work dir> [assessors=8] [<pass-1.tsv>]
+        one task file per assessor, grouped by passage (each passage read once), pairs shuffled; pairs already in
+        the given pass-1 file are left out (to assess a new question set)
+    python3 pooled_assessment.py tasks2 <pool.json> <pass-1.tsv> <work dir> [assessors=4] [<pass-2.tsv>]
         the second pass: every pass-1 "yes" that adds a passage, mixed with as many pass-1 "no"s (drawn at random),
-        so the second assessors cannot tell which were accepted
+        so the second assessors cannot tell which were accepted (questions already in the given pass-2 file are left
+        out)
     python3 pooled_assessment.py merge <pool.json> <pass-1.tsv> <pass-2.tsv> <knowledge dir>
         writes "pooled": the passages both passes accepted, into knowledge/eval/questions-*.jsonl (original
         "relevant" labels untouched), and prints the agreement figures
@@ -78,11 +80,15 @@ def main():
     kb_dir = Path(__file__).resolve().parents[2] / 'knowledge'
     if cmd == 'tasks1':
         pool = {r['id']: r for r in json.load(open(args[0]))}
-        pairs = [(q, p) for q, r in pool.items() for p in r['pool']]
+        judged = judgments(args[3], pool) if len(args) > 3 else {}
+        pairs = [(q, p) for q, r in pool.items() for p in r['pool'] if (q, p) not in judged]
         write_tasks(pairs, pool, kb_dir, args[1], 'h', int(args[2]) if len(args) > 2 else 8, random.Random(7))
     elif cmd == 'tasks2':
         pool = {r['id']: r for r in json.load(open(args[0]))}
         j1 = judgments(args[1], pool)
+        if len(args) > 4:  # only the pairs not yet in the given pass-2 file
+            done = judgments(args[4], pool)
+            j1 = {k: v for k, v in j1.items() if k[0] not in {q for q, _ in done}}
         added = sorted(k for k, v in j1.items() if v and k[1] not in pool[k[0]]['relevant'])
         rejected = sorted(k for k, v in j1.items() if not v and k[1] not in pool[k[0]]['relevant'])
         rng = random.Random(11)

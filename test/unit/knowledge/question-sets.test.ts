@@ -6,13 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acceptedPassages, loadBlind2, loadQuestions, loadTuningBlind } from '../../../bench/kb-questions.ts';
+import { acceptedPassages, loadBlind2, loadQuestions, loadTuningBlind, loadTuningBlind2 } from '../../../bench/kb-questions.ts';
 import { listKnowledgeFiles } from '../../../server/rag/ingest.ts';
 
 const KB = path.resolve(__dirname, '../../../knowledge');
 const EVAL = path.join(KB, 'eval');
 const ids = new Set(listKnowledgeFiles(KB).map((f) => /^id:\s*(\S+)/m.exec(fs.readFileSync(path.join(KB, f), 'utf8'))![1]!));
-const questions = [...loadQuestions(KB), ...loadTuningBlind(KB), ...loadBlind2(KB)];
+const questions = [...loadQuestions(KB), ...loadTuningBlind(KB), ...loadTuningBlind2(KB), ...loadBlind2(KB)];
 const accepted = (file: string): Set<string> =>
   new Set(
     fs
