@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run train:answer-model`: reproduces models/answer-model/model.json (deterministic). Exports the served
-// retrieval path's candidates and features for the TUNING questions only (the dev half, the tuning-blind set and
-// CLINC150's messages unrelated to money; never the test half or the blind sets), then fits the trees and chooses the
+// retrieval path's candidates and features for the TUNING questions only (the dev half, both tuning-blind sets and
+// CLINC150's messages unrelated to money, labelled with the pooled assessment's labels; never the test half or the blind sets), then fits the trees and chooses the
 // thresholds by cross-validation with Debian's scikit-learn (/usr/bin/python3, python3-sklearn), then rebuilds
 // models/manifest.json. Two passage classifiers fitted on the knowledge base's own questions (TF-IDF words, and the
 // retrieval embedder's vectors) are fitted first; their probabilities are features. Rerun it after changing the knowledge base, the NLU, the retrieval encoder or the reranker:

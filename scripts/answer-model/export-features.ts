@@ -1,5 +1,5 @@
 /**
- * Exports the answer model's training rows: for every TUNING question (the dev half, the tuning-blind set, and
+ * Exports the answer model's training rows: for every TUNING question (the dev half, both tuning-blind sets, and
  * CLINC150 messages that have nothing to do with money), the served retrieval path's top candidates (NLU parse →
  * hybrid retrieval with the intent boost → cross-encoder over the top `RERANK_K`), their features
  * (`answerFeatures`, the same function the server calls) and whether each is a right answer. Never reads the test

@@ -86,9 +86,9 @@ def main():
     elif cmd == 'tasks2':
         pool = {r['id']: r for r in json.load(open(args[0]))}
         j1 = judgments(args[1], pool)
-        if len(args) > 4:  # only the pairs not yet in the given pass-2 file
-            done = judgments(args[4], pool)
-            j1 = {k: v for k, v in j1.items() if k[0] not in {q for q, _ in done}}
+        if len(args) > 4:  # only the questions not yet in the given pass-2 file
+            done = {q for q, _ in judgments(args[4], pool)}
+            j1 = {k: v for k, v in j1.items() if k[0] not in done}
         added = sorted(k for k, v in j1.items() if v and k[1] not in pool[k[0]]['relevant'])
         rejected = sorted(k for k, v in j1.items() if not v and k[1] not in pool[k[0]]['relevant'])
         rng = random.Random(11)
